@@ -1,0 +1,122 @@
+public import BackupModels
+public import Foundation
+
+/// Which backup records to return.
+public struct RecordQuery: Hashable, Sendable {
+    public var plan: String?
+    public var source: String?
+    /// Only records in these states; `nil` for any state.
+    public var states: Set<BackupState>?
+    /// Only records started at or after this instant.
+    public var startedAtOrAfter: Date?
+    /// Only records started before this instant.
+    public var startedBefore: Date?
+    /// Newest first when `true`, oldest first otherwise.
+    public var newestFirst: Bool
+    public var limit: Int?
+
+    public init(
+        plan: String? = nil, source: String? = nil, states: Set<BackupState>? = nil,
+        startedAtOrAfter: Date? = nil, startedBefore: Date? = nil, newestFirst: Bool = false, limit: Int? = nil
+    ) {
+        self.plan = plan
+        self.source = source
+        self.states = states
+        self.startedAtOrAfter = startedAtOrAfter
+        self.startedBefore = startedBefore
+        self.newestFirst = newestFirst
+        self.limit = limit
+    }
+}
+
+/// The catalog: what backups, archive configurations, archived indices and restores exist.
+///
+/// The catalog enforces the record life cycle (``BackupState/canTransition(to:)``): a record is
+/// inserted `running`, becomes `committed` only with complete artifacts (size and SHA-256), and so never
+/// claims a backup that is not fully stored.
+public protocol Catalog: Sendable {
+    // MARK: Backup records
+
+    /// Inserts a new record. Its state must be `running` and its id and label unused for its source.
+    func insert(_ record: BackupRecord) async throws
+
+    /// Moves a `running` record to `committed` with its artifacts, position and finish time.
+    ///
+    /// - Throws: ``CatalogError/Code-swift.struct/invalidTransition`` if the record is not running;
+    ///   ``CatalogError/Code-swift.struct/incompleteArtifact`` if there is no artifact or any lacks
+    ///   size or checksum.
+    @discardableResult
+    func commit(
+        _ id: BackupID, artifacts: [ArtifactDescriptor], position: SourcePosition?, finishedAt: Date
+    ) async throws -> BackupRecord
+
+    /// Moves a `running` record to `failed` with the reason.
+    func markFailed(_ id: BackupID, reason: String, at date: Date) async throws
+
+    /// Moves `committed` or `failed` records to `expired` (retention removed their artifacts).
+    func markExpired(_ ids: [BackupID], at date: Date) async throws
+
+    /// The record with this id, or `nil`.
+    func record(_ id: BackupID) async throws -> BackupRecord?
+
+    /// Records matching `query`, ordered by start time.
+    func records(_ query: RecordQuery) async throws -> [BackupRecord]
+
+    // MARK: Elasticsearch archive
+
+    /// Inserts or updates an archive configuration. At most one enabled configuration per table.
+    func save(_ config: ArchiveConfig) async throws
+
+    /// The configuration with this id, or `nil`.
+    func archiveConfig(id: String) async throws -> ArchiveConfig?
+
+    /// All configurations, or those of one table.
+    func archiveConfigs(tableID: String?) async throws -> [ArchiveConfig]
+
+    /// Deletes a configuration (its archived-index rows stay unless the caller deletes them).
+    func deleteArchiveConfig(id: String) async throws
+
+    /// Records the indices held by a successful snapshot.
+    func insert(_ indices: [ArchivedIndex]) async throws
+
+    /// Archived indices of `tableID` whose time range overlaps `[start, end]` (both inclusive).
+    func archivedIndices(tableID: String, overlapping start: Date, _ end: Date) async throws -> [ArchivedIndex]
+
+    /// Archived indices held by one snapshot.
+    func archivedIndices(repository: String, snapshot: String) async throws -> [ArchivedIndex]
+
+    /// Forgets the indices of a deleted snapshot.
+    func deleteArchivedIndices(repository: String, snapshot: String) async throws
+
+    /// Inserts or updates a restore.
+    func save(_ restore: RestoreConfig) async throws
+
+    /// The restore with this id, or `nil`.
+    func restore(id: String) async throws -> RestoreConfig?
+
+    /// Restores in any of `states` (all when `nil`).
+    func restores(states: Set<RestoreState>?) async throws -> [RestoreConfig]
+}
+
+extension Catalog {
+    /// The record whose id is `text` or starts with `text` (at least four characters), within a plan.
+    ///
+    /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
+    ///   ``CatalogError/Code-swift.struct/ambiguous`` naming the candidates.
+    public func record(matching text: String, plan: String) async throws -> BackupRecord {
+        if let exact = try await record(BackupID(rawValue: text)), exact.plan == plan { return exact }
+        guard text.count >= 4 else {
+            throw CatalogError(code: .notFound, message: "no backup '\(text)' in plan '\(plan)' (give the full id or at least 4 characters)")
+        }
+        let candidates = try await records(RecordQuery(plan: plan)).filter {
+            $0.id.rawValue.hasPrefix(text) || $0.label.rawValue == text
+        }
+        switch candidates.count {
+        case 1: return candidates[0]
+        case 0: throw CatalogError(code: .notFound, message: "no backup '\(text)' in plan '\(plan)'")
+        default:
+            let ids = candidates.prefix(5).map(\.id.rawValue).joined(separator: ", ")
+            throw CatalogError(code: .ambiguous, message: "'\(text)' matches \(candidates.count) backups: \(ids)")
+        }
+    }
+}

@@ -1,0 +1,163 @@
+/// Everything one `backup run` needs: what to back up, where to store it, how to name, compress,
+/// encrypt and retain it. Plans are usually read from YAML (see `Documentation/PlanReference.md`).
+public struct BackupPlan: Hashable, Codable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case name = "plan"
+        case catalogPath = "catalog"
+        case storage, sources, compression, encryption, naming, retention
+        case timeZoneIdentifier = "time_zone"
+    }
+
+    /// The plan's name, used in keys and the catalog.
+    public var name: String
+    /// Path of the SQLite catalog.
+    public var catalogPath: String
+    public var storage: StorageConfig
+    public var sources: [SourceConfig]
+    public var compression: CompressionSettings
+    public var encryption: EncryptionSettings?
+    public var naming: NamingTemplate
+    public var retention: RetentionPolicy?
+    /// The IANA zone labels and key dates are written in.
+    public var timeZoneIdentifier: String
+
+    public init(
+        name: String, catalogPath: String, storage: StorageConfig, sources: [SourceConfig],
+        compression: CompressionSettings = CompressionSettings(), encryption: EncryptionSettings? = nil,
+        naming: NamingTemplate = .default, retention: RetentionPolicy? = nil, timeZoneIdentifier: String = "UTC"
+    ) {
+        self.name = name
+        self.catalogPath = catalogPath
+        self.storage = storage
+        self.sources = sources
+        self.compression = compression
+        self.encryption = encryption
+        self.naming = naming
+        self.retention = retention
+        self.timeZoneIdentifier = timeZoneIdentifier
+    }
+
+    /// The source named `name`, if the plan has one.
+    public func source(named name: String) -> SourceConfig? { sources.first { $0.name == name } }
+}
+
+/// Where artifacts are stored.
+public enum StorageConfig: Hashable, Codable, Sendable {
+    /// A folder on local disk or an NFS mount.
+    case local(LocalStorageConfig)
+}
+
+/// A folder on local disk or NFS.
+public struct LocalStorageConfig: Hashable, Codable, Sendable {
+    /// The storage root.
+    public var path: String
+
+    public init(path: String) { self.path = path }
+}
+
+/// One thing a plan backs up.
+public enum SourceConfig: Hashable, Codable, Sendable {
+    /// Configuration files and data folders.
+    case files(FileTreeSourceConfig)
+    /// A SQLite database, copied online through SQLite's backup API.
+    case sqlite(SQLiteSourceConfig)
+
+    /// The source's name within its plan.
+    public var name: String {
+        switch self {
+        case .files(let config): config.name
+        case .sqlite(let config): config.name
+        }
+    }
+
+    /// The `type:` value in plans (`files`, `sqlite`).
+    public var typeName: String {
+        switch self {
+        case .files: "files"
+        case .sqlite: "sqlite"
+        }
+    }
+
+    /// Whether the source can take incremental backups.
+    public var supportsIncremental: Bool {
+        switch self {
+        case .files: true
+        case .sqlite: false
+        }
+    }
+}
+
+/// A set of folders and files backed up as one POSIX tar stream.
+public struct FileTreeSourceConfig: Hashable, Codable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case name, paths, include, exclude
+        case hashContents = "hash_contents"
+    }
+
+    public var name: String
+    /// Files or folders; each becomes a top-level entry named after its last path component.
+    public var paths: [String]
+    /// Glob patterns; when non-empty, only matching files are backed up (folders are always walked).
+    public var include: [String]
+    /// Glob patterns of files and folders to leave out (`*.tmp`, `cache/`).
+    public var exclude: [String]
+    /// Hash file contents so that a rewrite keeping size and mtime is still seen as a change.
+    public var hashContents: Bool
+
+    public init(name: String, paths: [String], include: [String] = [], exclude: [String] = [], hashContents: Bool = false) {
+        self.name = name
+        self.paths = paths
+        self.include = include
+        self.exclude = exclude
+        self.hashContents = hashContents
+    }
+}
+
+/// A SQLite database file.
+public struct SQLiteSourceConfig: Hashable, Codable, Sendable {
+    public var name: String
+    public var path: String
+
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
+}
+
+/// How artifacts are compressed.
+public struct CompressionSettings: Hashable, Codable, Sendable {
+    public var algorithm: CompressionAlgorithm
+    /// zstd 1–19 (default 3) or gzip 1–9 (default 6).
+    public var level: Int?
+    /// zstd worker threads; 0 compresses on the calling thread. `nil` picks one per core, at most 4.
+    public var threads: Int?
+
+    public init(algorithm: CompressionAlgorithm = .zstd, level: Int? = nil, threads: Int? = nil) {
+        self.algorithm = algorithm
+        self.level = level
+        self.threads = threads
+    }
+
+    /// The level used when none is given.
+    public var effectiveLevel: Int {
+        level ?? (algorithm == .gzip ? 6 : 3)
+    }
+}
+
+/// Where the encryption key comes from. The key is 32 bytes: raw, hex (64 characters) or base64.
+public struct EncryptionSettings: Hashable, Codable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case keyFile = "key_file"
+        case keyEnvironmentVariable = "key_env"
+    }
+
+    /// A file holding the key; it must not be readable by group or others.
+    public var keyFile: String?
+    /// An environment variable holding the key.
+    public var keyEnvironmentVariable: String?
+
+    public init(keyFile: String? = nil, keyEnvironmentVariable: String? = nil) {
+        self.keyFile = keyFile
+        self.keyEnvironmentVariable = keyEnvironmentVariable
+    }
+}

@@ -1,0 +1,241 @@
+public import Foundation
+
+/// The JSON document written beside each backup's artifacts.
+///
+/// A manifest makes a backup self-describing: with it and the artifacts a person can restore without
+/// the catalog or this library. Keys are snake_case; dates are ISO 8601 in UTC.
+public struct Manifest: Hashable, Codable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version"
+        case backupID = "backup_id"
+        case plan, source
+        case sourceType = "source_type"
+        case kind, label
+        case parentID = "parent_id"
+        case parentLabel = "parent_label"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case host, artifacts, encryption, position, files
+        case deletedPaths = "deleted_paths"
+        case stats, notes
+    }
+
+    /// The manifest format this library writes.
+    public static let currentFormatVersion = 1
+
+    public var formatVersion: Int
+    public var backupID: BackupID
+    public var plan: String
+    public var source: String
+    /// `files`, `sqlite`, `mysql`, …
+    public var sourceType: String
+    public var kind: BackupKind
+    public var label: BackupLabel
+    public var parentID: BackupID?
+    public var parentLabel: BackupLabel?
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var host: String
+    public var artifacts: [ArtifactDescriptor]
+    public var encryption: EncryptionInfo?
+    public var position: SourcePosition?
+    /// For file-tree sources: the whole tree as of this backup (including files stored by earlier
+    /// backups of the chain); the next incremental compares against it.
+    public var files: [FileEntry]?
+    /// For incrementals: paths present in the parent and gone now.
+    public var deletedPaths: [String]?
+    public var stats: BackupStats
+    /// Warnings worth keeping with the backup (files that changed while read, skipped special files).
+    public var notes: [String]
+
+    public init(
+        backupID: BackupID, plan: String, source: String, sourceType: String, kind: BackupKind,
+        label: BackupLabel, parentID: BackupID? = nil, parentLabel: BackupLabel? = nil, startedAt: Date,
+        finishedAt: Date, host: String, artifacts: [ArtifactDescriptor], encryption: EncryptionInfo? = nil,
+        position: SourcePosition? = nil, files: [FileEntry]? = nil, deletedPaths: [String]? = nil,
+        stats: BackupStats = BackupStats(), notes: [String] = []
+    ) {
+        self.formatVersion = Self.currentFormatVersion
+        self.backupID = backupID
+        self.plan = plan
+        self.source = source
+        self.sourceType = sourceType
+        self.kind = kind
+        self.label = label
+        self.parentID = parentID
+        self.parentLabel = parentLabel
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.host = host
+        self.artifacts = artifacts
+        self.encryption = encryption
+        self.position = position
+        self.files = files
+        self.deletedPaths = deletedPaths
+        self.stats = stats
+        self.notes = notes
+    }
+
+    /// The manifest as pretty-printed JSON with sorted keys.
+    public func jsonData() throws -> Data { try JSONCoding.encoder().encode(self) }
+
+    /// Decodes a manifest, refusing format versions newer than this library understands.
+    public static func decode(_ data: Data) throws -> Manifest {
+        let manifest = try JSONCoding.decoder().decode(Manifest.self, from: data)
+        guard manifest.formatVersion <= currentFormatVersion else {
+            throw ModelError(
+                code: .invalidValue, subject: "format_version",
+                message: "manifest format \(manifest.formatVersion) is newer than this library (\(currentFormatVersion))")
+        }
+        return manifest
+    }
+}
+
+/// How an artifact was encrypted.
+public struct EncryptionInfo: Hashable, Codable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case algorithm
+        case keyID = "key_id"
+        case frameSize = "frame_size"
+    }
+
+    /// The format name, `aes-256-gcm-framed-v1`.
+    public var algorithm: String
+    /// Identifies the key without revealing it (the first 16 hex characters of SHA-256 of the key).
+    public var keyID: String
+    /// Plaintext bytes per frame.
+    public var frameSize: Int
+
+    public init(algorithm: String, keyID: String, frameSize: Int) {
+        self.algorithm = algorithm
+        self.keyID = keyID
+        self.frameSize = frameSize
+    }
+}
+
+/// Counters describing one backup.
+public struct BackupStats: Hashable, Codable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case filesTotal = "files_total"
+        case filesStored = "files_stored"
+        case bytesRead = "bytes_read"
+        case bytesStored = "bytes_stored"
+    }
+
+    /// Entries in the source as of this backup.
+    public var filesTotal: Int
+    /// Entries whose content this backup's artifact holds.
+    public var filesStored: Int
+    /// Bytes read from the source.
+    public var bytesRead: Int64
+    /// Bytes written to storage.
+    public var bytesStored: Int64
+
+    public init(filesTotal: Int = 0, filesStored: Int = 0, bytesRead: Int64 = 0, bytesStored: Int64 = 0) {
+        self.filesTotal = filesTotal
+        self.filesStored = filesStored
+        self.bytesRead = bytesRead
+        self.bytesStored = bytesStored
+    }
+}
+
+/// One entry of a file tree as seen by a backup.
+public struct FileEntry: Hashable, Codable, Sendable {
+    enum CodingKeys: String, CodingKey {
+        case path, type, size
+        case mtimeNanoseconds = "mtime_ns"
+        case inode, mode, uid, gid
+        case linkTarget = "link_target"
+        case sha256
+    }
+
+    public enum EntryType: String, Codable, Sendable {
+        case file
+        case directory
+        case symlink
+    }
+
+    /// Path relative to the source root, `/`-separated, never starting with `/` or containing `..`.
+    public var path: String
+    public var type: EntryType
+    public var size: Int64
+    /// Modification time in nanoseconds since 1970.
+    public var mtimeNanoseconds: Int64
+    public var inode: UInt64
+    /// Permission bits (`0o644`).
+    public var mode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    /// The link's target, for symlinks.
+    public var linkTarget: String?
+    /// Content hash, when the source hashes content.
+    public var sha256: String?
+
+    public init(
+        path: String, type: EntryType, size: Int64 = 0, mtimeNanoseconds: Int64 = 0, inode: UInt64 = 0,
+        mode: UInt32 = 0o644, uid: UInt32 = 0, gid: UInt32 = 0, linkTarget: String? = nil, sha256: String? = nil
+    ) {
+        self.path = path
+        self.type = type
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.inode = inode
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.linkTarget = linkTarget
+        self.sha256 = sha256
+    }
+}
+
+/// The JSON conventions shared by manifests, the catalog and the examples' `--json` output.
+public enum JSONCoding {
+    /// Sorted keys, ISO 8601 dates with fractional seconds in UTC, pretty-printed unless `compact`.
+    public static func encoder(compact: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(ISO8601.string(from: date))
+        }
+        return encoder
+    }
+
+    /// Accepts ISO 8601 dates with or without fractional seconds.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = ISO8601.date(from: text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "'\(text)' is not an ISO 8601 date")
+            }
+            return date
+        }
+        return decoder
+    }
+}
+
+/// ISO 8601 instants as BackupKit writes and reads them.
+public enum ISO8601 {
+    /// `2026-11-25T01:30:00.250Z` (milliseconds, UTC).
+    public static func string(from date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    /// `date` with its offset in `timeZone`: `2026-11-25T09:30:00+08:00`.
+    public static func string(from date: Date, in timeZone: TimeZone) -> String {
+        var style = Date.ISO8601FormatStyle(timeZone: timeZone)
+        style = style.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .colon)
+        return date.formatted(style)
+    }
+
+    /// Parses an instant with an offset or `Z`, with or without fractional seconds.
+    public static func date(from text: String) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let date = try? Date(trimmed, strategy: .iso8601) { return date }
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        return try? Date(trimmed, strategy: fractional)
+    }
+}
