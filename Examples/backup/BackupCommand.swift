@@ -1,0 +1,227 @@
+import ArgumentParser
+import BackupCatalog
+import BackupEngine
+import BackupModels
+import Foundation
+import Logging
+import RemoteStorage
+import Retention
+
+@main
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Run, list, verify, restore and prune backups described by a YAML plan.",
+        discussion: "Exit status: 0 on success, 1 on any failure. See Documentation/GettingStarted.md.",
+        subcommands: [Run.self, List.self, Verify.self, Restore.self, Prune.self])
+}
+
+/// Options every subcommand takes.
+struct PlanOptions: ParsableArguments {
+    @Option(name: .long, help: "The YAML plan file.")
+    var plan: String
+
+    @Flag(name: .shortAndLong, help: "Log progress details to standard error.")
+    var verbose = false
+
+    func load(time: String? = nil) async throws -> Engine {
+        let level: Logger.Level = verbose ? .info : .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "backup")
+        let plan = try PlanLoader.load(contentsOf: plan)
+        let clock = try Self.clock(time)
+        return try await Engine.open(plan, logger: logger, clock: clock)
+    }
+
+    /// `--time` sets the clock for the command, as restic's `backup --time` does: the given instant,
+    /// advancing with real time from there.
+    static func clock(_ time: String?) throws -> @Sendable () -> Date {
+        guard let time else { return { Date() } }
+        guard let start = ISO8601.date(from: time) else {
+            throw ValidationError("--time '\(time)' is not an ISO 8601 instant such as 2026-11-25T01:30:00Z")
+        }
+        let offset = start.timeIntervalSinceNow
+        return { Date().addingTimeInterval(offset) }
+    }
+}
+
+/// Runs `body`, printing errors as `error: …` on standard error with exit status 1.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        Terminal.standardError("error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
+extension BackupCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Back up the plan's sources, then apply its retention.")
+
+        @OptionGroup var options: PlanOptions
+
+        @Flag(name: .long, help: "Take full backups.")
+        var full = false
+
+        @Flag(name: .long, help: "Take incremental backups (sources that cannot, take a full one and say so).")
+        var incremental = false
+
+        @Option(name: .long, help: "Back up only this source (repeatable).")
+        var source: [String] = []
+
+        @Option(name: .long, help: "Tag the backups (repeatable).")
+        var tag: [String] = []
+
+        @Option(name: .long, help: "Use this instant (ISO 8601) as the current time, to replay a run.")
+        var time: String?
+
+        @Flag(name: .long, help: "Do not apply retention after the backup.")
+        var noPrune = false
+
+        func validate() throws {
+            if full && incremental { throw ValidationError("--full and --incremental exclude each other") }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let engine = try await options.load(time: time)
+                let kind: BackupRequest.Kind = full ? .full : incremental ? .incremental : .auto
+                let reporter = ProgressReporter()
+                let display = Task { await ProgressDisplay().show(reporter.events) }
+                let report = try await engine.backup(
+                    BackupRequest(kind: kind, sources: source.isEmpty ? nil : source, tags: tag, applyRetention: !noPrune),
+                    progress: reporter)
+                await display.value
+                print(Summary.run(report, engine: engine))
+                if !report.succeeded { throw ExitCode.failure }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the plan's backups, oldest first.")
+
+        @OptionGroup var options: PlanOptions
+
+        @Flag(name: .long, help: "Print a JSON array of records (see Documentation/GettingStarted.md).")
+        var json = false
+
+        @Option(name: .long, help: "Only this source.")
+        var source: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let engine = try await options.load()
+                let records = try await engine.list(source: source)
+                print(json ? try JSONOutput.records(records) : Summary.table(records))
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-read backups: checksum, decryption, decompression, archive structure.")
+
+        @OptionGroup var options: PlanOptions
+
+        @Argument(help: "The backup id (or a unique prefix, or its label).")
+        var id: String?
+
+        @Flag(name: .long, help: "Verify every committed backup of the plan.")
+        var all = false
+
+        func validate() throws {
+            if (id == nil) == !all { throw ValidationError("give a backup ID or --all") }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let engine = try await options.load()
+                let records: [BackupRecord]
+                if all {
+                    records = try await engine.list(states: [.committed])
+                } else {
+                    records = [try await engine.catalog.record(matching: id!, plan: engine.plan.name)]
+                }
+                var damaged = 0
+                for record in records {
+                    let result = try await engine.verify(record.id)
+                    if result.isSound {
+                        print("ok       \(record.id)  \(record.source)  \(record.label)")
+                    } else {
+                        damaged += 1
+                        print("DAMAGED  \(record.id)  \(record.source)  \(record.label)")
+                        for problem in result.problems { print("         - \(problem)") }
+                    }
+                }
+                print("\(records.count - damaged) sound, \(damaged) damaged")
+                if damaged > 0 { throw ExitCode.failure }
+            }
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore a backup (with its full and incrementals) into a folder.")
+
+        @OptionGroup var options: PlanOptions
+
+        @Argument(help: "The backup id (or a unique prefix, or its label).")
+        var id: String
+
+        @Option(name: .long, help: "The folder to restore into; it must be empty unless --force is given.")
+        var to: String
+
+        @Flag(name: .long, help: "Restore into a non-empty folder.")
+        var force = false
+
+        @Flag(name: .long, help: "Restore symbolic links that point outside the target folder.")
+        var allowExternalLinks = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let engine = try await options.load()
+                let record = try await engine.catalog.record(matching: id, plan: engine.plan.name)
+                let report = try await engine.restore(
+                    record.id, to: to, options: RestoreOptions(allowNonEmptyTarget: force, allowExternalLinks: allowExternalLinks))
+                let chain = report.chain.map(\.label.rawValue).joined(separator: " → ")
+                print("restored \(record.source) \(record.label) into \(report.target)")
+                print("  applied \(chain)")
+                print("  \(report.filesWritten) entries, \(Summary.bytes(report.bytesWritten))")
+            }
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply the plan's retention policy.")
+
+        @OptionGroup var options: PlanOptions
+
+        @Flag(name: .long, help: "Only show what would be removed.")
+        var dryRun = false
+
+        @Flag(name: .long, help: "Print a JSON array of decisions (see Documentation/GettingStarted.md).")
+        var json = false
+
+        @Option(name: .long, help: "Use this instant (ISO 8601) as the current time.")
+        var time: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let engine = try await options.load(time: time)
+                let report = try await engine.applyRetention(dryRun: dryRun)
+                print(json ? try JSONOutput.decisions(report.plan) : Summary.prune(report))
+                if !report.failures.isEmpty { throw ExitCode.failure }
+            }
+        }
+    }
+}

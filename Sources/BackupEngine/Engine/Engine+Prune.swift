@@ -1,0 +1,61 @@
+import BackupCatalog
+public import BackupModels
+import Foundation
+import Logging
+import RemoteStorage
+public import Retention
+
+/// The result of applying retention.
+public struct PruneReport: Sendable {
+    /// Every decision with its reasons.
+    public var plan: RetentionPlan
+    /// Whether anything was removed (false for a dry run).
+    public var dryRun: Bool
+    /// Records removed from storage and marked expired.
+    public var removed: [BackupID]
+    /// Records whose removal failed, with the reason.
+    public var failures: [BackupID: String]
+}
+
+extension Engine {
+    /// Applies the plan's retention policy at the engine's clock.
+    ///
+    /// Removal order is safe against interruption: a record is first marked `expired` in the catalog
+    /// (so nothing claims it any more), then its artifacts and manifest are deleted. An interruption
+    /// can leave unreferenced objects, never a catalog entry without its data. Dependants are removed
+    /// before the backups they depend on.
+    ///
+    /// - Parameter dryRun: plan only; nothing is changed.
+    public func applyRetention(dryRun: Bool) async throws -> PruneReport {
+        let policy = plan.retention ?? RetentionPolicy()
+        let now = clock()
+        let records = try await catalog.records(RecordQuery(plan: plan.name))
+        let retention = policy.plan(for: records, now: now)
+        guard !dryRun else { return PruneReport(plan: retention, dryRun: true, removed: [], failures: [:]) }
+
+        let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        // Newest first, so an incremental goes before the backup it applies on.
+        let removals = retention.removals.sorted { $0.startedAt > $1.startedAt }
+        var removed: [BackupID] = []
+        var failures: [BackupID: String] = [:]
+        for decision in removals {
+            guard let record = byID[decision.id] else { continue }
+            do {
+                if record.state == .running { continue }
+                try await catalog.markExpired([record.id], at: now)
+                for artifact in record.artifacts {
+                    try await storage.delete(artifact.key)
+                    try await storage.delete(Self.manifestKey(forArtifact: artifact.key))
+                }
+                removed.append(record.id)
+                logger.info(
+                    "retention removed backup",
+                    metadata: ["backup": "\(record.id)", "label": "\(record.label)", "reasons": "\(decision.reasons.joined(separator: "; "))"])
+            } catch {
+                failures[record.id] = String(describing: error)
+                logger.error("retention could not remove backup", metadata: ["backup": "\(record.id)", "error": "\(error)"])
+            }
+        }
+        return PruneReport(plan: retention, dryRun: false, removed: removed, failures: failures)
+    }
+}

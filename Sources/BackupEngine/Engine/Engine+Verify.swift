@@ -1,0 +1,98 @@
+public import BackupModels
+import Foundation
+import Logging
+import BackupCatalog
+import RemoteStorage
+
+/// The result of verifying one backup.
+public struct VerifyResult: Sendable, Hashable {
+    public var id: BackupID
+    public var label: BackupLabel
+    public var source: String
+    /// Empty when the backup is sound.
+    public var problems: [String]
+
+    public var isSound: Bool { problems.isEmpty }
+}
+
+extension Engine {
+    /// Re-reads a committed backup's artifacts: checks size and SHA-256, that they decrypt and
+    /// decompress, that a tar payload parses to its end, and that the manifest matches the catalog.
+    ///
+    /// - Returns: the problems found, naming the backup; an empty list means the backup is sound.
+    public func verify(_ id: BackupID) async throws -> VerifyResult {
+        guard let record = try await catalog.record(id) else {
+            throw EngineError(code: .notRestorable, message: "no backup \(id) in the catalog", backupID: id)
+        }
+        var problems: [String] = []
+        if record.state != .committed { problems.append("state is \(record.state.rawValue), not committed") }
+        for artifact in record.artifacts {
+            problems += await verify(artifact, of: record)
+        }
+        do {
+            let manifest = try await readManifest(of: record)
+            if manifest.backupID != record.id || manifest.artifacts != record.artifacts {
+                problems.append("manifest does not match the catalog record")
+            }
+        } catch {
+            problems.append("manifest unreadable: \(error)")
+        }
+        if !problems.isEmpty {
+            logger.error("backup damaged", metadata: ["backup": "\(record.id)", "label": "\(record.label)", "problems": "\(problems)"])
+        }
+        return VerifyResult(id: record.id, label: record.label, source: record.source, problems: problems)
+    }
+
+    private func verify(_ artifact: ArtifactDescriptor, of record: BackupRecord) async -> [String] {
+        var problems: [String] = []
+        do {
+            guard let head = try await storage.head(artifact.key) else {
+                return ["artifact '\(artifact.key)' is missing"]
+            }
+            if head.sizeBytes != artifact.sizeBytes {
+                problems.append("artifact '\(artifact.key)' has \(head.sizeBytes) bytes, the catalog says \(artifact.sizeBytes)")
+            }
+            let reading = try Pipeline.decode(
+                try await storage.get(artifact.key), compression: artifact.compression,
+                key: try key(for: artifact, of: record))
+            if record.artifacts.count == 1, try await readManifestSourceType(record) == "files" {
+                let reader = TarReader(reading.stream)
+                try await reader.drain()
+            } else {
+                for try await _ in reading.stream {}
+            }
+            let digest = reading.storedDigest()
+            if digest.hex != artifact.sha256 {
+                problems.append("artifact '\(artifact.key)' checksum is \(digest.hex), the catalog says \(artifact.sha256)")
+            }
+        } catch {
+            problems.append("artifact '\(artifact.key)' cannot be read back: \(error)")
+        }
+        return problems
+    }
+
+    private func readManifestSourceType(_ record: BackupRecord) async throws -> String {
+        switch plan.source(named: record.source) {
+        case .files?: return "files"
+        case .sqlite?: return "sqlite"
+        case nil: return (try? await readManifest(of: record).sourceType) ?? "unknown"
+        }
+    }
+
+    /// The key that decrypts an artifact, or an error naming the key id that is needed.
+    func key(for artifact: ArtifactDescriptor, of record: BackupRecord) throws -> EncryptionKey? {
+        guard let needed = artifact.encryptionKeyID else { return nil }
+        guard let encryptionKey else {
+            throw EngineError(
+                code: .encryptionKey,
+                message: "backup \(record.label) is encrypted with key \(needed) but the plan has no encryption key", backupID: record.id)
+        }
+        guard encryptionKey.keyID == needed else {
+            throw EngineError(
+                code: .encryptionKey,
+                message: "backup \(record.label) is encrypted with key \(needed); the plan's key is \(encryptionKey.keyID)",
+                backupID: record.id)
+        }
+        return encryptionKey
+    }
+}

@@ -1,0 +1,121 @@
+public import BackupCatalog
+public import BackupModels
+public import Foundation
+public import Logging
+import Metrics
+public import RemoteStorage
+
+/// Runs a ``BackupPlan``: backups, restores, verification and retention, against a catalog and a storage.
+///
+/// ```swift
+/// let plan = try PlanLoader.load(contentsOf: "backup.yaml")
+/// let engine = try await Engine.open(plan, logger: logger)
+/// let report = try await engine.backup(BackupRequest(kind: .auto))
+/// ```
+///
+/// Every method takes its time from the injected ``clock``, so runs can be replayed (`--time`) and tested.
+public struct Engine: Sendable {
+    public let plan: BackupPlan
+    public let catalog: any Catalog
+    public let storage: any Storage
+    public var logger: Logger
+    /// The host name written into records and keys.
+    public var host: String
+    /// The current time; `Date.init` unless a replay or a test sets another clock.
+    public var clock: @Sendable () -> Date
+    /// The encryption key, when the plan encrypts.
+    public var encryptionKey: EncryptionKey?
+    /// Builds the source for a plan entry; replace it to add source types.
+    public var makeSource: @Sendable (SourceConfig) -> any BackupSource
+    /// Where the plan lock file lives; `nil` runs without one (tests of concurrent behaviour).
+    public var lockPath: String?
+
+    /// Creates an engine over an existing catalog and storage.
+    public init(
+        plan: BackupPlan, catalog: any Catalog, storage: any Storage, logger: Logger,
+        host: String = ProcessInfo.processInfo.hostName, clock: @escaping @Sendable () -> Date = { Date() },
+        encryptionKey: EncryptionKey? = nil, lockPath: String? = nil
+    ) {
+        self.plan = plan
+        self.catalog = catalog
+        self.storage = storage
+        self.logger = logger
+        self.host = Self.keySafeHost(host)
+        self.clock = clock
+        self.encryptionKey = encryptionKey
+        self.lockPath = lockPath
+        self.makeSource = Self.defaultSource
+    }
+
+    /// Opens the plan's SQLite catalog and storage and loads its encryption key.
+    ///
+    /// - Throws: ``CatalogError``, ``StorageError`` or an encryption-key error naming the file or variable.
+    public static func open(
+        _ plan: BackupPlan, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> Engine {
+        let storage: any Storage
+        switch plan.storage {
+        case .local(let config): storage = try LocalStorage(root: config.path)
+        }
+        let catalog = try SQLiteCatalog(path: plan.catalogPath)
+        var key: EncryptionKey? = nil
+        if let encryption = plan.encryption {
+            if let file = encryption.keyFile {
+                key = try EncryptionKey(fileAt: file)
+            } else if let variable = encryption.keyEnvironmentVariable {
+                key = try EncryptionKey(environmentVariable: variable)
+            }
+        }
+        return Engine(
+            plan: plan, catalog: catalog, storage: storage, logger: logger, clock: clock, encryptionKey: key,
+            lockPath: plan.catalogPath + ".\(plan.name).lock")
+    }
+
+    /// The plan's time zone for labels and key dates.
+    var timeZone: TimeZone { TimeZone(identifier: plan.timeZoneIdentifier) ?? .utc }
+
+    static func defaultSource(_ config: SourceConfig) -> any BackupSource {
+        switch config {
+        case .files(let files): FileTreeSource(files)
+        case .sqlite(let sqlite): SQLiteSource(sqlite)
+        }
+    }
+
+    static func keySafeHost(_ host: String) -> String {
+        let cleaned = host.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+        let text = String(String.UnicodeScalarView(cleaned))
+        return text.isEmpty || text == "." || text == ".." ? "localhost" : text
+    }
+
+    /// Records of this plan, oldest first.
+    public func list(source: String? = nil, states: Set<BackupState>? = nil) async throws -> [BackupRecord] {
+        try await catalog.records(RecordQuery(plan: plan.name, source: source, states: states))
+    }
+
+    /// The key of the manifest written beside an artifact.
+    public static func manifestKey(forArtifact key: String) -> String { key + ".manifest.json" }
+
+    /// The artifact extension for a source payload under the plan's compression and encryption.
+    func artifactExtension(payload: String) -> String {
+        var ext = payload
+        if let compressed = plan.compression.algorithm.fileExtension { ext += "." + compressed }
+        if encryptionKey != nil { ext += ".enc" }
+        return ext
+    }
+
+    func withPlanLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        guard let lockPath else { return try await body() }
+        let lock = PlanLock(path: lockPath)
+        try lock.acquire(plan: plan.name)
+        defer { lock.release() }
+        return try await body()
+    }
+
+    func recordMetrics(source: String, result: String, bytes: Int64, seconds: Double) {
+        let dimensions = [("plan", plan.name), ("source", source)]
+        Counter(label: "backupkit_backups_total", dimensions: dimensions + [("result", result)]).increment()
+        if bytes > 0 { Counter(label: "backupkit_bytes_stored_total", dimensions: dimensions).increment(by: bytes) }
+        Metrics.Timer(label: "backupkit_backup_duration_seconds", dimensions: dimensions)
+            .recordNanoseconds(Int64(seconds * 1e9))
+    }
+}

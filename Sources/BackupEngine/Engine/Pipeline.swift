@@ -1,0 +1,77 @@
+import BackupModels
+import RemoteStorage
+
+/// The byte pipeline of one artifact: compress → encrypt → hash/count on the way to storage, and
+/// hash/count → decrypt → decompress on the way back.
+///
+/// Every stage is a ``ChunkTransformer`` pulled by the consumer, so memory holds a few chunks whatever
+/// the artifact's size, and a slow store slows the reader (back-pressure).
+final class Pipeline: Sendable {
+    /// Plaintext bytes per encrypted frame.
+    static let frameSize = 64 * 1024
+
+    private let compression: CompressionSettings
+    private let encryptionKey: EncryptionKey?
+    private let hashing = HashingTransformer()
+    private let plain = Shared(Int64(0))
+
+    /// - Throws: ``CodecError`` for compression settings out of range.
+    init(compression: CompressionSettings, encryptionKey: EncryptionKey?) throws {
+        self.compression = compression
+        self.encryptionKey = encryptionKey
+        _ = try ByteStream.empty.compressed(compression)
+    }
+
+    /// The stream to store for `payload`.
+    func encode(_ payload: ByteStream) throws -> ByteStream {
+        let plain = self.plain
+        var stream = try payload.transformed { ByteCounter(into: plain) }.compressed(compression)
+        if let key = encryptionKey {
+            stream = stream.transformed { try FrameEncryptor(key: key, frameSize: Self.frameSize) }
+        }
+        let hashing = self.hashing
+        return stream.transformed { hashing }
+    }
+
+    /// SHA-256 and size of the bytes produced by ``encode(_:)``, once its stream has ended.
+    func digest() -> DigestResult { DigestResult(hex: hashing.hexDigest ?? "", byteCount: hashing.byteCount) }
+
+    /// Bytes that entered compression.
+    func uncompressedByteCount() -> Int64 { plain.value }
+
+    /// A decoding of stored bytes: the payload stream and, after it ended, the stored bytes' digest.
+    struct Decoding: Sendable {
+        var stream: ByteStream
+        fileprivate let hashing: HashingTransformer
+        func storedDigest() -> DigestResult { DigestResult(hex: hashing.hexDigest ?? "", byteCount: hashing.byteCount) }
+    }
+
+    /// Decodes stored bytes back to the payload, hashing the stored bytes on the way.
+    static func decode(_ stored: ByteStream, compression: CompressionAlgorithm, key: EncryptionKey?) throws -> Decoding {
+        let hashing = HashingTransformer()
+        var stream = stored.transformed { hashing }
+        if let key {
+            stream = stream.transformed { FrameDecryptor(key: key) }
+        }
+        return Decoding(stream: stream.decompressed(compression), hashing: hashing)
+    }
+}
+
+/// A SHA-256 digest and byte count.
+struct DigestResult: Sendable, Hashable {
+    var hex: String
+    var byteCount: Int64
+}
+
+/// Passes bytes through, counting them.
+final class ByteCounter: ChunkTransformer {
+    private let total: Shared<Int64>
+    init(into total: Shared<Int64>) { self.total = total }
+
+    func transform(_ chunk: [UInt8]) throws -> [UInt8] {
+        total.withLock { $0 += Int64(chunk.count) }
+        return chunk
+    }
+
+    func finish() throws -> [UInt8] { [] }
+}

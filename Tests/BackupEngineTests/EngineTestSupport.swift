@@ -1,0 +1,94 @@
+@testable import BackupEngine
+import BackupCatalog
+import BackupModels
+import Foundation
+import Logging
+import RemoteStorage
+
+/// A temporary folder removed when the value is released.
+final class Scratch: @unchecked Sendable {
+    let path: String
+
+    init(_ name: String = "engine") {
+        path = NSTemporaryDirectory() + "backupkit-\(name)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func sub(_ relative: String) -> String { path + "/" + relative }
+
+    func write(_ relative: String, _ text: String) throws {
+        let target = sub(relative)
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: target))
+    }
+}
+
+/// A clock tests move by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    init(_ iso: String) { current = ISO8601.date(from: iso)! }
+
+    var now: Date { lock.withLock { current } }
+    func set(_ iso: String) { lock.withLock { current = ISO8601.date(from: iso)! } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+}
+
+enum Fixture {
+    static let logger = Logger(label: "test")
+
+    /// A plan over a files source at `scratch/src` and local storage at `scratch/store`.
+    static func plan(
+        _ scratch: Scratch, sources: [SourceConfig]? = nil, compression: CompressionSettings = CompressionSettings(algorithm: .zstd, level: 3),
+        retention: RetentionPolicy? = nil
+    ) -> BackupPlan {
+        BackupPlan(
+            name: "test", catalogPath: scratch.sub("store/catalog.sqlite"),
+            storage: .local(LocalStorageConfig(path: scratch.sub("store"))),
+            sources: sources ?? [.files(FileTreeSourceConfig(name: "config", paths: [scratch.sub("src")], exclude: ["*.tmp"]))],
+            compression: compression, retention: retention, timeZoneIdentifier: "Asia/Shanghai")
+    }
+
+    static func engine(_ plan: BackupPlan, clock: TestClock, key: EncryptionKey? = nil) throws -> Engine {
+        let storage = try LocalStorage(root: { if case .local(let c) = plan.storage { return c.path } else { fatalError() } }())
+        let catalog = try SQLiteCatalog(path: plan.catalogPath)
+        return Engine(
+            plan: plan, catalog: catalog, storage: storage, logger: logger, host: "test-host", clock: { clock.now },
+            encryptionKey: key, lockPath: plan.catalogPath + ".lock")
+    }
+
+    /// Every regular file, link and folder under `root`, with content (files) or target (links).
+    static func tree(_ root: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        let manager = FileManager.default
+        guard let walker = manager.enumerator(atPath: root) else { return [:] }
+        for case let relative as String in walker {
+            let full = root + "/" + relative
+            let attributes = try manager.attributesOfItem(atPath: full)
+            switch attributes[.type] as? FileAttributeType {
+            case .typeSymbolicLink?: result[relative] = "-> " + (try manager.destinationOfSymbolicLink(atPath: full))
+            case .typeDirectory?: result[relative] = "<dir>"
+            default: result[relative] = String(decoding: try Data(contentsOf: URL(fileURLWithPath: full)), as: UTF8.self)
+            }
+        }
+        return result
+    }
+
+    /// Runs a command, returning its exit status and standard output.
+    @discardableResult
+    static func shell(_ command: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command (README): installs what the tests need on a fresh machine, builds, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: libzstd-dev (zstd codec), zstd/gzip/tar/sqlite3 (interoperability tests), pkg-config.
+needed=(libzstd-dev zstd gzip tar pkg-config sqlite3 libsqlite3-dev zlib1g-dev)
+missing=()
+for package in "${needed[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Python's cryptography package decrypts our encrypted format independently in a test.
+python3 -c 'import cryptography' 2>/dev/null || pip install --quiet cryptography
+
+swift build --build-tests
+swift test --skip-build
