@@ -20,6 +20,30 @@ enum JSONOutput {
         var tags: [String]
         var artifacts: [ArtifactDescriptor]
         var failure_reason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, plan, source, kind, label, state, started_at, finished_at, size_bytes, parent_id, host, tags, artifacts
+            case failure_reason
+        }
+
+        /// Writes absent values as `null` so every record has every key.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(plan, forKey: .plan)
+            try container.encode(source, forKey: .source)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(label, forKey: .label)
+            try container.encode(state, forKey: .state)
+            try container.encode(started_at, forKey: .started_at)
+            try container.encode(finished_at, forKey: .finished_at)
+            try container.encode(size_bytes, forKey: .size_bytes)
+            try container.encode(parent_id, forKey: .parent_id)
+            try container.encode(host, forKey: .host)
+            try container.encode(tags, forKey: .tags)
+            try container.encode(artifacts, forKey: .artifacts)
+            try container.encode(failure_reason, forKey: .failure_reason)
+        }
     }
 
     struct Decision: Encodable {

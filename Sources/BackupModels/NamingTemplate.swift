@@ -10,6 +10,14 @@ public struct NamingTemplate: Hashable, Codable, Sendable, CustomStringConvertib
     /// The placeholders a template may use.
     public enum Placeholder: String, CaseIterable, Sendable {
         case plan, source, kind, label, host, yyyy, MM, dd, HH, mm, ss, ext
+
+        /// Date fields have a fixed number of digits, so they may touch other placeholders.
+        var isFixedWidth: Bool {
+            switch self {
+            case .yyyy, .MM, .dd, .HH, .mm, .ss: true
+            default: false
+            }
+        }
     }
 
     /// The default convention, see `Documentation/Naming.md`.
@@ -53,8 +61,8 @@ public struct NamingTemplate: Hashable, Codable, Sendable, CustomStringConvertib
                     let known = Placeholder.allCases.map { "{\($0.rawValue)}" }.joined(separator: " ")
                     throw reject("unknown placeholder {\(name)}; known: \(known)")
                 }
-                if case .placeholder = tokens.last {
-                    throw reject("placeholders {…}{…} must be separated by literal text so keys can be parsed back")
+                if case .placeholder(let previous) = tokens.last, !previous.isFixedWidth, !placeholder.isFixedWidth {
+                    throw reject("placeholders {\(previous.rawValue)}{\(name)} must be separated by literal text so keys can be parsed back")
                 }
                 tokens.append(.placeholder(placeholder))
                 rest = rest[rest.index(after: close)...]

@@ -90,8 +90,9 @@ struct EngineTests {
         #expect(records.count == 1)
         #expect(records.first?.state == .failed)
         #expect(records.first?.failureReason?.contains("disk read error") == true)
-        let keys = try await Array(engine.storage.listAll(prefix: "test/"))
-        #expect(keys.isEmpty, "no artifact, manifest or partial file remains: \(keys.map(\.key))")
+        var keys: [String] = []
+        for try await object in engine.storage.listAll(prefix: "test/") { keys.append(object.key) }
+        #expect(keys.isEmpty, "no artifact, manifest or partial file remains: \(keys)")
         let partials = try Fixture.shell("find '\(scratch.sub("store"))' -name '*partial*' | wc -l").output
         #expect(partials.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }

@@ -145,7 +145,7 @@ struct FileTreeSourceTests {
         let scratch = Scratch("hash")
         try scratch.write("src/a.txt", "AAAA")
         let path = scratch.sub("src/a.txt")
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        try Fixture.shell("touch -r '\(path)' '\(scratch.sub("reference"))'")
         let source = FileTreeSource(FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")], hashContents: true))
         let full = try await outcome(source)
         #expect(full.outcome.files?.first { $0.path == "src/a.txt" }?.sha256?.count == 64)
@@ -153,7 +153,7 @@ struct FileTreeSourceTests {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.write(contentsOf: Data("BBBB".utf8))
         try handle.close()
-        try FileManager.default.setAttributes([.modificationDate: attributes[.modificationDate]!], ofItemAtPath: path)
+        try Fixture.shell("touch -r '\(scratch.sub("reference"))' '\(path)'")
         let plain = FileTreeSource(FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")], hashContents: false))
         #expect(try await outcome(plain, kind: .incremental, parent: manifest(full.outcome)).entries.filter { !$0.hasSuffix("/") }.isEmpty,
                 "without hashing the rewrite is invisible")

@@ -57,7 +57,10 @@ extension Engine {
             let extractor = TarExtractor(root: directory, allowExternalLinks: options.allowExternalLinks)
             for layer in chain {
                 try await withArtifactStream(of: layer) { stream in
-                    try await extractor.extract(TarReader(stream))
+                    let reader = TarReader(stream)
+                    try await extractor.extract(reader)
+                    // Read past the end-of-archive marker so the whole artifact is hashed.
+                    try await reader.drain()
                 }
             }
             if let files = manifest.files {
