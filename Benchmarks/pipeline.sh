@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Pipeline benchmark (issue 3): a full file backup with zstd level 3 against the shell pipeline
+# `tar -cf - DIR | zstd -3 | tee OUT | sha256sum`, then an incremental after 1% of the files changed.
+# Reports median wall times, the throughput ratio (baseline time / our time) and peak resident memory.
+#
+#   bash Benchmarks/pipeline.sh [DATA_DIR] [RUNS]
+#
+# DATA_DIR defaults to Benchmarks/data (git-ignored); the 1 GiB tree is generated once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${1:-Benchmarks/data}
+RUNS=${2:-3}
+TREE="$DATA/tree"
+mkdir -p "$DATA"
+
+command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
+command -v zstd >/dev/null || { apt-get install -y -qq zstd >/dev/null; }
+
+if [ ! -f "$DATA/.generated" ]; then
+    echo "generating a 1 GiB tree of about 20,000 files in $TREE ..."
+    rm -rf "$TREE"
+    python3 - "$TREE" <<'PY'
+import os, random, sys
+root = sys.argv[1]
+random.seed(42)
+words = [w.strip() for w in "timestamp level info warn error collector index shard replica snapshot repository \
+nginx access upstream request latency bytes status user agent host path query cluster node heap gc pool thread".split()]
+text = "\n".join(" ".join(random.choice(words) for _ in range(12)) + f" {i} {random.random():.6f}" for i in range(60000)).encode()
+noise = os.urandom(8 << 20)
+pools = [text, noise]
+target, total, index = 1 << 30, 0, 0
+while total < target:
+    r = random.random()
+    size = random.randint(512, 16 << 10) if r < 0.80 else random.randint(64 << 10, 512 << 10) if r < 0.995 else random.randint(8 << 20, 40 << 20)
+    size = min(size, target - total)
+    folder = os.path.join(root, f"d{index % 40:02d}", f"s{(index // 40) % 25:02d}")
+    os.makedirs(folder, exist_ok=True)
+    pool = pools[0] if random.random() < 0.6 else pools[1]
+    with open(os.path.join(folder, f"f{index:05d}.dat"), "wb") as f:
+        remaining = size
+        while remaining:
+            start = random.randrange(0, len(pool) - 1)
+            piece = pool[start:start + remaining]
+            f.write(piece)
+            remaining -= len(piece)
+    total += size
+    index += 1
+print(f"{index} files, {total} bytes")
+PY
+    touch "$DATA/.generated"
+fi
+
+echo "building the backup example in release mode ..."
+SCRATCH=${SCRATCH:-.build}
+swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
+BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
+
+cat > "$DATA/bench.yaml" <<YAML
+plan: bench
+catalog: $PWD/$DATA/store/catalog.sqlite
+storage: {type: local, path: $PWD/$DATA/store}
+sources:
+  - {name: tree, type: files, paths: [$PWD/$TREE]}
+compression: {algorithm: zstd, level: 3}
+YAML
+
+measure() { # label, command...  → prints "seconds rss_kib"
+    local log="$DATA/time.log"
+    /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$DATA/stderr.log" || { cat "$DATA/stderr.log"; exit 1; }
+    local wall rss
+    wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+    rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
+    echo "$wall $rss"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# Warm the page cache so both sides read from memory.
+tar -cf - -C "$DATA" tree | cat >/dev/null
+
+: > "$DATA/baseline.txt"; : > "$DATA/ours.txt"
+for run in $(seq "$RUNS"); do
+    measure bash -c "tar -cf - -C '$DATA' tree | zstd -3 -q | tee '$DATA/baseline.tar.zst' | sha256sum" >> "$DATA/baseline.txt"
+    rm -rf "$DATA/store"
+    measure "$BACKUP" run --plan "$DATA/bench.yaml" --full --no-prune >> "$DATA/ours.txt"
+done
+base=$(cut -d' ' -f1 "$DATA/baseline.txt" | median)
+ours=$(cut -d' ' -f1 "$DATA/ours.txt" | median)
+ours_rss=$(cut -d' ' -f2 "$DATA/ours.txt" | sort -g | tail -1)
+size=$(du -sb "$TREE" | cut -f1)
+
+# Incremental after 1% of the files changed (rewritten with new content).
+files=$(find "$TREE" -type f | sort)
+count=$(echo "$files" | wc -l)
+echo "$files" | awk -v n="$count" 'NR % 100 == 0' | while read -r f; do head -c 4096 /dev/urandom >> "$f"; done
+incr=$(measure "$BACKUP" run --plan "$DATA/bench.yaml" --incremental --no-prune)
+incr_time=${incr% *}; incr_rss=${incr#* }
+
+echo
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"
+echo "tree: $count files, $((size / 1048576)) MiB"
+printf 'full backup, zstd -3:  baseline %.2fs  ours %.2fs  throughput ratio %.2fx  (ours %.0f MiB/s)\n' \
+    "$base" "$ours" "$(echo "$base / $ours" | bc -l)" "$(echo "$size / 1048576 / $ours" | bc -l)"
+printf 'peak RSS (full):       %d MiB\n' "$((ours_rss / 1024))"
+printf 'incremental (1%% changed): %.2fs (%.1f%% of the full backup time), peak RSS %d MiB\n' \
+    "$incr_time" "$(echo "100 * $incr_time / $ours" | bc -l)" "$((incr_rss / 1024))"
