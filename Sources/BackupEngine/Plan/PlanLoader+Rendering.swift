@@ -1,0 +1,140 @@
+public import BackupModels
+import Yams
+
+extension PlanLoader {
+    /// Writes `plan` as YAML in the format ``parse(yaml:origin:workingDirectory:)`` reads.
+    ///
+    /// Keys come in the reference's order; optional keys that are unset (or empty lists) are left out,
+    /// while the compression algorithm, naming template, time zones, `min_count` and `failed_grace` are
+    /// always written so the text shows what will happen. Strings YAML would read as another type
+    /// (`yes`, `2024-01-01`, `null`) or that need escaping are double-quoted.
+    ///
+    /// For a plan returned by the loader, parsing the result gives back an equal plan. A plan built in
+    /// code with relative paths comes back with them resolved against the working directory.
+    ///
+    /// - Parameter plan: The plan to render.
+    /// - Returns: YAML text ending with a newline.
+    public static func yaml(for plan: BackupPlan) -> String {
+        var lines: [String] = []
+        func add(_ indent: Int, _ key: String, _ value: String? = nil) {
+            let padding = String(repeating: " ", count: indent)
+            lines.append(value.map { "\(padding)\(key): \($0)" } ?? "\(padding)\(key):")
+        }
+        func addList(_ indent: Int, _ key: String, _ values: [String]) {
+            let flow = "[" + values.map(quotedIfNeeded).joined(separator: ", ") + "]"
+            if indent + key.count + flow.count + 2 <= 100 {
+                add(indent, key, flow)
+            } else {
+                add(indent, key)
+                lines += values.map { String(repeating: " ", count: indent + 2) + "- " + quotedIfNeeded($0) }
+            }
+        }
+
+        add(0, "plan", quotedIfNeeded(plan.name))
+        add(0, "catalog", quotedIfNeeded(plan.catalogPath))
+        add(0, "storage")
+        switch plan.storage {
+        case .local(let local):
+            add(2, "type", "local")
+            add(2, "path", quotedIfNeeded(local.path))
+        }
+        add(0, "sources")
+        for source in plan.sources {
+            lines.append("  - name: " + quotedIfNeeded(source.name))
+            add(4, "type", source.typeName)
+            switch source {
+            case .files(let files):
+                addList(4, "paths", files.paths)
+                if !files.include.isEmpty { addList(4, "include", files.include) }
+                if !files.exclude.isEmpty { addList(4, "exclude", files.exclude) }
+                if files.hashContents { add(4, "hash_contents", "true") }
+            case .sqlite(let sqlite):
+                add(4, "path", quotedIfNeeded(sqlite.path))
+            }
+        }
+        add(0, "compression")
+        add(2, "algorithm", plan.compression.algorithm.rawValue)
+        if let level = plan.compression.level { add(2, "level", String(level)) }
+        if let threads = plan.compression.threads { add(2, "threads", String(threads)) }
+        if let encryption = plan.encryption {
+            if encryption.keyFile == nil, encryption.keyEnvironmentVariable == nil {
+                add(0, "encryption", "{}")
+            } else {
+                add(0, "encryption")
+                if let keyFile = encryption.keyFile { add(2, "key_file", quotedIfNeeded(keyFile)) }
+                if let variable = encryption.keyEnvironmentVariable { add(2, "key_env", quotedIfNeeded(variable)) }
+            }
+        }
+        add(0, "naming", quotedIfNeeded(plan.naming.pattern))
+        if let retention = plan.retention {
+            add(0, "retention")
+            let counts: [(String, Int?)] = [
+                ("keep_last", retention.keepLast), ("keep_hourly", retention.keepHourly),
+                ("keep_daily", retention.keepDaily), ("keep_weekly", retention.keepWeekly),
+                ("keep_monthly", retention.keepMonthly), ("keep_yearly", retention.keepYearly),
+            ]
+            for case (let key, let value?) in counts { add(2, key, String(value)) }
+            let durations: [(String, RetentionDuration?)] = [
+                ("keep_within", retention.keepWithin), ("keep_within_hourly", retention.keepWithinHourly),
+                ("keep_within_daily", retention.keepWithinDaily), ("keep_within_weekly", retention.keepWithinWeekly),
+                ("keep_within_monthly", retention.keepWithinMonthly),
+                ("keep_within_yearly", retention.keepWithinYearly),
+            ]
+            for case (let key, let value?) in durations { add(2, key, value.description) }
+            if let maxAgeDays = retention.maxAgeDays { add(2, "max_age_days", String(maxAgeDays)) }
+            add(2, "min_count", String(retention.minCount))
+            if let maxDeletions = retention.maxDeletions { add(2, "max_deletions", String(maxDeletions)) }
+            add(2, "failed_grace", retention.failedGrace.description)
+            add(2, "time_zone", quotedIfNeeded(retention.timeZoneIdentifier))
+        }
+        add(0, "time_zone", quotedIfNeeded(plan.timeZoneIdentifier))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `text` as a plain YAML scalar when that reads back as the same string, else double-quoted.
+    ///
+    /// Plain output is limited to letters, digits and `_ . / + @ -` (starting with a letter, digit, `_`,
+    /// `.` or `/`), which is safe both in block and in flow (`[a, b]`) context, and must resolve to a
+    /// string (not `yes`, `1.5`, `~`).
+    static func quotedIfNeeded(_ text: String) -> String {
+        let isPlainSafe =
+            text.first.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "/") } == true
+            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_./+@-".contains($0)) }
+            && Node(text).tagName == .str
+        return isPlainSafe ? text : doubleQuoted(text)
+    }
+
+    /// `text` as a YAML double-quoted scalar, escaping `"`, `\` and non-printable characters.
+    static func doubleQuoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            default:
+                let isPrintable =
+                    scalar.properties.generalCategory != .control && scalar.properties.generalCategory != .format
+                    && scalar.properties.generalCategory != .lineSeparator
+                    && scalar.properties.generalCategory != .paragraphSeparator
+                    && scalar.properties.generalCategory != .unassigned
+                    && scalar.properties.generalCategory != .surrogate
+                if isPrintable {
+                    result.unicodeScalars.append(scalar)
+                } else if scalar.value <= 0xFFFF {
+                    result += "\\u" + hex(scalar.value, width: 4)
+                } else {
+                    result += "\\U" + hex(scalar.value, width: 8)
+                }
+            }
+        }
+        return result + "\""
+    }
+
+    private static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}
