@@ -9,7 +9,8 @@ let package = Package(
     name: "BackupKitBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "BackupKit", path: ".."),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -25,6 +26,7 @@ let package = Package(
                 .product(name: "BackupModels", package: "BackupKit"),
                 .product(name: "BackupCatalog", package: "BackupKit"),
                 .product(name: "Retention", package: "BackupKit"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ]

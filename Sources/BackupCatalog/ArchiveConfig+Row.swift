@@ -1,0 +1,51 @@
+import BackupModels
+import GRDB
+
+extension ArchiveConfig {
+    /// The `archive_configs` columns, in the order ``init(catalogRow:)`` reads them.
+    static let catalogColumns = """
+        id, instance_id, instance_type, business_id, table_id, repository, snapshot_days, time_zone, enabled, \
+        created_at, updated_at
+        """
+
+    /// Inserts a configuration, or replaces every field of the one with the same id.
+    static let catalogUpsertSQL = """
+        INSERT INTO archive_configs (\(catalogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            instance_id = excluded.instance_id, instance_type = excluded.instance_type,
+            business_id = excluded.business_id, table_id = excluded.table_id, repository = excluded.repository,
+            snapshot_days = excluded.snapshot_days, time_zone = excluded.time_zone, enabled = excluded.enabled,
+            created_at = excluded.created_at, updated_at = excluded.updated_at
+        """
+
+    /// The arguments of ``catalogUpsertSQL``.
+    var catalogArguments: StatementArguments {
+        let values: [(any DatabaseValueConvertible)?] = [
+            id, instanceID, instanceType.rawValue, businessID, tableID, repository, snapshotDays, timeZoneIdentifier,
+            isEnabled, CatalogValue.seconds(createdAt), CatalogValue.seconds(updatedAt),
+        ]
+        return StatementArguments(values)
+    }
+
+    /// Reads a row selected with ``catalogColumns``.
+    init(catalogRow row: Row) throws {
+        let id: String = try row.decode(atIndex: 0)
+        let typeText: String = try row.decode(atIndex: 2)
+        guard let instanceType = ArchiveInstanceType(rawValue: typeText) else {
+            throw CatalogValue.malformed("instance_type", typeText, row: id)
+        }
+        self.init(
+            id: id,
+            instanceID: try row.decode(atIndex: 1),
+            instanceType: instanceType,
+            businessID: try row.decode(atIndex: 3),
+            tableID: try row.decode(atIndex: 4),
+            repository: try row.decode(atIndex: 5),
+            snapshotDays: try row.decode(atIndex: 6),
+            timeZoneIdentifier: try row.decode(atIndex: 7),
+            isEnabled: try row.decode(atIndex: 8),
+            createdAt: CatalogValue.date(try row.decode(atIndex: 9)),
+            updatedAt: CatalogValue.date(try row.decode(atIndex: 10))
+        )
+    }
+}

@@ -1,0 +1,67 @@
+import BackupModels
+import GRDB
+
+extension RestoreConfig {
+    /// The `restores` columns, in the order ``init(catalogRow:)`` reads them.
+    static let catalogColumns = """
+        id, business_id, index_set_id, index_set_name, table_id, start_time, end_time, expires_at, state, \
+        created_at, started_at, finished_at, total_store_size_bytes, total_doc_count, restored_doc_count, indices, \
+        notify_users, failure_reason, notified
+        """
+
+    /// Inserts a restore, or replaces every field of the one with the same id.
+    static let catalogUpsertSQL = """
+        INSERT INTO restores (\(catalogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            business_id = excluded.business_id, index_set_id = excluded.index_set_id,
+            index_set_name = excluded.index_set_name, table_id = excluded.table_id,
+            start_time = excluded.start_time, end_time = excluded.end_time, expires_at = excluded.expires_at,
+            state = excluded.state, created_at = excluded.created_at, started_at = excluded.started_at,
+            finished_at = excluded.finished_at, total_store_size_bytes = excluded.total_store_size_bytes,
+            total_doc_count = excluded.total_doc_count, restored_doc_count = excluded.restored_doc_count,
+            indices = excluded.indices, notify_users = excluded.notify_users,
+            failure_reason = excluded.failure_reason, notified = excluded.notified
+        """
+
+    /// The arguments of ``catalogUpsertSQL``.
+    func catalogArguments() throws -> StatementArguments {
+        let values: [(any DatabaseValueConvertible)?] = [
+            id, businessID, indexSetID, indexSetName, tableID, CatalogValue.seconds(startTime),
+            CatalogValue.seconds(endTime), CatalogValue.seconds(expiresAt), state.rawValue,
+            CatalogValue.seconds(createdAt), startedAt.map(CatalogValue.seconds), finishedAt.map(CatalogValue.seconds),
+            totalStoreSizeBytes, totalDocCount, restoredDocCount, try CatalogValue.json(indices),
+            try CatalogValue.json(notifyUsers), failureReason, isNotified,
+        ]
+        return StatementArguments(values)
+    }
+
+    /// Reads a row selected with ``catalogColumns``.
+    init(catalogRow row: Row) throws {
+        let id: String = try row.decode(atIndex: 0)
+        let stateText: String = try row.decode(atIndex: 8)
+        guard let state = RestoreState(rawValue: stateText) else { throw CatalogValue.malformed("state", stateText, row: id) }
+        let startedAt: Double? = try row.decode(atIndex: 10)
+        let finishedAt: Double? = try row.decode(atIndex: 11)
+        self.init(
+            id: id,
+            businessID: try row.decode(atIndex: 1),
+            indexSetID: try row.decode(atIndex: 2),
+            indexSetName: try row.decode(atIndex: 3),
+            tableID: try row.decode(atIndex: 4),
+            startTime: CatalogValue.date(try row.decode(atIndex: 5)),
+            endTime: CatalogValue.date(try row.decode(atIndex: 6)),
+            expiresAt: CatalogValue.date(try row.decode(atIndex: 7)),
+            state: state,
+            createdAt: CatalogValue.date(try row.decode(atIndex: 9)),
+            startedAt: startedAt.map(CatalogValue.date),
+            finishedAt: finishedAt.map(CatalogValue.date),
+            totalStoreSizeBytes: try row.decode(atIndex: 12),
+            totalDocCount: try row.decode(atIndex: 13),
+            restoredDocCount: try row.decode(atIndex: 14),
+            indices: try CatalogValue.strings(json: try row.decode(atIndex: 15), column: "indices", row: id),
+            notifyUsers: try CatalogValue.strings(json: try row.decode(atIndex: 16), column: "notify_users", row: id),
+            failureReason: try row.decode(atIndex: 17),
+            isNotified: try row.decode(atIndex: 18)
+        )
+    }
+}
