@@ -159,11 +159,11 @@ public struct RetentionPolicy: Hashable, Codable, Sendable {
     /// The zone buckets are computed in; UTC if the identifier is unknown (``validate()`` reports that).
     public var timeZone: TimeZone { TimeZone(identifier: timeZoneIdentifier) ?? .utc }
 
-    /// Whether any keep rule is set. A policy without one keeps everything but expires by max age.
+    /// Whether any keep rule is set. As in restic, a count of 0 and a zero duration mean "not set".
     public var hasKeepRule: Bool {
-        [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly].contains { $0 != nil }
+        [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly].contains { ($0 ?? 0) != 0 }
             || [keepWithin, keepWithinHourly, keepWithinDaily, keepWithinWeekly, keepWithinMonthly, keepWithinYearly]
-                .contains { $0 != nil }
+                .contains { $0.map { $0 != RetentionDuration() } ?? false }
     }
 
     /// Checks ranges and the time zone, naming the offending key.
