@@ -101,7 +101,8 @@ public struct EncryptionInfo: Hashable, Codable, Sendable {
 
     /// The format name, `aes-256-gcm-framed-v1`.
     public var algorithm: String
-    /// Identifies the key without revealing it (the first 16 hex characters of SHA-256 of the key).
+    /// Identifies the key without revealing it: the first 16 hex characters of
+    /// SHA-256("backupkit-key-id-v1" ‖ key). See `Documentation/EncryptedFormat.md`.
     public var keyID: String
     /// Plaintext bytes per frame.
     public var frameSize: Int

@@ -30,7 +30,7 @@ final class Pipeline: Sendable {
             stream = stream.transformed { try FrameEncryptor(key: key, frameSize: Self.frameSize) }
         }
         let hashing = self.hashing
-        return stream.transformed { hashing }
+        return stream.transformed { hashing.restarted() }
     }
 
     /// SHA-256 and size of the bytes produced by ``encode(_:)``, once its stream has ended.
@@ -49,7 +49,7 @@ final class Pipeline: Sendable {
     /// Decodes stored bytes back to the payload, hashing the stored bytes on the way.
     static func decode(_ stored: ByteStream, compression: CompressionAlgorithm, key: EncryptionKey?) throws -> Decoding {
         let hashing = HashingTransformer()
-        var stream = stored.transformed { hashing }
+        var stream = stored.transformed { hashing.restarted() }
         if let key {
             stream = stream.transformed { FrameDecryptor(key: key) }
         }
