@@ -38,6 +38,7 @@ let package = Package(
             name: "RemoteStorage",
             dependencies: [
                 "BackupModels",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -98,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RemoteStorageTests",
-            dependencies: ["BackupModels", "RemoteStorage"]
+            dependencies: ["BackupModels", "RemoteStorage", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "BackupEngineTests",

@@ -76,8 +76,28 @@ public struct Manifest: Hashable, Codable, Sendable {
         self.notes = notes
     }
 
-    /// The manifest as pretty-printed JSON with sorted keys.
-    public func jsonData() throws -> Data { try JSONCoding.encoder().encode(self) }
+    /// The manifest as compact JSON.
+    ///
+    /// The file index can hold hundreds of thousands of entries, so it is written by a small direct
+    /// writer instead of `JSONEncoder`, whose intermediate tree would cost tens of megabytes; the rest
+    /// goes through `JSONEncoder` with sorted keys. `Manifest.decode(_:)` reads both parts back.
+    public func jsonData() throws -> Data {
+        var head = self
+        head.files = nil
+        var data = try JSONCoding.encoder(compact: true).encode(head)
+        guard let files else { return data }
+        data.removeLast()  // the closing brace
+        var writer = JSONWriter()
+        writer.bytes.reserveCapacity(files.count * 160)
+        writer.raw(data.count > 1 ? ",\"files\":[" : "\"files\":[")
+        for (index, entry) in files.enumerated() {
+            if index > 0 { writer.raw(",") }
+            entry.write(to: &writer)
+        }
+        writer.raw("]}")
+        data.append(contentsOf: writer.bytes)
+        return data
+    }
 
     /// Decodes a manifest, refusing format versions newer than this library understands.
     public static func decode(_ data: Data) throws -> Manifest {

@@ -47,7 +47,7 @@ struct RecordAndManifestTests {
         for key in ["\"backup_id\"", "\"size_bytes\"", "\"encryption_key_id\"", "\"binlog_position\"", "\"mtime_ns\"", "\"deleted_paths\"", "\"format_version\""] {
             #expect(text.contains(key), "missing \(key)")
         }
-        #expect(text.contains("\"started_at\" : \"2026-11-24T17:30:00.000Z\""))
+        #expect(text.contains("\"started_at\":\"2026-11-24T17:30:00.000Z\""))
         #expect(try Manifest.decode(data) == manifest)
     }
 
@@ -130,5 +130,39 @@ struct RecordAndManifestTests {
         #expect { try RetentionPolicy(keepDaily: -2).validate() } throws: { ($0 as? ModelError)?.subject == "retention.keep_daily" }
         #expect { try RetentionPolicy(maxAgeDays: -1).validate() } throws: { ($0 as? ModelError)?.subject == "retention.max_age_days" }
         #expect { try RetentionPolicy(timeZoneIdentifier: "Nowhere/City").validate() } throws: { ($0 as? ModelError)?.subject == "retention.time_zone" }
+    }
+}
+
+@Suite("Manifest file index encoding")
+struct ManifestFileIndexTests {
+    @Test("paths with quotes, backslashes, control characters and non-ASCII text survive the direct writer")
+    func hostilePaths() throws {
+        let paths = ["plain/file", "quote\"d", "back\\slash", "new\nline", "tab\there", "bell\u{7}", "ü/日本語/🙂", "cr\rlf", "\u{1F}"]
+        let files = paths.enumerated().map { index, path in
+            FileEntry(
+                path: path, type: index % 3 == 0 ? .symlink : .file, size: Int64(index) << 33, mtimeNanoseconds: -1,
+                inode: UInt64.max, mode: 0o7777, uid: UInt32.max, gid: 0, linkTarget: index % 3 == 0 ? "../\(path)" : nil,
+                sha256: index % 2 == 0 ? String(repeating: "0f", count: 32) : nil)
+        }
+        let manifest = Manifest(
+            backupID: BackupID(rawValue: "00000000000000aa"), plan: "p", source: "s", sourceType: "files", kind: .full,
+            label: try BackupLabel("20261125-013000F"), startedAt: Date(timeIntervalSince1970: 1), finishedAt: Date(timeIntervalSince1970: 2),
+            host: "h", artifacts: [], files: files, deletedPaths: ["gone\""])
+        let data = try manifest.jsonData()
+        #expect(try Manifest.decode(data) == manifest)
+        // It is plain JSON any parser reads.
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((object["files"] as? [[String: Any]])?.count == paths.count)
+    }
+
+    @Test("a manifest without a file index has no files key")
+    func noIndex() throws {
+        let manifest = Manifest(
+            backupID: BackupID(rawValue: "00000000000000aa"), plan: "p", source: "s", sourceType: "sqlite", kind: .full,
+            label: try BackupLabel("20261125-013000F"), startedAt: Date(timeIntervalSince1970: 1), finishedAt: Date(timeIntervalSince1970: 2),
+            host: "h", artifacts: [])
+        let data = try manifest.jsonData()
+        #expect(!String(decoding: data, as: UTF8.self).contains("\"files\""))
+        #expect(try Manifest.decode(data) == manifest)
     }
 }

@@ -196,7 +196,7 @@ final class Sandbox {
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         let errorFile = path(".stderr-\(UUID().uuidString.prefix(6))")
-        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         let out = Pipe()
         process.standardOutput = out
