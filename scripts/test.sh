@@ -18,5 +18,8 @@ fi
 # Python's cryptography package decrypts our encrypted format independently in a test.
 python3 -c 'import cryptography' 2>/dev/null || pip install --quiet cryptography
 
+# Formatting is part of the build's hygiene (configuration in .swift-format).
+swift format lint --strict --recursive Sources Tests Examples Benchmarks/Sources Package.swift
+
 swift build --build-tests
 swift test --skip-build

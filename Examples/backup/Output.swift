@@ -99,7 +99,9 @@ enum Summary {
         lines.append("catalog: \(engine.plan.catalogPath)")
         if let prune = report.prune {
             let kept = prune.plan.kept.count
-            lines.append("retention: kept \(kept), removed \(prune.removed.count)" + (prune.failures.isEmpty ? "" : ", \(prune.failures.count) failed"))
+            lines.append(
+                "retention: kept \(kept), removed \(prune.removed.count)"
+                    + (prune.failures.isEmpty ? "" : ", \(prune.failures.count) failed"))
         }
         return lines.joined(separator: "\n")
     }

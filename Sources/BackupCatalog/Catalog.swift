@@ -106,7 +106,8 @@ extension Catalog {
     public func record(matching text: String, plan: String) async throws -> BackupRecord {
         if let exact = try await record(BackupID(rawValue: text)), exact.plan == plan { return exact }
         guard text.count >= 4 else {
-            throw CatalogError(code: .notFound, message: "no backup '\(text)' in plan '\(plan)' (give the full id or at least 4 characters)")
+            throw CatalogError(
+                code: .notFound, message: "no backup '\(text)' in plan '\(plan)' (give the full id or at least 4 characters)")
         }
         let candidates = try await records(RecordQuery(plan: plan)).filter {
             $0.id.rawValue.hasPrefix(text) || $0.label.rawValue == text

@@ -94,11 +94,12 @@ extension SQLiteCatalog {
         guard start <= end else { return [] }
         return try await read("cannot list archived indices of \(tableID)") { db in
             try Row.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT \(ArchivedIndex.catalogColumns) FROM archived_indices
-                    WHERE table_id = ? AND start_time <= ? AND end_time >= ?
-                    ORDER BY start_time, index_name, snapshot
-                    """),
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(ArchivedIndex.catalogColumns) FROM archived_indices
+                        WHERE table_id = ? AND start_time <= ? AND end_time >= ?
+                        ORDER BY start_time, index_name, snapshot
+                        """),
                 arguments: [tableID, CatalogValue.seconds(end), CatalogValue.seconds(start)]
             ).map(ArchivedIndex.init(catalogRow:))
         }
@@ -112,10 +113,11 @@ extension SQLiteCatalog {
     public func archivedIndices(repository: String, snapshot: String) async throws -> [ArchivedIndex] {
         try await read("cannot list the indices of snapshot \(snapshot)") { db in
             try Row.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT \(ArchivedIndex.catalogColumns) FROM archived_indices
-                    WHERE repository = ? AND snapshot = ? ORDER BY index_name
-                    """),
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(ArchivedIndex.catalogColumns) FROM archived_indices
+                        WHERE repository = ? AND snapshot = ? ORDER BY index_name
+                        """),
                 arguments: [repository, snapshot]
             ).map(ArchivedIndex.init(catalogRow:))
         }
@@ -161,7 +163,8 @@ extension SQLiteCatalog {
     public func restores(states: Set<RestoreState>?) async throws -> [RestoreConfig] {
         if let states, states.isEmpty { return [] }
         let stateValues = (states ?? []).map(\.rawValue).sorted()
-        let filter = stateValues.isEmpty ? "" : "WHERE state IN (\(Array(repeating: "?", count: stateValues.count).joined(separator: ", ")))"
+        let filter =
+            stateValues.isEmpty ? "" : "WHERE state IN (\(Array(repeating: "?", count: stateValues.count).joined(separator: ", ")))"
         return try await read("cannot list restores") { db in
             try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT \(RestoreConfig.catalogColumns) FROM restores \(filter) ORDER BY created_at, id"),

@@ -15,131 +15,134 @@ extension SQLiteCatalog {
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(Migration.backups) { db in
-            try db.execute(sql: """
-                CREATE TABLE backups (
-                    id TEXT NOT NULL PRIMARY KEY,
-                    plan TEXT NOT NULL,
-                    source TEXT NOT NULL,
-                    kind TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
-                    parent_id TEXT REFERENCES backups (id) DEFERRABLE INITIALLY DEFERRED,
-                    label TEXT NOT NULL,
-                    state TEXT NOT NULL CHECK (state IN ('running', 'committed', 'failed', 'expired')),
-                    started_at REAL NOT NULL,
-                    finished_at REAL,
-                    expired_at REAL,
-                    host TEXT NOT NULL DEFAULT '',
-                    tags TEXT NOT NULL DEFAULT '[]',
-                    failure_reason TEXT,
-                    position TEXT,
-                    UNIQUE (plan, source, label)
-                );
+            try db.execute(
+                sql: """
+                    CREATE TABLE backups (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        plan TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+                        parent_id TEXT REFERENCES backups (id) DEFERRABLE INITIALLY DEFERRED,
+                        label TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('running', 'committed', 'failed', 'expired')),
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        expired_at REAL,
+                        host TEXT NOT NULL DEFAULT '',
+                        tags TEXT NOT NULL DEFAULT '[]',
+                        failure_reason TEXT,
+                        position TEXT,
+                        UNIQUE (plan, source, label)
+                    );
 
-                CREATE TABLE artifacts (
-                    backup_id TEXT NOT NULL REFERENCES backups (id) ON DELETE CASCADE,
-                    ordinal INTEGER NOT NULL,
-                    role TEXT NOT NULL,
-                    key TEXT NOT NULL CHECK (key <> ''),
-                    size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
-                    sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
-                    compression TEXT NOT NULL CHECK (compression IN ('zstd', 'gzip', 'none')),
-                    encryption_key_id TEXT,
-                    uncompressed_bytes INTEGER CHECK (uncompressed_bytes >= 0),
-                    PRIMARY KEY (backup_id, ordinal),
-                    UNIQUE (backup_id, key)
-                ) WITHOUT ROWID;
+                    CREATE TABLE artifacts (
+                        backup_id TEXT NOT NULL REFERENCES backups (id) ON DELETE CASCADE,
+                        ordinal INTEGER NOT NULL,
+                        role TEXT NOT NULL,
+                        key TEXT NOT NULL CHECK (key <> ''),
+                        size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+                        sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+                        compression TEXT NOT NULL CHECK (compression IN ('zstd', 'gzip', 'none')),
+                        encryption_key_id TEXT,
+                        uncompressed_bytes INTEGER CHECK (uncompressed_bytes >= 0),
+                        PRIMARY KEY (backup_id, ordinal),
+                        UNIQUE (backup_id, key)
+                    ) WITHOUT ROWID;
 
-                -- The life cycle holds even for hand edits with the sqlite3 shell.
-                CREATE TRIGGER backups_state_transition
-                BEFORE UPDATE OF state ON backups
-                WHEN NEW.state <> OLD.state AND NOT (
-                    (OLD.state = 'running' AND NEW.state IN ('committed', 'failed'))
-                    OR (OLD.state IN ('committed', 'failed') AND NEW.state = 'expired'))
-                BEGIN
-                    SELECT RAISE(ABORT, 'invalid state transition');
-                END;
+                    -- The life cycle holds even for hand edits with the sqlite3 shell.
+                    CREATE TRIGGER backups_state_transition
+                    BEFORE UPDATE OF state ON backups
+                    WHEN NEW.state <> OLD.state AND NOT (
+                        (OLD.state = 'running' AND NEW.state IN ('committed', 'failed'))
+                        OR (OLD.state IN ('committed', 'failed') AND NEW.state = 'expired'))
+                    BEGIN
+                        SELECT RAISE(ABORT, 'invalid state transition');
+                    END;
 
-                -- A record claims committed only with artifacts (inserted before the state changes).
-                CREATE TRIGGER backups_commit_needs_artifacts
-                BEFORE UPDATE OF state ON backups
-                WHEN NEW.state = 'committed' AND OLD.state <> 'committed'
-                    AND NOT EXISTS (SELECT 1 FROM artifacts WHERE backup_id = NEW.id)
-                BEGIN
-                    SELECT RAISE(ABORT, 'a committed backup needs artifacts');
-                END;
-                """)
+                    -- A record claims committed only with artifacts (inserted before the state changes).
+                    CREATE TRIGGER backups_commit_needs_artifacts
+                    BEFORE UPDATE OF state ON backups
+                    WHEN NEW.state = 'committed' AND OLD.state <> 'committed'
+                        AND NOT EXISTS (SELECT 1 FROM artifacts WHERE backup_id = NEW.id)
+                    BEGIN
+                        SELECT RAISE(ABORT, 'a committed backup needs artifacts');
+                    END;
+                    """)
         }
         migrator.registerMigration(Migration.archive) { db in
-            try db.execute(sql: """
-                CREATE TABLE archive_configs (
-                    id TEXT NOT NULL PRIMARY KEY,
-                    instance_id TEXT NOT NULL,
-                    instance_type TEXT NOT NULL,
-                    business_id TEXT NOT NULL,
-                    table_id TEXT NOT NULL,
-                    repository TEXT NOT NULL,
-                    snapshot_days INTEGER NOT NULL CHECK (snapshot_days >= 0),
-                    time_zone TEXT NOT NULL,
-                    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
-                    created_at REAL NOT NULL,
-                    updated_at REAL NOT NULL
-                );
+            try db.execute(
+                sql: """
+                    CREATE TABLE archive_configs (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        instance_id TEXT NOT NULL,
+                        instance_type TEXT NOT NULL,
+                        business_id TEXT NOT NULL,
+                        table_id TEXT NOT NULL,
+                        repository TEXT NOT NULL,
+                        snapshot_days INTEGER NOT NULL CHECK (snapshot_days >= 0),
+                        time_zone TEXT NOT NULL,
+                        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
 
-                -- Rows outlive their configuration on purpose: no foreign key to archive_configs.
-                CREATE TABLE archived_indices (
-                    archive_config_id TEXT NOT NULL,
-                    table_id TEXT NOT NULL,
-                    repository TEXT NOT NULL,
-                    snapshot TEXT NOT NULL,
-                    index_name TEXT NOT NULL,
-                    doc_count INTEGER NOT NULL,
-                    store_size_bytes INTEGER NOT NULL,
-                    start_time REAL NOT NULL,
-                    end_time REAL NOT NULL CHECK (end_time >= start_time),
-                    archived_at REAL NOT NULL,
-                    UNIQUE (repository, snapshot, index_name)
-                );
+                    -- Rows outlive their configuration on purpose: no foreign key to archive_configs.
+                    CREATE TABLE archived_indices (
+                        archive_config_id TEXT NOT NULL,
+                        table_id TEXT NOT NULL,
+                        repository TEXT NOT NULL,
+                        snapshot TEXT NOT NULL,
+                        index_name TEXT NOT NULL,
+                        doc_count INTEGER NOT NULL,
+                        store_size_bytes INTEGER NOT NULL,
+                        start_time REAL NOT NULL,
+                        end_time REAL NOT NULL CHECK (end_time >= start_time),
+                        archived_at REAL NOT NULL,
+                        UNIQUE (repository, snapshot, index_name)
+                    );
 
-                CREATE TABLE restores (
-                    id TEXT NOT NULL PRIMARY KEY,
-                    business_id TEXT NOT NULL,
-                    index_set_id TEXT,
-                    index_set_name TEXT,
-                    table_id TEXT NOT NULL,
-                    start_time REAL NOT NULL,
-                    end_time REAL NOT NULL,
-                    expires_at REAL NOT NULL,
-                    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'expired')),
-                    created_at REAL NOT NULL,
-                    started_at REAL,
-                    finished_at REAL,
-                    total_store_size_bytes INTEGER NOT NULL DEFAULT 0,
-                    total_doc_count INTEGER NOT NULL DEFAULT 0,
-                    restored_doc_count INTEGER NOT NULL DEFAULT 0,
-                    indices TEXT NOT NULL DEFAULT '[]',
-                    notify_users TEXT NOT NULL DEFAULT '[]',
-                    failure_reason TEXT,
-                    notified INTEGER NOT NULL DEFAULT 0
-                );
-                """)
+                    CREATE TABLE restores (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        business_id TEXT NOT NULL,
+                        index_set_id TEXT,
+                        index_set_name TEXT,
+                        table_id TEXT NOT NULL,
+                        start_time REAL NOT NULL,
+                        end_time REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'expired')),
+                        created_at REAL NOT NULL,
+                        started_at REAL,
+                        finished_at REAL,
+                        total_store_size_bytes INTEGER NOT NULL DEFAULT 0,
+                        total_doc_count INTEGER NOT NULL DEFAULT 0,
+                        restored_doc_count INTEGER NOT NULL DEFAULT 0,
+                        indices TEXT NOT NULL DEFAULT '[]',
+                        notify_users TEXT NOT NULL DEFAULT '[]',
+                        failure_reason TEXT,
+                        notified INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
         }
         migrator.registerMigration(Migration.indexes) { db in
-            try db.execute(sql: """
-                CREATE INDEX backups_by_plan_source_started ON backups (plan, source, started_at, id);
-                CREATE INDEX backups_by_state_started ON backups (state, started_at);
-                CREATE INDEX archived_indices_by_table_time ON archived_indices (table_id, start_time, end_time);
-                CREATE INDEX restores_by_state ON restores (state, created_at);
+            try db.execute(
+                sql: """
+                    CREATE INDEX backups_by_plan_source_started ON backups (plan, source, started_at, id);
+                    CREATE INDEX backups_by_state_started ON backups (state, started_at);
+                    CREATE INDEX archived_indices_by_table_time ON archived_indices (table_id, start_time, end_time);
+                    CREATE INDEX restores_by_state ON restores (state, created_at);
 
-                -- Files written before this version could hold several enabled configurations for one
-                -- table: keep the most recently updated one enabled (ties: greatest id), disable the others.
-                UPDATE archive_configs SET enabled = 0
-                WHERE enabled = 1 AND EXISTS (
-                    SELECT 1 FROM archive_configs AS newer
-                    WHERE newer.table_id = archive_configs.table_id AND newer.enabled = 1
-                        AND (newer.updated_at > archive_configs.updated_at
-                            OR (newer.updated_at = archive_configs.updated_at AND newer.id > archive_configs.id)));
-                CREATE UNIQUE INDEX archive_configs_one_enabled_per_table ON archive_configs (table_id)
-                WHERE enabled = 1;
-                """)
+                    -- Files written before this version could hold several enabled configurations for one
+                    -- table: keep the most recently updated one enabled (ties: greatest id), disable the others.
+                    UPDATE archive_configs SET enabled = 0
+                    WHERE enabled = 1 AND EXISTS (
+                        SELECT 1 FROM archive_configs AS newer
+                        WHERE newer.table_id = archive_configs.table_id AND newer.enabled = 1
+                            AND (newer.updated_at > archive_configs.updated_at
+                                OR (newer.updated_at = archive_configs.updated_at AND newer.id > archive_configs.id)));
+                    CREATE UNIQUE INDEX archive_configs_one_enabled_per_table ON archive_configs (table_id)
+                    WHERE enabled = 1;
+                    """)
         }
         return migrator
     }

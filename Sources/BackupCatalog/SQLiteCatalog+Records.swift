@@ -101,9 +101,11 @@ extension SQLiteCatalog {
                 try insertArtifact.execute(arguments: artifact.catalogArguments(backupID: id, ordinal: ordinal))
             }
             // The state changes last: the trigger checks the artifacts exist.
-            try db.cachedStatement(sql: """
-                UPDATE backups SET state = 'committed', finished_at = ?, position = coalesce(?, position) WHERE id = ?
-                """).execute(arguments: [CatalogValue.seconds(finishedAt), try position.map(CatalogValue.json), id.rawValue])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE backups SET state = 'committed', finished_at = ?, position = coalesce(?, position) WHERE id = ?
+                    """
+            ).execute(arguments: [CatalogValue.seconds(finishedAt), try position.map(CatalogValue.json), id.rawValue])
             guard let record = try Self.fetchRecord(id, db) else {
                 throw CatalogError(code: .notFound, message: "backup \(id) vanished during its commit")
             }
@@ -125,9 +127,11 @@ extension SQLiteCatalog {
             guard state.canTransition(to: .failed) else {
                 throw CatalogError(code: .invalidTransition, message: "backup \(id) is \(state); only a running backup can fail")
             }
-            try db.cachedStatement(sql: """
-                UPDATE backups SET state = 'failed', failure_reason = ?, finished_at = ? WHERE id = ?
-                """).execute(arguments: [reason, CatalogValue.seconds(date), id.rawValue])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE backups SET state = 'failed', failure_reason = ?, finished_at = ? WHERE id = ?
+                    """
+            ).execute(arguments: [reason, CatalogValue.seconds(date), id.rawValue])
         }
     }
 
@@ -228,8 +232,9 @@ extension SQLiteCatalog {
 
     /// The state of a record, or `nil` if there is none.
     static func state(of id: BackupID, _ db: Database) throws -> BackupState? {
-        guard let text = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT state FROM backups WHERE id = ?"), arguments: [id.rawValue])
+        guard
+            let text = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT state FROM backups WHERE id = ?"), arguments: [id.rawValue])
         else { return nil }
         guard let state = BackupState(rawValue: text) else { throw CatalogValue.malformed("state", text, row: id.rawValue) }
         return state
@@ -245,9 +250,10 @@ extension SQLiteCatalog {
 
     /// One record with its artifacts, or `nil`.
     static func fetchRecord(_ id: BackupID, _ db: Database) throws -> BackupRecord? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(BackupRecord.catalogColumns) FROM backups WHERE id = ?"),
-            arguments: [id.rawValue])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(BackupRecord.catalogColumns) FROM backups WHERE id = ?"),
+                arguments: [id.rawValue])
         else { return nil }
         let artifactRows = try Row.fetchCursor(
             db.cachedStatement(

@@ -76,7 +76,8 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
         guard snapshotDays >= 0 else {
             throw ModelError(code: .invalidValue, subject: "snapshot_days", message: "must be ≥ 0 (0 keeps forever); got \(snapshotDays)")
         }
-        for (field, value) in [("table_id", tableID), ("repository", repository), ("instance_id", instanceID), ("business_id", businessID)] {
+        for (field, value) in [("table_id", tableID), ("repository", repository), ("instance_id", instanceID), ("business_id", businessID)]
+        {
             guard !value.isEmpty else {
                 throw ModelError(code: .invalidValue, subject: field, message: "must not be empty")
             }

@@ -62,7 +62,8 @@ public struct NamingTemplate: Hashable, Codable, Sendable, CustomStringConvertib
                     throw reject("unknown placeholder {\(name)}; known: \(known)")
                 }
                 if case .placeholder(let previous) = tokens.last, !previous.isFixedWidth, !placeholder.isFixedWidth {
-                    throw reject("placeholders {\(previous.rawValue)}{\(name)} must be separated by literal text so keys can be parsed back")
+                    throw reject(
+                        "placeholders {\(previous.rawValue)}{\(name)} must be separated by literal text so keys can be parsed back")
                 }
                 tokens.append(.placeholder(placeholder))
                 rest = rest[rest.index(after: close)...]

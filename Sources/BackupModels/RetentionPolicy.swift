@@ -174,11 +174,13 @@ public struct RetentionPolicy: Hashable, Codable, Sendable {
         ]
         for (key, value) in counts {
             if let value, value < -1 {
-                throw ModelError(code: .invalidValue, subject: "retention.\(key)", message: "must be ≥ 0, or -1 for unlimited; got \(value)")
+                throw ModelError(
+                    code: .invalidValue, subject: "retention.\(key)", message: "must be ≥ 0, or -1 for unlimited; got \(value)")
             }
         }
         if let maxAgeDays, maxAgeDays < 0 {
-            throw ModelError(code: .invalidValue, subject: "retention.max_age_days", message: "must be ≥ 0 (0 keeps forever); got \(maxAgeDays)")
+            throw ModelError(
+                code: .invalidValue, subject: "retention.max_age_days", message: "must be ≥ 0 (0 keeps forever); got \(maxAgeDays)")
         }
         if minCount < 0 {
             throw ModelError(code: .invalidValue, subject: "retention.min_count", message: "must be ≥ 0; got \(minCount)")

@@ -1,8 +1,9 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import GRDB
 import Testing
+
+@testable import BackupCatalog
 
 @Suite("Archive configurations, archived indices and restores")
 struct ArchiveTests {
@@ -54,7 +55,8 @@ struct ArchiveTests {
             try await catalog.insert([Fixture.archivedIndex("i", from: 0, to: 24)])
             try await catalog.deleteArchiveConfig(id: "c")
             #expect(try await catalog.archiveConfig(id: "c") == nil)
-            #expect(try await catalog.archivedIndices(repository: "cos_archive", snapshot: "2_bklog_nginx_access_snapshot_20251125").count == 1)
+            #expect(
+                try await catalog.archivedIndices(repository: "cos_archive", snapshot: "2_bklog_nginx_access_snapshot_20251125").count == 1)
             await expectCatalogError(.notFound) { try await catalog.deleteArchiveConfig(id: "c") }
         }
     }
@@ -80,8 +82,9 @@ struct ArchiveTests {
                 tableID: "2_bklog.nginx_access", overlapping: Fixture.date(hours: start), Fixture.date(hours: end))
             #expect(found == (expected ? [index] : []), "\(name)")
             if start <= end {
-                #expect(index.overlaps(start: Fixture.date(hours: start), end: Fixture.date(hours: end)) == expected,
-                        "the catalog and ArchivedIndex.overlaps disagree: \(name)")
+                #expect(
+                    index.overlaps(start: Fixture.date(hours: start), end: Fixture.date(hours: end)) == expected,
+                    "the catalog and ArchivedIndex.overlaps disagree: \(name)")
             }
         }
     }

@@ -1,8 +1,9 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import GRDB
 import Testing
+
+@testable import BackupCatalog
 
 /// Runs `body` with a fresh folder under the system temporary folder, removed afterwards.
 func withTemporaryFolder<T>(_ body: (String) async throws -> T) async throws -> T {
@@ -56,7 +57,8 @@ enum Fixture {
         parent: BackupRecord? = nil, tags: [String] = [], host: String = "db1"
     ) -> BackupRecord {
         let startedAt = date(hours: hours)
-        let label = parent.map { BackupLabel.incremental(on: $0.label, at: startedAt, in: .utc) }
+        let label =
+            parent.map { BackupLabel.incremental(on: $0.label, at: startedAt, in: .utc) }
             ?? BackupLabel.full(at: startedAt, in: .utc)
         return BackupRecord(
             id: id.map(BackupID.init(rawValue:)) ?? .random(), plan: plan, source: source,

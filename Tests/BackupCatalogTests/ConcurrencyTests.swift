@@ -1,7 +1,8 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import Testing
+
+@testable import BackupCatalog
 
 @Suite("Concurrent access")
 struct ConcurrencyTests {

@@ -1,8 +1,9 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import GRDB
 import Testing
+
+@testable import BackupCatalog
 
 @Suite("Crash between running and committed")
 struct CrashRecoveryTests {
@@ -63,13 +64,15 @@ struct CrashRecoveryTests {
             try await catalog.insert(record)
             // Another program's trigger refuses the state change, after the artifacts were inserted.
             try RawFile.write(path) { db in
-                try db.execute(sql: """
-                    CREATE TRIGGER test_refuse_commit BEFORE UPDATE OF state ON backups
-                    BEGIN SELECT RAISE(ABORT, 'refused by test'); END
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER test_refuse_commit BEFORE UPDATE OF state ON backups
+                        BEGIN SELECT RAISE(ABORT, 'refused by test'); END
+                        """)
             }
             let error = await expectCatalogError(.invalidTransition) {
-                try await catalog.commit(record.id, artifacts: [Fixture.artifact("a"), Fixture.artifact("b")], position: nil, finishedAt: Fixture.epoch)
+                try await catalog.commit(
+                    record.id, artifacts: [Fixture.artifact("a"), Fixture.artifact("b")], position: nil, finishedAt: Fixture.epoch)
             }
             #expect(error?.message.contains("refused by test") == true)
             #expect(try Self.artifactRowCount(path) == 0)

@@ -1,8 +1,9 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import GRDB
 import Testing
+
+@testable import BackupCatalog
 
 @Suite("Catalog file, modes and errors")
 struct FileSafetyTests {
@@ -22,9 +23,11 @@ struct FileSafetyTests {
         }
     }
 
-    @Test("durability maps to SQLite's synchronous setting", arguments: [
-        (SQLiteCatalog.Configuration.Durability.full, 2), (.normal, 1),
-    ])
+    @Test(
+        "durability maps to SQLite's synchronous setting",
+        arguments: [
+            (SQLiteCatalog.Configuration.Durability.full, 2), (.normal, 1),
+        ])
     func durability(durability: SQLiteCatalog.Configuration.Durability, pragma: Int) async throws {
         try await withCatalog(.init(durability: durability)) { catalog, _ in
             let value = try await catalog.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }

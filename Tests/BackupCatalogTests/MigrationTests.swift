@@ -1,8 +1,9 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import GRDB
 import Testing
+
+@testable import BackupCatalog
 
 @Suite("Schema migrations")
 struct MigrationTests {
@@ -22,10 +23,11 @@ struct MigrationTests {
             }
             #expect(facts.0 == "wal")
             #expect(facts.1 == true)
-            #expect(facts.2.isSuperset(of: [
-                "backups_by_plan_source_started", "backups_by_state_started", "archived_indices_by_table_time",
-                "archive_configs_one_enabled_per_table", "restores_by_state",
-            ]))
+            #expect(
+                facts.2.isSuperset(of: [
+                    "backups_by_plan_source_started", "backups_by_state_started", "archived_indices_by_table_time",
+                    "archive_configs_one_enabled_per_table", "restores_by_state",
+                ]))
         }
     }
 
@@ -40,7 +42,8 @@ struct MigrationTests {
                     try plan("SELECT * FROM backups WHERE plan = 'p' AND source = 's' AND state IN ('committed') ORDER BY started_at, id"),
                     try plan("SELECT * FROM archived_indices WHERE table_id = 't' AND start_time <= 5 AND end_time >= 1"),
                     try plan("SELECT * FROM archived_indices WHERE repository = 'r' AND snapshot = 's'"),
-                    try plan("""
+                    try plan(
+                        """
                         SELECT * FROM artifacts WHERE backup_id IN (
                             SELECT id FROM backups WHERE plan = 'p' AND source = 's' AND state IN ('committed'))
                         ORDER BY backup_id, ordinal
@@ -101,7 +104,8 @@ struct MigrationTests {
             try await catalog.commit(running.id, artifacts: [Fixture.artifact("k")], position: nil, finishedAt: Fixture.date(hours: 25))
             try await catalog.save(Fixture.archiveConfig(id: "c1"))
             try await catalog.insert([Fixture.archivedIndex("i1", from: 0, to: 24)])
-            #expect(try await catalog.archivedIndices(tableID: "2_bklog.nginx_access", overlapping: Fixture.epoch, Fixture.epoch).count == 1)
+            #expect(
+                try await catalog.archivedIndices(tableID: "2_bklog.nginx_access", overlapping: Fixture.epoch, Fixture.epoch).count == 1)
         }
     }
 
@@ -133,7 +137,10 @@ struct MigrationTests {
             #expect(try await catalog.archiveConfig(id: "newer")?.isEnabled == true)
             #expect(try await catalog.archiveConfig(id: "older")?.isEnabled == false)
             #expect(try await catalog.archiveConfig(id: "other")?.isEnabled == true)
-            #expect(try await catalog.archivedIndices(tableID: "2_bklog.nginx_access", overlapping: Fixture.date(hours: 10), Fixture.date(hours: 11)).map(\.index) == ["a"])
+            #expect(
+                try await catalog.archivedIndices(
+                    tableID: "2_bklog.nginx_access", overlapping: Fixture.date(hours: 10), Fixture.date(hours: 11)
+                ).map(\.index) == ["a"])
             #expect(try await catalog.restore(id: "r1") == restore)
             // The v3 rule is now enforced.
             await expectCatalogError(.conflict) { try await catalog.save(Fixture.archiveConfig(id: "third")) }

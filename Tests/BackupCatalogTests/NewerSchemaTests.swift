@@ -1,8 +1,9 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import GRDB
 import Testing
+
+@testable import BackupCatalog
 
 @Suite("Files written by a newer library")
 struct NewerSchemaTests {
@@ -45,9 +46,10 @@ struct NewerSchemaTests {
             #expect(after.0 == before.0, "the file's bytes changed")
             #expect(after.1 == before.1, "the file's modification date changed")
             let folderAfter = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-            #expect(folderAfter.filter { $0.hasSuffix("-wal") }.allSatisfy { name in
-                (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)[.size] as? Int) == 0
-            }, "a write-ahead log with content appeared: \(folderBefore) → \(folderAfter)")
+            #expect(
+                folderAfter.filter { $0.hasSuffix("-wal") }.allSatisfy { name in
+                    (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)[.size] as? Int) == 0
+                }, "a write-ahead log with content appeared: \(folderBefore) → \(folderAfter)")
             // The file still holds what it held, for the newer library to open.
             let count = try RawFile.read(path) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM backups") }
             #expect(count == 1)

@@ -1,7 +1,8 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import Testing
+
+@testable import BackupCatalog
 
 @Suite("Record queries and id prefixes")
 struct RecordQueryTests {
@@ -50,13 +51,14 @@ struct RecordQueryTests {
     func queriesMatchOracle(query: RecordQuery) async throws {
         try await withCatalog { catalog, _ in
             let all = try await Self.seed(catalog)
-            var expected = Self.sorted(all.filter { record in
-                (query.plan.map { $0 == record.plan } ?? true)
-                    && (query.source.map { $0 == record.source } ?? true)
-                    && (query.states.map { $0.contains(record.state) } ?? true)
-                    && (query.startedAtOrAfter.map { record.startedAt >= $0 } ?? true)
-                    && (query.startedBefore.map { record.startedAt < $0 } ?? true)
-            })
+            var expected = Self.sorted(
+                all.filter { record in
+                    (query.plan.map { $0 == record.plan } ?? true)
+                        && (query.source.map { $0 == record.source } ?? true)
+                        && (query.states.map { $0.contains(record.state) } ?? true)
+                        && (query.startedAtOrAfter.map { record.startedAt >= $0 } ?? true)
+                        && (query.startedBefore.map { record.startedAt < $0 } ?? true)
+                })
             if query.newestFirst { expected.reverse() }
             if let limit = query.limit { expected = Array(expected.prefix(max(0, limit))) }
             let found = try await catalog.records(query)

@@ -1,8 +1,9 @@
-@testable import BackupCatalog
 import BackupModels
 import Foundation
 import GRDB
 import Testing
+
+@testable import BackupCatalog
 
 @Suite("Record life cycle")
 struct StateTransitionTests {
@@ -26,15 +27,17 @@ struct StateTransitionTests {
         return stored
     }
 
-    @Test("each API move is allowed exactly when the life cycle allows it",
-          arguments: BackupState.allCases, [BackupState.committed, .failed, .expired])
+    @Test(
+        "each API move is allowed exactly when the life cycle allows it",
+        arguments: BackupState.allCases, [BackupState.committed, .failed, .expired])
     func apiTransitions(from: BackupState, to: BackupState) async throws {
         try await withCatalog { catalog, _ in
             let record = try await Self.record(in: from, catalog: catalog)
             let move: () async throws -> Void = {
                 switch to {
                 case .committed:
-                    try await catalog.commit(record.id, artifacts: [Fixture.artifact("k")], position: nil, finishedAt: Fixture.date(hours: 3))
+                    try await catalog.commit(
+                        record.id, artifacts: [Fixture.artifact("k")], position: nil, finishedAt: Fixture.date(hours: 3))
                 case .failed: try await catalog.markFailed(record.id, reason: "killed", at: Fixture.date(hours: 3))
                 case .expired: try await catalog.markExpired([record.id], at: Fixture.date(hours: 3))
                 case .running: Issue.record("no API moves a record back to running")
@@ -60,7 +63,9 @@ struct StateTransitionTests {
             let record = try await Self.record(in: from, catalog: catalog)
             let update: @Sendable (Database) throws -> Void = { db in
                 if from == .running, to == .committed {
-                    try db.execute(sql: ArtifactDescriptor.catalogInsertSQL, arguments: Fixture.artifact("raw").catalogArguments(backupID: record.id, ordinal: 0))
+                    try db.execute(
+                        sql: ArtifactDescriptor.catalogInsertSQL,
+                        arguments: Fixture.artifact("raw").catalogArguments(backupID: record.id, ordinal: 0))
                 }
                 try db.execute(sql: "UPDATE backups SET state = ? WHERE id = ?", arguments: [to.rawValue, record.id.rawValue])
             }
@@ -179,8 +184,10 @@ struct StateTransitionTests {
             record.position = SourcePosition(binlogFile: "mysql-bin.000001", binlogPosition: 4)
             try await catalog.insert(record)
             let artifacts = [Fixture.artifact("z-last", role: "data"), Fixture.artifact("a-first", role: "mysql-bin.000002")]
-            let position = SourcePosition(binlogFile: "mysql-bin.000002", binlogPosition: 999, gtidSet: "uuid:1-5", extra: ["server": "db1"])
-            let committed = try await catalog.commit(record.id, artifacts: artifacts, position: position, finishedAt: Fixture.date(hours: 2))
+            let position = SourcePosition(
+                binlogFile: "mysql-bin.000002", binlogPosition: 999, gtidSet: "uuid:1-5", extra: ["server": "db1"])
+            let committed = try await catalog.commit(
+                record.id, artifacts: artifacts, position: position, finishedAt: Fixture.date(hours: 2))
             var expected = record
             expected.state = .committed
             expected.artifacts = artifacts
@@ -197,7 +204,8 @@ struct StateTransitionTests {
             var record = Fixture.record()
             record.position = SourcePosition(gtidSet: "uuid:1-9")
             try await catalog.insert(record)
-            let committed = try await catalog.commit(record.id, artifacts: [Fixture.artifact("k")], position: nil, finishedAt: Fixture.date(hours: 1))
+            let committed = try await catalog.commit(
+                record.id, artifacts: [Fixture.artifact("k")], position: nil, finishedAt: Fixture.date(hours: 1))
             #expect(committed.position == record.position)
         }
     }

@@ -7,7 +7,11 @@ import Testing
 
 /// Throughput measurements, run only with `BACKUPKIT_MEASURE=1` (they take a while and their
 /// numbers only make sense in a quiet machine).
-@Suite("Codecs: throughput", .enabled(if: ProcessInfo.processInfo.environment["BACKUPKIT_MEASURE"] != nil, "throughput measurements run only with BACKUPKIT_MEASURE=1 (see Benchmarks/README.md)"))
+@Suite(
+    "Codecs: throughput",
+    .enabled(
+        if: ProcessInfo.processInfo.environment["BACKUPKIT_MEASURE"] != nil,
+        "throughput measurements run only with BACKUPKIT_MEASURE=1 (see Benchmarks/README.md)"))
 struct CodecMeasurements {
     /// 16 MiB of SQL-dump-like text (every line differs), streamed `repeats` times in 1 MiB chunks.
     static let sample: [UInt8] = {

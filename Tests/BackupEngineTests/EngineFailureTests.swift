@@ -1,9 +1,10 @@
-@testable import BackupEngine
 import BackupCatalog
 import BackupModels
 import Foundation
 import RemoteStorage
 import Testing
+
+@testable import BackupEngine
 
 @Suite("Engine: encryption and storage failures")
 struct EngineFailureTests {
@@ -73,7 +74,9 @@ struct EngineFailureTests {
             return
         }
         defer { _ = try? Fixture.shell("umount '\(mountPoint)'") }
-        try Fixture.shell("head -c 2000000 /dev/urandom > '\(scratch.sub("src/random.bin"))' || (mkdir -p '\(scratch.sub("src"))' && head -c 2000000 /dev/urandom > '\(scratch.sub("src/random.bin"))')")
+        try Fixture.shell(
+            "head -c 2000000 /dev/urandom > '\(scratch.sub("src/random.bin"))' || (mkdir -p '\(scratch.sub("src"))' && head -c 2000000 /dev/urandom > '\(scratch.sub("src/random.bin"))')"
+        )
         var plan = Fixture.plan(scratch)
         plan.storage = .local(LocalStorageConfig(path: mountPoint + "/store"))
         let engine = try Fixture.engine(plan, clock: TestClock("2026-11-24T17:30:00Z"))

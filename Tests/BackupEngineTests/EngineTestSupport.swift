@@ -1,9 +1,10 @@
-@testable import BackupEngine
 import BackupCatalog
 import BackupModels
 import Foundation
 import Logging
 import RemoteStorage
+
+@testable import BackupEngine
 
 /// A temporary folder removed when the value is released.
 final class Scratch: @unchecked Sendable {
@@ -42,7 +43,8 @@ enum Fixture {
 
     /// A plan over a files source at `scratch/src` and local storage at `scratch/store`.
     static func plan(
-        _ scratch: Scratch, sources: [SourceConfig]? = nil, compression: CompressionSettings = CompressionSettings(algorithm: .zstd, level: 3),
+        _ scratch: Scratch, sources: [SourceConfig]? = nil,
+        compression: CompressionSettings = CompressionSettings(algorithm: .zstd, level: 3),
         retention: RetentionPolicy? = nil
     ) -> BackupPlan {
         BackupPlan(

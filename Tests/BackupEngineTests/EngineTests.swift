@@ -1,11 +1,12 @@
-@testable import BackupEngine
 import BackupCatalog
 import BackupModels
+import Crypto
 import Foundation
 import RemoteStorage
 import Retention
 import Testing
-import Crypto
+
+@testable import BackupEngine
 
 @Suite("Engine: backup, incremental chain, restore")
 struct EngineTests {
@@ -56,7 +57,8 @@ struct EngineTests {
             #expect(report.chain.first?.id == full.id)
         }
         // Modes survive.
-        let mode = try FileManager.default.attributesOfItem(atPath: scratch.sub("restore-\(inc2.id)/src/app.yaml"))[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: scratch.sub("restore-\(inc2.id)/src/app.yaml"))[.posixPermissions] as? Int
         let original = try FileManager.default.attributesOfItem(atPath: scratch.sub("src/app.yaml"))[.posixPermissions] as? Int
         #expect(mode == original)
     }
@@ -108,7 +110,8 @@ struct EngineTests {
         let stale = BackupRecord(plan: "test", source: "config", kind: .full, label: label, startedAt: clock.now, host: "test-host")
         try await engine.catalog.insert(stale)
         let key = try engine.plan.naming.render(
-            NamingTemplate.Values(plan: "test", source: "config", kind: .full, label: label, host: "test-host", ext: "tar.zst", date: clock.now),
+            NamingTemplate.Values(
+                plan: "test", source: "config", kind: .full, label: label, host: "test-host", ext: "tar.zst", date: clock.now),
             in: TimeZone(identifier: "Asia/Shanghai")!)
         try await engine.storage.put(Array("half an artifact".utf8), at: key)
 
@@ -155,7 +158,8 @@ struct EngineTests {
     func sqliteSource() async throws {
         let scratch = Scratch()
         let database = scratch.sub("app.db")
-        try Fixture.shell("sqlite3 '\(database)' \"CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) VALUES ('a'),('b'),('c');\"")
+        try Fixture.shell(
+            "sqlite3 '\(database)' \"CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) VALUES ('a'),('b'),('c');\"")
         let clock = TestClock("2026-11-24T17:30:00Z")
         let plan = Fixture.plan(scratch, sources: [.sqlite(SQLiteSourceConfig(name: "app-db", path: database))])
         let engine = try Fixture.engine(plan, clock: clock)

@@ -1,7 +1,8 @@
-@testable import BackupEngine
 import Foundation
 import RemoteStorage
 import Testing
+
+@testable import BackupEngine
 
 @Suite("Restore refuses entries that would land outside the target")
 struct RestoreSafetyTests {

@@ -1,9 +1,10 @@
-@testable import BackupEngine
 import BackupModels
 import Foundation
 import Logging
 import RemoteStorage
 import Testing
+
+@testable import BackupEngine
 
 @Suite("POSIX tar writing and reading")
 struct TarTests {
@@ -13,8 +14,11 @@ struct TarTests {
         let headers = [
             TarHeader(path: "short.txt", type: .file, size: 0, mode: 0o640, uid: 1000, gid: 1000, mtime: 1_764_000_000, linkTarget: ""),
             TarHeader(path: long, type: .file, size: 0, mode: 0o600, uid: 0, gid: 0, mtime: 1, linkTarget: ""),
-            TarHeader(path: "ünïcødé/ファイル.txt", type: .file, size: 0, mode: 0o644, uid: 3_000_000, gid: 4_000_000, mtime: 2, linkTarget: ""),
-            TarHeader(path: "link", type: .symlink, size: 0, mode: 0o777, uid: 0, gid: 0, mtime: 3, linkTarget: String(repeating: "t/", count: 70)),
+            TarHeader(
+                path: "ünïcødé/ファイル.txt", type: .file, size: 0, mode: 0o644, uid: 3_000_000, gid: 4_000_000, mtime: 2, linkTarget: ""),
+            TarHeader(
+                path: "link", type: .symlink, size: 0, mode: 0o777, uid: 0, gid: 0, mtime: 3, linkTarget: String(repeating: "t/", count: 70)
+            ),
             TarHeader(path: "dir/", type: .directory, size: 0, mode: 0o755, uid: 0, gid: 0, mtime: 4, linkTarget: ""),
         ]
         var bytes: [UInt8] = []
@@ -78,7 +82,9 @@ struct TarTests {
 
 @Suite("File tree source")
 struct FileTreeSourceTests {
-    func outcome(_ source: FileTreeSource, kind: BackupKind = .full, parent: Manifest? = nil) async throws -> (entries: [String], outcome: SourceOutcome, tar: [UInt8]) {
+    func outcome(_ source: FileTreeSource, kind: BackupKind = .full, parent: Manifest? = nil) async throws -> (
+        entries: [String], outcome: SourceOutcome, tar: [UInt8]
+    ) {
         let prepared = try await source.prepare(SourceRequest(kind: kind, parent: parent, logger: Fixture.logger), progress: { _ in })
         var tar: [UInt8] = []
         for try await chunk in prepared.stream { tar += chunk }
@@ -100,7 +106,8 @@ struct FileTreeSourceTests {
         for path in ["src/a.conf", "src/a.tmp", "src/cache/x.conf", "src/sub/b.conf", "src/sub/b.log", "src/sub/cache.conf"] {
             try scratch.write(path, "x")
         }
-        let source = FileTreeSource(FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")], include: ["*.conf"], exclude: ["*.tmp", "cache/"]))
+        let source = FileTreeSource(
+            FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")], include: ["*.conf"], exclude: ["*.tmp", "cache/"]))
         let files = try await outcome(source).entries.filter { !$0.hasSuffix("/") }
         #expect(files == ["src/a.conf", "src/sub/b.conf", "src/sub/cache.conf"])
         let byPath = FileTreeSource(FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")], exclude: ["sub/*.log"]))
@@ -155,8 +162,9 @@ struct FileTreeSourceTests {
         try handle.close()
         try Fixture.shell("touch -r '\(scratch.sub("reference"))' '\(path)'")
         let plain = FileTreeSource(FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")], hashContents: false))
-        #expect(try await outcome(plain, kind: .incremental, parent: manifest(full.outcome)).entries.filter { !$0.hasSuffix("/") }.isEmpty,
-                "without hashing the rewrite is invisible")
+        #expect(
+            try await outcome(plain, kind: .incremental, parent: manifest(full.outcome)).entries.filter { !$0.hasSuffix("/") }.isEmpty,
+            "without hashing the rewrite is invisible")
         let hashed = try await outcome(source, kind: .incremental, parent: manifest(full.outcome))
         #expect(hashed.entries.filter { !$0.hasSuffix("/") } == ["src/a.txt"])
     }

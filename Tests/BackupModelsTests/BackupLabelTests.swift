@@ -25,7 +25,9 @@ struct BackupLabelTests {
         #expect(second.fullPart == full.rawValue)
     }
 
-    @Test("malformed labels are refused", arguments: ["", "20261125-013000", "20261125-013000I", "2026112-013000F", "20261125-013000F_20261125-020000F", "20261125x013000F"])
+    @Test(
+        "malformed labels are refused",
+        arguments: ["", "20261125-013000", "20261125-013000I", "2026112-013000F", "20261125-013000F_20261125-020000F", "20261125x013000F"])
     func malformed(_ text: String) {
         #expect(throws: ModelError.self) { try BackupLabel(text) }
     }
@@ -54,12 +56,14 @@ struct BackupLabelTests {
 
 @Suite("Durations in restic notation")
 struct RetentionDurationTests {
-    @Test("parses every unit", arguments: [
-        ("1y2m7d3h", RetentionDuration(years: 1, months: 2, days: 7, hours: 3)),
-        ("7d", RetentionDuration(days: 7)),
-        ("36h", RetentionDuration(hours: 36)),
-        ("3h1y", RetentionDuration(years: 1, hours: 3)),
-    ])
+    @Test(
+        "parses every unit",
+        arguments: [
+            ("1y2m7d3h", RetentionDuration(years: 1, months: 2, days: 7, hours: 3)),
+            ("7d", RetentionDuration(days: 7)),
+            ("36h", RetentionDuration(hours: 36)),
+            ("3h1y", RetentionDuration(years: 1, hours: 3)),
+        ])
     func parses(_ text: String, _ expected: RetentionDuration) throws {
         #expect(try RetentionDuration(parsing: text) == expected)
     }

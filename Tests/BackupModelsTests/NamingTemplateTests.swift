@@ -50,11 +50,13 @@ struct NamingTemplateTests {
         #expect(throws: ModelError.self) { try NamingTemplate.default.parse("something/else.tar") }
     }
 
-    @Test("templates that could escape the root or collide are rejected, naming the template", arguments: [
-        "", "/abs/{label}", "{plan}/../{label}", "{plan}/./{label}", "{plan}//{label}", "{plan}/{label}/",
-        "{plan}\\{label}", "{plan}/{label}\u{7}", "{plan}/{source}", "{plan}/{unknown}/{label}", "{plan/{label}",
-        "{plan}}/{label}", "{plan}{source}/{label}",
-    ])
+    @Test(
+        "templates that could escape the root or collide are rejected, naming the template",
+        arguments: [
+            "", "/abs/{label}", "{plan}/../{label}", "{plan}/./{label}", "{plan}//{label}", "{plan}/{label}/",
+            "{plan}\\{label}", "{plan}/{label}\u{7}", "{plan}/{source}", "{plan}/{unknown}/{label}", "{plan/{label}",
+            "{plan}}/{label}", "{plan}{source}/{label}",
+        ])
     func rejected(_ pattern: String) {
         #expect {
             try NamingTemplate(pattern)

@@ -38,13 +38,17 @@ struct RecordAndManifestTests {
         let manifest = Manifest(
             backupID: BackupID(rawValue: "00000000000000aa"), plan: "p", source: "s", sourceType: "files", kind: .full,
             label: try BackupLabel("20261125-013000F"), startedAt: started, finishedAt: started.addingTimeInterval(2.5),
-            host: "h", artifacts: [artifact], encryption: EncryptionInfo(algorithm: "aes-256-gcm-framed-v1", keyID: "0123456789abcdef", frameSize: 65536),
+            host: "h", artifacts: [artifact],
+            encryption: EncryptionInfo(algorithm: "aes-256-gcm-framed-v1", keyID: "0123456789abcdef", frameSize: 65536),
             position: SourcePosition(binlogFile: "mysql-bin.000042", binlogPosition: 154, gtidSet: "0-1-100"),
             files: [FileEntry(path: "config/app.yaml", type: .file, size: 10, mtimeNanoseconds: 1_700_000_000_123_456_789, inode: 7)],
             deletedPaths: ["config/old.yaml"], stats: BackupStats(filesTotal: 1, filesStored: 1, bytesRead: 10, bytesStored: 1234))
         let data = try manifest.jsonData()
         let text = String(decoding: data, as: UTF8.self)
-        for key in ["\"backup_id\"", "\"size_bytes\"", "\"encryption_key_id\"", "\"binlog_position\"", "\"mtime_ns\"", "\"deleted_paths\"", "\"format_version\""] {
+        for key in [
+            "\"backup_id\"", "\"size_bytes\"", "\"encryption_key_id\"", "\"binlog_position\"", "\"mtime_ns\"", "\"deleted_paths\"",
+            "\"format_version\"",
+        ] {
             #expect(text.contains(key), "missing \(key)")
         }
         #expect(text.contains("\"started_at\":\"2026-11-24T17:30:00.000Z\""))
@@ -129,7 +133,9 @@ struct RecordAndManifestTests {
         #expect(throws: Never.self) { try RetentionPolicy(keepDaily: -1, timeZoneIdentifier: "Asia/Shanghai").validate() }
         #expect { try RetentionPolicy(keepDaily: -2).validate() } throws: { ($0 as? ModelError)?.subject == "retention.keep_daily" }
         #expect { try RetentionPolicy(maxAgeDays: -1).validate() } throws: { ($0 as? ModelError)?.subject == "retention.max_age_days" }
-        #expect { try RetentionPolicy(timeZoneIdentifier: "Nowhere/City").validate() } throws: { ($0 as? ModelError)?.subject == "retention.time_zone" }
+        #expect { try RetentionPolicy(timeZoneIdentifier: "Nowhere/City").validate() } throws: {
+            ($0 as? ModelError)?.subject == "retention.time_zone"
+        }
     }
 }
 
@@ -146,7 +152,8 @@ struct ManifestFileIndexTests {
         }
         let manifest = Manifest(
             backupID: BackupID(rawValue: "00000000000000aa"), plan: "p", source: "s", sourceType: "files", kind: .full,
-            label: try BackupLabel("20261125-013000F"), startedAt: Date(timeIntervalSince1970: 1), finishedAt: Date(timeIntervalSince1970: 2),
+            label: try BackupLabel("20261125-013000F"), startedAt: Date(timeIntervalSince1970: 1),
+            finishedAt: Date(timeIntervalSince1970: 2),
             host: "h", artifacts: [], files: files, deletedPaths: ["gone\""])
         let data = try manifest.jsonData()
         #expect(try Manifest.decode(data) == manifest)
@@ -159,7 +166,8 @@ struct ManifestFileIndexTests {
     func noIndex() throws {
         let manifest = Manifest(
             backupID: BackupID(rawValue: "00000000000000aa"), plan: "p", source: "s", sourceType: "sqlite", kind: .full,
-            label: try BackupLabel("20261125-013000F"), startedAt: Date(timeIntervalSince1970: 1), finishedAt: Date(timeIntervalSince1970: 2),
+            label: try BackupLabel("20261125-013000F"), startedAt: Date(timeIntervalSince1970: 1),
+            finishedAt: Date(timeIntervalSince1970: 2),
             host: "h", artifacts: [])
         let data = try manifest.jsonData()
         #expect(!String(decoding: data, as: UTF8.self).contains("\"files\""))

@@ -15,8 +15,9 @@ struct BackupCLITests {
         #expect(run.stdout.contains("stored app-db full 20261125-013000F"))
         #expect(run.stdout.contains("catalog: "))
         #expect(FileManager.default.fileExists(atPath: sandbox.path("backups/catalog.sqlite")))
-        #expect(FileManager.default.fileExists(
-            atPath: sandbox.path("backups/quickstart/app-db/2026/11/25/quickstart-app-db-20261125-013000F.sqlite.zst.manifest.json")))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: sandbox.path("backups/quickstart/app-db/2026/11/25/quickstart-app-db-20261125-013000F.sqlite.zst.manifest.json")))
     }
 
     @Test("list --json prints the documented record fields")
@@ -47,7 +48,8 @@ struct BackupCLITests {
         #expect(run.stdout.contains("stored config incremental 20261125-013000F_20261125-020000I"))
         #expect(run.stdout.contains("cannot take incremental backups; took a full backup"))
 
-        let restored = try sandbox.backup("restore", "--plan", "Examples/quickstart.yaml", "20261125-013000F_20261125-020000I", "--to", "out")
+        let restored = try sandbox.backup(
+            "restore", "--plan", "Examples/quickstart.yaml", "20261125-013000F_20261125-020000I", "--to", "out")
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(restored.stdout.contains("20261125-013000F → 20261125-013000F_20261125-020000I"))
         let text = try String(contentsOfFile: sandbox.path("out/config/app.yaml"), encoding: .utf8)
@@ -82,12 +84,14 @@ struct BackupCLITests {
     func pruneJSON() throws {
         let sandbox = try Sandbox()
         for day in 20...24 {
-            let run = try sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--full", "--no-prune", "--time", "2026-11-\(day)T01:30:00Z")
+            let run = try sandbox.backup(
+                "run", "--plan", "Examples/quickstart.yaml", "--full", "--no-prune", "--time", "2026-11-\(day)T01:30:00Z")
             #expect(run.status == 0, "\(run.stderr)")
         }
         try sandbox.replace("keep_last: 7, keep_daily: 7", with: "keep_last: 2", in: "Examples/quickstart.yaml")
         try sandbox.replace(", keep_weekly: 4, keep_monthly: 6", with: "", in: "Examples/quickstart.yaml")
-        let prune = try sandbox.backup("prune", "--plan", "Examples/quickstart.yaml", "--dry-run", "--json", "--time", "2026-11-25T00:00:00Z")
+        let prune = try sandbox.backup(
+            "prune", "--plan", "Examples/quickstart.yaml", "--dry-run", "--json", "--time", "2026-11-25T00:00:00Z")
         #expect(prune.status == 0, "\(prune.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(prune.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 10)
@@ -132,7 +136,8 @@ struct BackupCLITests {
         var uploading = false
         for _ in 0..<600 where !uploading {
             try await Task.sleep(for: .milliseconds(50))
-            uploading = try Sandbox.shell("find '\(sandbox.path("backups"))' -name '*.partial-*' | grep -q . && echo yes").output.contains("yes")
+            uploading = try Sandbox.shell("find '\(sandbox.path("backups"))' -name '*.partial-*' | grep -q . && echo yes").output.contains(
+                "yes")
         }
         #expect(uploading, "the run never started uploading")
         kill(process.processIdentifier, SIGKILL)
@@ -150,14 +155,17 @@ struct BackupCLITests {
         let partials = try Sandbox.shell("find '\(sandbox.path("backups"))' -name '*.partial-*' | wc -l").output
         #expect(partials.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
         let after = try sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
-        let states = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]]).map { $0["state"] as? String }
+        let states = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]]).map {
+            $0["state"] as? String
+        }
         #expect(states == ["failed", "committed"])
     }
 }
 
 /// A scratch copy of the repository's Examples folder, with the built `backup` binary.
 final class Sandbox {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     static var binary: String {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("backup").path,

@@ -8,7 +8,11 @@ import Testing
 #endif
 
 /// Throughput and listing measurements, run only with `BACKUPKIT_MEASURE=1`.
-@Suite("LocalStorage: measurements", .enabled(if: ProcessInfo.processInfo.environment["BACKUPKIT_MEASURE"] != nil, "throughput measurements run only with BACKUPKIT_MEASURE=1 (see Benchmarks/README.md)"))
+@Suite(
+    "LocalStorage: measurements",
+    .enabled(
+        if: ProcessInfo.processInfo.environment["BACKUPKIT_MEASURE"] != nil,
+        "throughput measurements run only with BACKUPKIT_MEASURE=1 (see Benchmarks/README.md)"))
 struct LocalStorageMeasurements {
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

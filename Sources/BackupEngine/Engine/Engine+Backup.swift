@@ -162,11 +162,13 @@ extension Engine {
             let digest = pipeline.digest()
             guard stored.sizeBytes == digest.byteCount else {
                 throw EngineError(
-                    code: .sizeMismatch, message: "storage reports \(stored.sizeBytes) bytes for '\(key)' but \(digest.byteCount) were written",
+                    code: .sizeMismatch,
+                    message: "storage reports \(stored.sizeBytes) bytes for '\(key)' but \(digest.byteCount) were written",
                     backupID: record.id)
             }
             guard let head = try await storage.head(key), head.sizeBytes == digest.byteCount else {
-                throw EngineError(code: .sizeMismatch, message: "'\(key)' is missing or has the wrong size after upload", backupID: record.id)
+                throw EngineError(
+                    code: .sizeMismatch, message: "'\(key)' is missing or has the wrong size after upload", backupID: record.id)
             }
 
             let outcome = try prepared.outcome()
@@ -222,7 +224,8 @@ extension Engine {
     ) async throws -> BackupRecord {
         var startedAt = date
         for attempt in 0..<10 {
-            let label = parent.map { BackupLabel.incremental(on: $0.label, at: startedAt, in: timeZone) }
+            let label =
+                parent.map { BackupLabel.incremental(on: $0.label, at: startedAt, in: timeZone) }
                 ?? BackupLabel.full(at: startedAt, in: timeZone)
             let record = BackupRecord(
                 plan: plan.name, source: source, kind: kind, parentID: parent?.id, label: label, state: .running,

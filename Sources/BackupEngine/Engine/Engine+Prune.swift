@@ -50,7 +50,9 @@ extension Engine {
                 removed.append(record.id)
                 logger.info(
                     "retention removed backup",
-                    metadata: ["backup": "\(record.id)", "label": "\(record.label)", "reasons": "\(decision.reasons.joined(separator: "; "))"])
+                    metadata: [
+                        "backup": "\(record.id)", "label": "\(record.label)", "reasons": "\(decision.reasons.joined(separator: "; "))",
+                    ])
             } catch {
                 failures[record.id] = String(describing: error)
                 logger.error("retention could not remove backup", metadata: ["backup": "\(record.id)", "error": "\(error)"])

@@ -1,13 +1,13 @@
+import BackupCatalog
 public import BackupModels
 import Foundation
 import Logging
-import BackupCatalog
 import RemoteStorage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How a restore treats its target.
@@ -68,7 +68,8 @@ extension Engine {
             }
             extractor.finish()
             logger.info("restore finished", metadata: ["files": "\(extractor.filesWritten)", "bytes": "\(extractor.bytesWritten)"])
-            return RestoreReport(target: directory, chain: chain, filesWritten: extractor.filesWritten, bytesWritten: extractor.bytesWritten)
+            return RestoreReport(
+                target: directory, chain: chain, filesWritten: extractor.filesWritten, bytesWritten: extractor.bytesWritten)
         default:
             let name = manifest.position?.extra["file_name"] ?? "\(record.source).\(manifest.sourceType)"
             let fileName = (try? TarExtractor.safeRelativePath(name)).flatMap { $0.contains("/") ? nil : $0 } ?? "\(record.source).restored"
@@ -96,7 +97,9 @@ extension Engine {
             chain.append(link)
             guard let parentID = link.parentID else { break }
             guard let parent = try await catalog.record(parentID) else {
-                throw EngineError(code: .notRestorable, message: "backup \(link.label) needs parent \(parentID), which is not in the catalog", backupID: record.id)
+                throw EngineError(
+                    code: .notRestorable, message: "backup \(link.label) needs parent \(parentID), which is not in the catalog",
+                    backupID: record.id)
             }
             guard chain.count < 100_000 else { throw EngineError(code: .notRestorable, message: "parent chain loops", backupID: record.id) }
             current = parent
@@ -116,7 +119,8 @@ extension Engine {
         guard digest.hex == artifact.sha256, digest.byteCount == artifact.sizeBytes else {
             throw EngineError(
                 code: .damaged,
-                message: "artifact '\(artifact.key)' of backup \(record.label) does not match its checksum (read \(digest.byteCount) bytes, sha256 \(digest.hex))",
+                message:
+                    "artifact '\(artifact.key)' of backup \(record.label) does not match its checksum (read \(digest.byteCount) bytes, sha256 \(digest.hex))",
                 backupID: record.id)
         }
     }
@@ -130,7 +134,9 @@ extension Engine {
             if case .success(let names) = FileSystem.children(of: directory), !names.isEmpty, !allowNonEmpty {
                 throw EngineError(
                     code: .targetNotEmpty,
-                    message: "restore target '\(directory)' is not empty (\(names.count) entries); choose an empty folder or allow a non-empty target")
+                    message:
+                        "restore target '\(directory)' is not empty (\(names.count) entries); choose an empty folder or allow a non-empty target"
+                )
             }
         case .failure:
             do {
@@ -151,18 +157,14 @@ extension Engine {
         do {
             defer { close(fd) }
             for try await chunk in stream {
-                var offset = 0
-                while offset < chunk.count {
-                    let written = chunk.withUnsafeBytes { write(fd, $0.baseAddress! + offset, chunk.count - offset) }
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw EngineError(code: .io, message: "cannot write '\(temporary)': \(FileSystem.errorText(errno))")
-                    }
-                    offset += written
+                if case .failure(let error) = FileSystem.writeAll(chunk, to: fd) {
+                    throw EngineError(code: .io, message: "cannot write '\(temporary)': \(error.text)")
                 }
                 total += Int64(chunk.count)
             }
-            guard fsync(fd) == 0 else { throw EngineError(code: .io, message: "cannot sync '\(temporary)': \(FileSystem.errorText(errno))") }
+            guard fsync(fd) == 0 else {
+                throw EngineError(code: .io, message: "cannot sync '\(temporary)': \(FileSystem.errorText(errno))")
+            }
         } catch {
             unlink(temporary)
             throw error

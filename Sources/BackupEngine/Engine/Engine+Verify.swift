@@ -1,7 +1,7 @@
+import BackupCatalog
 public import BackupModels
 import Foundation
 import Logging
-import BackupCatalog
 import RemoteStorage
 
 /// The result of verifying one backup.

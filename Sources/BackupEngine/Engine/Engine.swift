@@ -82,7 +82,9 @@ public struct Engine: Sendable {
     }
 
     static func keySafeHost(_ host: String) -> String {
-        let cleaned = host.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+        let cleaned = host.unicodeScalars.filter {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+        }
         let text = String(String.UnicodeScalarView(cleaned))
         return text.isEmpty || text == "." || text == ".." ? "localhost" : text
     }

@@ -115,7 +115,8 @@ final class TransferMeter: Sendable {
         reporter?.emit(event(phase, bytes: bytes, at: .now, detail: detail))
     }
 
-    private func event(_ phase: ProgressEvent.Phase, bytes: Int64, at now: ContinuousClock.Instant, detail: String? = nil) -> ProgressEvent {
+    private func event(_ phase: ProgressEvent.Phase, bytes: Int64, at now: ContinuousClock.Instant, detail: String? = nil) -> ProgressEvent
+    {
         var event = template
         let totals = totals.withLock { $0 }
         event.bytesExpected = totals.bytes

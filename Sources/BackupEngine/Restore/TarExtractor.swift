@@ -2,9 +2,9 @@ import BackupModels
 import RemoteStorage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes tar entries under a root folder, refusing anything that would land outside it.
@@ -43,7 +43,8 @@ final class TarExtractor {
             case .symlink:
                 try makeSymlink(target, relative: relative, header: header)
             default:
-                throw TarError(code: .unsupported, message: "entry '\(header.path)' is a \(header.type) entry, which restore does not create")
+                throw TarError(
+                    code: .unsupported, message: "entry '\(header.path)' is a \(header.type) entry, which restore does not create")
             }
         }
     }
@@ -92,14 +93,8 @@ final class TarExtractor {
         }
         defer { close(fd) }
         while let chunk = try await reader.readContent() {
-            var offset = 0
-            while offset < chunk.count {
-                let written = chunk.withUnsafeBytes { write(fd, $0.baseAddress! + offset, chunk.count - offset) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw TarError(code: .unsafePath, message: "cannot write '\(header.path)': \(FileSystem.errorText(errno))")
-                }
-                offset += written
+            if case .failure(let error) = FileSystem.writeAll(chunk, to: fd) {
+                throw TarError(code: .unsafePath, message: "cannot write '\(header.path)': \(error.text)")
             }
             bytesWritten += Int64(chunk.count)
         }
@@ -157,7 +152,8 @@ final class TarExtractor {
             switch FileSystem.lstatus(path) {
             case .success(let status) where status.isDirectory: continue
             case .success:
-                throw TarError(code: .unsafePath, message: "'\(path.dropFirst(root.count + 1))' is not a folder (a link or file is in the way)")
+                throw TarError(
+                    code: .unsafePath, message: "'\(path.dropFirst(root.count + 1))' is not a folder (a link or file is in the way)")
             case .failure:
                 guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
                     throw TarError(code: .unsafePath, message: "cannot create folder '\(path)': \(FileSystem.errorText(errno))")

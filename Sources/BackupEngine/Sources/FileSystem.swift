@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Thin POSIX helpers shared by the file-tree source and restore.
@@ -33,9 +33,9 @@ enum FileSystem {
             mode = UInt32(st.st_mode)
             size = Int64(st.st_size)
             #if canImport(Darwin)
-            mtimeNanoseconds = Int64(st.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(st.st_mtimespec.tv_nsec)
+                mtimeNanoseconds = Int64(st.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(st.st_mtimespec.tv_nsec)
             #else
-            mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+                mtimeNanoseconds = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
             #endif
             inode = UInt64(st.st_ino)
             uid = UInt32(st.st_uid)
@@ -82,6 +82,20 @@ enum FileSystem {
     }
 
     static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+    /// Writes all of `bytes` to `fd`, retrying short writes and interruptions.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Result<Void, Errno> {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return .failure(Errno(errno))
+            }
+            offset += written
+        }
+        return .success(())
+    }
 }
 
 /// An `errno` value.

@@ -3,11 +3,10 @@ import Crypto
 import Logging
 import RemoteStorage
 
-
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Backs up configuration files and data folders as one POSIX tar stream.
@@ -63,7 +62,8 @@ public struct FileTreeSource: BackupSource {
             }
         }
         let currentPaths = Set(scan.entries.map(\.entry.path))
-        let deleted = request.kind == .incremental
+        let deleted =
+            request.kind == .incremental
             ? parentIndex.keys.filter { !currentPaths.contains($0) }.sorted() : nil
 
         let state = Shared(StreamState(index: index, notes: scan.notes))

@@ -4,9 +4,9 @@ import GRDB
 import RemoteStorage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Backs up a SQLite database with SQLite's online backup API: the copy is consistent even while

@@ -1,11 +1,10 @@
 import BackupModels
 import Crypto
 
-
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Produces the tar stream of a file-tree backup lazily, one chunk per call, reading each file as
