@@ -94,7 +94,8 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 
 func line(_ name: String, _ ms: Double, count: Int, baseline: Double? = nil) {
     let perItem = ms * 1000 / Double(max(count, 1))
-    var text = name.padding(toLength: 64, withPad: " ", startingAt: 0)
+    var text =
+        name.padding(toLength: 64, withPad: " ", startingAt: 0)
         + String(format: "%10.1f ms  %8.2f µs/op  %9.0f ops/s", ms, perItem, Double(count) / (ms / 1000))
     if let baseline { text += String(format: "  ×%.2f vs baseline", ms / baseline) }
     print(text)
@@ -240,10 +241,12 @@ do {
                 catalogTimes.append(ms)
                 let (_, rawMs) = try await measure {
                     try await rawBatch.read { db in
-                        let rows = try Row.fetchAll(db, sql: """
-                            SELECT b.*, a.* FROM backups b JOIN artifacts a ON a.backup_id = b.id
-                            WHERE b.plan = ? AND b.source = ? AND b.state IN ('committed') ORDER BY b.started_at, b.id
-                            """, arguments: [plan, source])
+                        let rows = try Row.fetchAll(
+                            db,
+                            sql: """
+                                SELECT b.*, a.* FROM backups b JOIN artifacts a ON a.backup_id = b.id
+                                WHERE b.plan = ? AND b.source = ? AND b.state IN ('committed') ORDER BY b.started_at, b.id
+                                """, arguments: [plan, source])
                         return rows.count
                     }
                 }
@@ -282,11 +285,12 @@ do {
                 let start = epoch.addingTimeInterval(Double(dayIndex) * day)
                 let snapshot = "snapshot_\(dayIndex)"
                 for table in 0..<tableCount {
-                    chunk.append(ArchivedIndex(
-                        archiveConfigID: "config-\(table)", tableID: "2_bklog.table_\(table)", repository: "cos_archive",
-                        snapshot: snapshot, index: "v2_2_bklog_table_\(table)_\(dayIndex)", docCount: 1_000_000,
-                        storeSizeBytes: 1 << 30, startTime: start, endTime: start.addingTimeInterval(day - 1),
-                        archivedAt: start.addingTimeInterval(8 * day)))
+                    chunk.append(
+                        ArchivedIndex(
+                            archiveConfigID: "config-\(table)", tableID: "2_bklog.table_\(table)", repository: "cos_archive",
+                            snapshot: snapshot, index: "v2_2_bklog_table_\(table)_\(dayIndex)", docCount: 1_000_000,
+                            storeSizeBytes: 1 << 30, startTime: start, endTime: start.addingTimeInterval(day - 1),
+                            archivedAt: start.addingTimeInterval(8 * day)))
                 }
             }
             try await archiveCatalog.insert(chunk)
@@ -303,7 +307,8 @@ do {
         let startDay = Int(generator.next() % UInt64(max(1, daysPerTable - 7)))
         let start = epoch.addingTimeInterval(Double(startDay) * day + 3600)
         let (found, ms) = try await measure {
-            try await archiveCatalog.archivedIndices(tableID: "2_bklog.table_\(table)", overlapping: start, start.addingTimeInterval(7 * day))
+            try await archiveCatalog.archivedIndices(
+                tableID: "2_bklog.table_\(table)", overlapping: start, start.addingTimeInterval(7 * day))
         }
         matched += found.count
         times.append(ms)
@@ -316,9 +321,12 @@ do {
         let start = epoch.addingTimeInterval(Double(generator.next() % UInt64(max(1, daysPerTable - 7))) * day)
         let (_, ms) = try await measure {
             try await raw.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT * FROM archived_indices NOT INDEXED WHERE table_id = ? AND start_time <= ? AND end_time >= ?
-                    """, arguments: ["2_bklog.table_\(table)", start.timeIntervalSince1970 + 7 * day, start.timeIntervalSince1970]).count
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM archived_indices NOT INDEXED WHERE table_id = ? AND start_time <= ? AND end_time >= ?
+                        """, arguments: ["2_bklog.table_\(table)", start.timeIntervalSince1970 + 7 * day, start.timeIntervalSince1970]
+                ).count
             }
         }
         scanTimes.append(ms)
