@@ -2,6 +2,7 @@ import BackupCatalog
 import BackupModels
 import Crypto
 import Foundation
+import MetricsTestKit
 import RemoteStorage
 import Retention
 import Testing
@@ -302,5 +303,26 @@ enum SHA256Hash {
         var hasher = Crypto.SHA256()
         hasher.update(data: bytes)
         return Array(hasher.finalize())
+    }
+}
+
+@Suite("Engine: metrics")
+struct EngineMetricsTests {
+    @Test("a committed and a failed backup are counted, with bytes stored and a duration")
+    func counters() async throws {
+        let scratch = Scratch()
+        try scratch.write("src/a.txt", String(repeating: "metrics ", count: 1000))
+        let metrics = TestMetrics()
+        var engine = try Fixture.engine(Fixture.plan(scratch), clock: TestClock("2026-11-24T17:30:00Z"))
+        engine.metrics = metrics
+        let record = try #require(try await engine.backup().outcomes.first?.record)
+        let dimensions = [("plan", "test"), ("source", "config")]
+        #expect(try metrics.expectCounter("backupkit_backups_total", dimensions + [("result", "committed")]).totalValue == 1)
+        #expect(try metrics.expectCounter("backupkit_bytes_stored_total", dimensions).totalValue == record.sizeBytes)
+        #expect(try metrics.expectTimer("backupkit_backup_duration_seconds", dimensions).values.count == 1)
+
+        engine.makeSource = { _ in FailingSource() }
+        _ = try await engine.backup()
+        #expect(try metrics.expectCounter("backupkit_backups_total", dimensions + [("result", "failed")]).totalValue == 1)
     }
 }

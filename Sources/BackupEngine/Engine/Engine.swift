@@ -1,5 +1,6 @@
 public import BackupCatalog
 public import BackupModels
+public import CoreMetrics
 public import Foundation
 public import Logging
 import Metrics
@@ -29,6 +30,10 @@ public struct Engine: Sendable {
     public var makeSource: @Sendable (SourceConfig) -> any BackupSource
     /// Where the plan lock file lives; `nil` runs without one (tests of concurrent behaviour).
     public var lockPath: String?
+    /// Where counters and timers go: `backupkit_backups_total{plan,source,result}`,
+    /// `backupkit_bytes_stored_total{plan,source}`, `backupkit_backup_duration_seconds{plan,source}`.
+    /// The process-wide `MetricsSystem` unless a host or a test sets another factory.
+    public var metrics: any MetricsFactory
 
     /// Creates an engine over an existing catalog and storage.
     public init(
@@ -44,6 +49,7 @@ public struct Engine: Sendable {
         self.clock = clock
         self.encryptionKey = encryptionKey
         self.lockPath = lockPath
+        self.metrics = MetricsSystem.factory
         self.makeSource = Self.defaultSource
     }
 
@@ -115,9 +121,11 @@ public struct Engine: Sendable {
 
     func recordMetrics(source: String, result: String, bytes: Int64, seconds: Double) {
         let dimensions = [("plan", plan.name), ("source", source)]
-        Counter(label: "backupkit_backups_total", dimensions: dimensions + [("result", result)]).increment()
-        if bytes > 0 { Counter(label: "backupkit_bytes_stored_total", dimensions: dimensions).increment(by: bytes) }
-        Metrics.Timer(label: "backupkit_backup_duration_seconds", dimensions: dimensions)
+        Counter(label: "backupkit_backups_total", dimensions: dimensions + [("result", result)], factory: metrics).increment()
+        if bytes > 0 {
+            Counter(label: "backupkit_bytes_stored_total", dimensions: dimensions, factory: metrics).increment(by: bytes)
+        }
+        CoreMetrics.Timer(label: "backupkit_backup_duration_seconds", dimensions: dimensions, factory: metrics)
             .recordNanoseconds(Int64(seconds * 1e9))
     }
 }
