@@ -45,7 +45,7 @@ struct ProgressDisplay {
     }
 
     private func status(_ event: ProgressEvent) -> String {
-        var text = Summary.bytes(event.bytesRead)
+        var text = "\(event.filesDone)\(event.filesExpected.map { "/\($0)" } ?? "") entries  " + Summary.bytes(event.bytesRead)
         if let expected = event.bytesExpected { text += " / " + Summary.bytes(expected) }
         text += String(format: "  %@/s", Summary.bytes(Int64(event.bytesPerSecond)))
         if let eta = event.secondsRemaining { text += String(format: "  ETA %ds", Int(eta.rounded())) }

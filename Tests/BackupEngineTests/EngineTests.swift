@@ -262,6 +262,8 @@ struct EngineTests {
         #expect(events.contains { $0.phase == .transferring })
         #expect(events.last?.phase == .finished)
         #expect(events.last?.bytesRead == 4_000_000)
+        #expect(events.last?.filesDone == 2, "the folder and the file")
+        #expect(events.first?.filesExpected == 2)
     }
 
     @Test("a second process cannot run the same plan while the first holds the lock")
@@ -283,7 +285,7 @@ struct FailingSource: BackupSource {
     var typeName: String { "files" }
     var supportsIncremental: Bool { false }
 
-    func prepare(_ request: SourceRequest, progress: @escaping @Sendable (Int64) -> Void) async throws -> PreparedBackup {
+    func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
         let stream = ByteStream {
             let count = Counter()
             return {

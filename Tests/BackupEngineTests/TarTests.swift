@@ -176,8 +176,9 @@ struct FileTreeSourceTests {
         try scratch.write("src/growing.log", String(repeating: "line\n", count: 200_000))
         let appended = FileTreeSource.Flag()
         let source = FileTreeSource(FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")]), chunkSize: 64 * 1024)
-        let prepared = try await source.prepare(SourceRequest(kind: .full, logger: Fixture.logger)) { _ in
-            if !appended.isSet {
+        let prepared = try await source.prepare(SourceRequest(kind: .full, logger: Fixture.logger)) { delta in
+            // Append once the file's first bytes were read.
+            if delta.bytes > 0, !appended.isSet {
                 appended.set()
                 let handle = try! FileHandle(forWritingTo: URL(fileURLWithPath: path))
                 handle.seekToEndOfFile()

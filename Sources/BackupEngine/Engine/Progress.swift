@@ -19,6 +19,8 @@ public struct ProgressEvent: Sendable, Hashable {
     public var kind: BackupKind
     /// Bytes read from the source so far.
     public var bytesRead: Int64
+    /// Entries (files, folders, links) stored so far.
+    public var filesDone: Int
     /// Bytes the source expects to produce, when known.
     public var bytesExpected: Int64?
     /// Entries (files) the source expects to store, when known.
@@ -31,13 +33,14 @@ public struct ProgressEvent: Sendable, Hashable {
     public var detail: String?
 
     public init(
-        source: String, phase: Phase, kind: BackupKind, bytesRead: Int64 = 0, bytesExpected: Int64? = nil,
+        source: String, phase: Phase, kind: BackupKind, bytesRead: Int64 = 0, filesDone: Int = 0, bytesExpected: Int64? = nil,
         filesExpected: Int? = nil, bytesPerSecond: Double = 0, secondsRemaining: Double? = nil, detail: String? = nil
     ) {
         self.source = source
         self.phase = phase
         self.kind = kind
         self.bytesRead = bytesRead
+        self.filesDone = filesDone
         self.bytesExpected = bytesExpected
         self.filesExpected = filesExpected
         self.bytesPerSecond = bytesPerSecond
@@ -72,6 +75,7 @@ public final class ProgressReporter: Sendable {
 final class TransferMeter: Sendable {
     private struct State {
         var bytes: Int64 = 0
+        var files = 0
         var lastEmit: ContinuousClock.Instant
     }
 
@@ -79,7 +83,6 @@ final class TransferMeter: Sendable {
     private let template: ProgressEvent
     private let start = ContinuousClock.now
     private let state: Mutex<State>
-
     private let totals = Mutex<(bytes: Int64?, files: Int?)>((nil, nil))
 
     init(reporter: ProgressReporter?, template: ProgressEvent) {
@@ -91,38 +94,38 @@ final class TransferMeter: Sendable {
     /// Emits the `started` event once the source knows its totals.
     func begin(expectedBytes: Int64?, expectedFiles: Int?) {
         totals.withLock { $0 = (expectedBytes, expectedFiles) }
-        reporter?.emit(event(.started, bytes: 0, at: .now))
+        reporter?.emit(event(.started, bytes: 0, files: 0, at: .now))
     }
 
-    var bytes: Int64 { state.withLock { $0.bytes } }
-
-    func add(_ count: Int64) {
-        guard let reporter else {
-            state.withLock { $0.bytes += count }
-            return
-        }
+    /// Adds a source's progress; emits a `transferring` event at most once per interval.
+    func add(_ delta: SourceProgress) {
         let now = ContinuousClock.now
-        let snapshot: Int64? = state.withLock { state in
-            state.bytes += count
-            guard now - state.lastEmit >= reporter.interval else { return nil }
+        let interval = reporter?.interval
+        let snapshot: (bytes: Int64, files: Int)? = state.withLock { state in
+            state.bytes += delta.bytes
+            state.files += delta.files
+            guard let interval, now - state.lastEmit >= interval else { return nil }
             state.lastEmit = now
-            return state.bytes
+            return (state.bytes, state.files)
         }
-        if let snapshot { reporter.emit(event(.transferring, bytes: snapshot, at: now)) }
+        if let snapshot { reporter?.emit(event(.transferring, bytes: snapshot.bytes, files: snapshot.files, at: now)) }
     }
 
     func end(_ phase: ProgressEvent.Phase, detail: String) {
-        reporter?.emit(event(phase, bytes: bytes, at: .now, detail: detail))
+        let (bytes, files) = state.withLock { ($0.bytes, $0.files) }
+        reporter?.emit(event(phase, bytes: bytes, files: files, at: .now, detail: detail))
     }
 
-    private func event(_ phase: ProgressEvent.Phase, bytes: Int64, at now: ContinuousClock.Instant, detail: String? = nil) -> ProgressEvent
-    {
+    private func event(
+        _ phase: ProgressEvent.Phase, bytes: Int64, files: Int, at now: ContinuousClock.Instant, detail: String? = nil
+    ) -> ProgressEvent {
         var event = template
         let totals = totals.withLock { $0 }
         event.bytesExpected = totals.bytes
         event.filesExpected = totals.files
         event.phase = phase
         event.bytesRead = bytes
+        event.filesDone = files
         let elapsed = Double((now - start).components.seconds) + Double((now - start).components.attoseconds) / 1e18
         event.bytesPerSecond = elapsed > 0 ? Double(bytes) / elapsed : 0
         if let expected = event.bytesExpected, event.bytesPerSecond > 0, phase == .transferring {

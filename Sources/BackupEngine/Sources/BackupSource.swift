@@ -20,6 +20,18 @@ public struct SourceRequest: Sendable {
     }
 }
 
+/// Progress a source reports while its stream is read: bytes read and entries completed since the
+/// previous report.
+public struct SourceProgress: Sendable, Hashable {
+    public var bytes: Int64
+    public var files: Int
+
+    public init(bytes: Int64 = 0, files: Int = 0) {
+        self.bytes = bytes
+        self.files = files
+    }
+}
+
 /// What a source learned while its stream was read: the tree index, deletions, warnings, position.
 public struct SourceOutcome: Sendable {
     public var files: [FileEntry]?
@@ -83,8 +95,8 @@ public protocol BackupSource: Sendable {
 
     /// Checks the source can be read (paths exist, database opens) and prepares its payload stream.
     ///
-    /// - Parameter progress: called with bytes read from the source as the stream is consumed.
-    func prepare(_ request: SourceRequest, progress: @escaping @Sendable (Int64) -> Void) async throws -> PreparedBackup
+    /// - Parameter progress: called with the bytes read and entries completed as the stream is consumed.
+    func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup
 }
 
 /// An error raised by a source: a path that is missing or unreadable, a database that will not open.

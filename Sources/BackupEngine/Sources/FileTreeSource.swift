@@ -33,7 +33,7 @@ public struct FileTreeSource: BackupSource {
     public var typeName: String { "files" }
     public var supportsIncremental: Bool { true }
 
-    public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (Int64) -> Void) async throws -> PreparedBackup {
+    public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
         let scan = try scanTree(logger: request.logger)
         let parentIndex: [String: FileEntry]
         if request.kind == .incremental, let files = request.parent?.files {

@@ -31,7 +31,7 @@ public struct SQLiteSource: BackupSource {
     public var typeName: String { "sqlite" }
     public var supportsIncremental: Bool { false }
 
-    public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (Int64) -> Void) async throws -> PreparedBackup {
+    public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
         let path = config.path
         switch FileSystem.lstatus(path) {
         case .failure(let error):
@@ -72,9 +72,12 @@ public struct SQLiteSource: BackupSource {
         let stream = ByteStream {
             let reader = FileChunkReader(path: copyPath, chunkSize: chunkSize, source: sourceName)
             return {
-                guard let chunk = try reader.next() else { return nil }
+                guard let chunk = try reader.next() else {
+                    progress(SourceProgress(files: 1))
+                    return nil
+                }
                 read.withLock { $0 += Int64(chunk.count) }
-                progress(Int64(chunk.count))
+                progress(SourceProgress(bytes: Int64(chunk.count)))
                 return chunk
             }
         }

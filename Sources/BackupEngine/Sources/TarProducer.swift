@@ -15,7 +15,7 @@ final class TarProducer: @unchecked Sendable {
     private let hashContents: Bool
     private let source: String
     private let state: Shared<StreamState>
-    private let progress: @Sendable (Int64) -> Void
+    private let progress: @Sendable (SourceProgress) -> Void
 
     private var nextIndex = 0
     private var current: OpenFile?
@@ -34,7 +34,7 @@ final class TarProducer: @unchecked Sendable {
 
     init(
         entries: [FileTreeSource.ScannedEntry], chunkSize: Int, hashContents: Bool, source: String,
-        state: Shared<StreamState>, progress: @escaping @Sendable (Int64) -> Void
+        state: Shared<StreamState>, progress: @escaping @Sendable (SourceProgress) -> Void
     ) {
         self.entries = entries
         self.chunkSize = chunkSize
@@ -130,7 +130,7 @@ final class TarProducer: @unchecked Sendable {
             output.append(contentsOf: scratch[0..<count])
             file.hasher?.update(data: scratch[0..<count])
             file.remaining -= Int64(count)
-            progress(Int64(count))
+            progress(SourceProgress(bytes: Int64(count)))
         }
         current = file
         if file.remaining == 0 { try finishCurrent(into: &output) }
@@ -171,6 +171,7 @@ final class TarProducer: @unchecked Sendable {
     }
 
     private func record(_ entry: FileEntry, bytes: Int64) {
+        progress(SourceProgress(files: 1))
         state.withLock { state in
             state.index.append(entry)
             state.stored += 1
