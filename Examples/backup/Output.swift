@@ -96,7 +96,7 @@ enum Summary {
             }
             for note in outcome.notes { lines.append("  note: \(note)") }
         }
-        lines.append("catalog: \(engine.plan.catalogPath)")
+        lines.append("catalog: \(displayPath(engine.plan.catalogPath))")
         if let prune = report.prune {
             let kept = prune.plan.kept.count
             lines.append(
