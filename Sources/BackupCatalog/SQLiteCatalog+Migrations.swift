@@ -9,6 +9,8 @@ extension SQLiteCatalog {
         static let archive = "v2_archive"
         /// The indexes retention and restore queries use; one enabled archive configuration per table.
         static let indexes = "v3_indexes"
+        /// Per-name leases, so that two processes never run the same plan at once.
+        static let leases = "v4_leases"
     }
 
     /// The forward-only schema migrations, in order. Tests use it to build files at an earlier version.
@@ -142,6 +144,22 @@ extension SQLiteCatalog {
                                 OR (newer.updated_at = archive_configs.updated_at AND newer.id > archive_configs.id)));
                     CREATE UNIQUE INDEX archive_configs_one_enabled_per_table ON archive_configs (table_id)
                     WHERE enabled = 1;
+                    """)
+        }
+        migrator.registerMigration(Migration.leases) { db in
+            try db.execute(
+                sql: """
+                    -- One row per held lease; the token alone decides ownership. A lease is free from
+                    -- expires_at on (REAL seconds since 1970, like every date in the catalog).
+                    CREATE TABLE leases (
+                        name TEXT NOT NULL PRIMARY KEY CHECK (name <> ''),
+                        owner_host TEXT NOT NULL,
+                        owner_pid INTEGER NOT NULL,
+                        owner_token TEXT NOT NULL CHECK (owner_token <> ''),
+                        acquired_at REAL NOT NULL,
+                        renewed_at REAL NOT NULL,
+                        expires_at REAL NOT NULL
+                    ) WITHOUT ROWID;
                     """)
         }
         return migrator

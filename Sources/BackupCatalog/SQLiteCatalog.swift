@@ -1,4 +1,5 @@
 import BackupModels
+import Foundation
 import GRDB
 
 /// A ``Catalog`` kept in one SQLite file, shared safely by several tasks and several processes.
@@ -18,8 +19,8 @@ import GRDB
 /// The library's own rules hold in the file too: triggers refuse a state change the life cycle does not
 /// allow, or a `committed` record without artifacts, even from the `sqlite3` shell.
 public final class SQLiteCatalog: Catalog {
-    /// The identifier of the newest schema migration this library knows (`v3_indexes`).
-    public static let schemaVersion: String = Migration.indexes
+    /// The identifier of the newest schema migration this library knows (`v4_leases`).
+    public static let schemaVersion: String = Migration.leases
 
     /// The catalog file, or `:memory:` for ``inMemory()``.
     public let path: String
@@ -51,7 +52,7 @@ public final class SQLiteCatalog: Catalog {
             if try CatalogFile.prepare(path) {
                 try Self.refuseNewerSchema(at: path, options: options, migrator: migrator)
             }
-            pool = try DatabasePool(path: path, configuration: options)
+            pool = try Self.openPool(path: path, options: options, within: configuration.busyTimeout)
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(configuration.durability)")
             }
@@ -59,6 +60,22 @@ public final class SQLiteCatalog: Catalog {
             throw Self.wrap(error, "cannot open the catalog", path: path)
         }
         try self.init(migrating: pool, path: path, migrator: migrator)
+    }
+
+    /// Opens the pool, retrying while another process holds the lock that switching a new file to WAL
+    /// needs: SQLite may answer that `PRAGMA journal_mode` with SQLITE_BUSY at once, without calling
+    /// the busy handler, when several processes create the same catalog together.
+    static func openPool(path: String, options: GRDB.Configuration, within timeout: Duration) throws -> DatabasePool {
+        let deadline = ContinuousClock.now + timeout
+        var pause = Duration.milliseconds(5)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: options)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now + pause < deadline {
+                Thread.sleep(forTimeInterval: Double(pause.components.attoseconds) / 1e18 + Double(pause.components.seconds))
+                pause = min(pause * 2, .milliseconds(200))
+            }
+        }
     }
 
     /// Opens a catalog that lives in memory only, with the same schema and rules as a file (for tests
@@ -155,14 +172,21 @@ public final class SQLiteCatalog: Catalog {
     }
 
     /// Applies missing migrations. If another process migrated the file at the same moment (our
-    /// migration then fails on an existing table), looks again once: the file is then up to date.
+    /// migration then fails on an existing table), looks again, as long as the other process made
+    /// progress: GRDB reads the applied migrations outside the transaction of each migration, so with
+    /// several migrations to apply one retry is not always enough.
     private static func migrate(_ writer: any DatabaseWriter, with migrator: DatabaseMigrator, path: String) throws {
-        try refuseUnknown(try writer.read { try migrator.appliedIdentifiers($0) }, migrator: migrator, path: path)
-        do {
-            try migrator.migrate(writer)
-        } catch {
-            try refuseUnknown(try writer.read { try migrator.appliedIdentifiers($0) }, migrator: migrator, path: path)
-            try migrator.migrate(writer)
+        var applied = try writer.read { try migrator.appliedIdentifiers($0) }
+        try refuseUnknown(applied, migrator: migrator, path: path)
+        while true {
+            do {
+                return try migrator.migrate(writer)
+            } catch {
+                let now = try writer.read { try migrator.appliedIdentifiers($0) }
+                try refuseUnknown(now, migrator: migrator, path: path)
+                guard now.count > applied.count else { throw error }
+                applied = now
+            }
         }
     }
 }
