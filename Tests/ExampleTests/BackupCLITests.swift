@@ -6,9 +6,9 @@ import Testing
 @Suite("backup example")
 struct BackupCLITests {
     @Test("the quickstart runs on embedded defaults and says what it stored where")
-    func quickstart() throws {
+    func quickstart() async throws {
         let sandbox = try Sandbox()
-        let run = try sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--time", "2026-11-25T01:30:00Z")
+        let run = try await sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--time", "2026-11-25T01:30:00Z")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("stored config full 20261125-013000F"))
         #expect(run.stdout.contains("./backups/quickstart/config/2026/11/25/quickstart-config-20261125-013000F.tar.zst"))
@@ -21,10 +21,10 @@ struct BackupCLITests {
     }
 
     @Test("list --json prints the documented record fields")
-    func listJSON() throws {
+    func listJSON() async throws {
         let sandbox = try Sandbox()
-        #expect(try sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--time", "2026-11-25T01:30:00Z").status == 0)
-        let list = try sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
+        #expect(try await sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--time", "2026-11-25T01:30:00Z").status == 0)
+        let list = try await sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
         #expect(list.status == 0)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 2)
@@ -39,41 +39,42 @@ struct BackupCLITests {
     }
 
     @Test("--incremental stores changes; a SQLite source takes a full backup and says so; restore rebuilds the tree")
-    func incrementalAndRestore() throws {
+    func incrementalAndRestore() async throws {
         let sandbox = try Sandbox()
-        #expect(try sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--time", "2026-11-25T01:30:00Z").status == 0)
+        #expect(try await sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--time", "2026-11-25T01:30:00Z").status == 0)
         try Data("service: {port: 9999}\n".utf8).write(to: URL(fileURLWithPath: sandbox.path("Examples/sample/config/app.yaml")))
-        let run = try sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--incremental", "--time", "2026-11-25T02:00:00Z")
+        let run = try await sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--incremental", "--time", "2026-11-25T02:00:00Z")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("stored config incremental 20261125-013000F_20261125-020000I"))
         #expect(run.stdout.contains("cannot take incremental backups; took a full backup"))
 
-        let restored = try sandbox.backup(
+        let restored = try await sandbox.backup(
             "restore", "--plan", "Examples/quickstart.yaml", "20261125-013000F_20261125-020000I", "--to", "out")
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(restored.stdout.contains("20261125-013000F → 20261125-013000F_20261125-020000I"))
         let text = try String(contentsOfFile: sandbox.path("out/config/app.yaml"), encoding: .utf8)
         #expect(text == "service: {port: 9999}\n")
         #expect(!FileManager.default.fileExists(atPath: sandbox.path("out/config/session.tmp")), "excluded by *.tmp")
-        let again = try sandbox.backup("restore", "--plan", "Examples/quickstart.yaml", "20261125-013000F_20261125-020000I", "--to", "out")
+        let again = try await sandbox.backup(
+            "restore", "--plan", "Examples/quickstart.yaml", "20261125-013000F_20261125-020000I", "--to", "out")
         #expect(again.status != 0)
         #expect(again.stderr.contains("not empty"))
         // Both sources have a full labelled 20261125-013000F: the label alone is ambiguous, and says so.
-        let ambiguous = try sandbox.backup("restore", "--plan", "Examples/quickstart.yaml", "20261125-013000F", "--to", "out2")
+        let ambiguous = try await sandbox.backup("restore", "--plan", "Examples/quickstart.yaml", "20261125-013000F", "--to", "out2")
         #expect(ambiguous.status != 0)
         #expect(ambiguous.stderr.contains("matches 2 backups"))
     }
 
     @Test("verify --all passes, then names the damaged backup with a non-zero exit")
-    func verify() throws {
+    func verify() async throws {
         let sandbox = try Sandbox()
-        #expect(try sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--time", "2026-11-25T01:30:00Z").status == 0)
-        #expect(try sandbox.backup("verify", "--plan", "Examples/quickstart.yaml", "--all").stdout.contains("2 sound, 0 damaged"))
+        #expect(try await sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--time", "2026-11-25T01:30:00Z").status == 0)
+        #expect(try await sandbox.backup("verify", "--plan", "Examples/quickstart.yaml", "--all").stdout.contains("2 sound, 0 damaged"))
         let artifact = sandbox.path("backups/quickstart/config/2026/11/25/quickstart-config-20261125-013000F.tar.zst")
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: artifact)))
         bytes[bytes.count / 2] ^= 0xff
         try Data(bytes).write(to: URL(fileURLWithPath: artifact))
-        let result = try sandbox.backup("verify", "--plan", "Examples/quickstart.yaml", "--all")
+        let result = try await sandbox.backup("verify", "--plan", "Examples/quickstart.yaml", "--all")
         #expect(result.status != 0)
         #expect(result.stdout.contains("DAMAGED"))
         #expect(result.stdout.contains("config  20261125-013000F"))
@@ -81,16 +82,16 @@ struct BackupCLITests {
     }
 
     @Test("prune --dry-run --json explains every decision and removes nothing")
-    func pruneJSON() throws {
+    func pruneJSON() async throws {
         let sandbox = try Sandbox()
         for day in 20...24 {
-            let run = try sandbox.backup(
+            let run = try await sandbox.backup(
                 "run", "--plan", "Examples/quickstart.yaml", "--full", "--no-prune", "--time", "2026-11-\(day)T01:30:00Z")
             #expect(run.status == 0, "\(run.stderr)")
         }
         try sandbox.replace("keep_last: 7, keep_daily: 7", with: "keep_last: 2", in: "Examples/quickstart.yaml")
         try sandbox.replace(", keep_weekly: 4, keep_monthly: 6", with: "", in: "Examples/quickstart.yaml")
-        let prune = try sandbox.backup(
+        let prune = try await sandbox.backup(
             "prune", "--plan", "Examples/quickstart.yaml", "--dry-run", "--json", "--time", "2026-11-25T00:00:00Z")
         #expect(prune.status == 0, "\(prune.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(prune.stdout.utf8)) as? [[String: Any]])
@@ -100,28 +101,28 @@ struct BackupCLITests {
         }
         #expect(rows.filter { $0["action"] as? String == "remove" }.count == 6)
         #expect(rows.filter { $0["action"] as? String == "keep" }.allSatisfy { ($0["reasons"] as? [String])?.isEmpty == false })
-        let list = try sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
+        let list = try await sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
         #expect(!list.stdout.contains("\"expired\""), "a dry run changes nothing")
     }
 
     @Test("bad input: a clear error naming the key or file, non-zero exit, nothing committed")
-    func badInput() throws {
+    func badInput() async throws {
         let sandbox = try Sandbox()
         try sandbox.replace("compression:", with: "compresion:", in: "Examples/quickstart.yaml")
-        let unknown = try sandbox.backup("run", "--plan", "Examples/quickstart.yaml")
+        let unknown = try await sandbox.backup("run", "--plan", "Examples/quickstart.yaml")
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("compresion"))
 
         let sandbox2 = try Sandbox()
         try sandbox2.replace("Examples/sample/config]", with: "Examples/sample/missing]", in: "Examples/quickstart.yaml")
-        let missing = try sandbox2.backup("run", "--plan", "Examples/quickstart.yaml")
+        let missing = try await sandbox2.backup("run", "--plan", "Examples/quickstart.yaml")
         #expect(missing.status != 0)
         #expect(missing.stdout.contains("Examples/sample/missing"))
-        let list = try sandbox2.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
+        let list = try await sandbox2.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(!rows.contains { $0["source"] as? String == "config" && $0["state"] as? String == "committed" })
 
-        let noPlan = try sandbox.backup("list", "--plan", "nope.yaml")
+        let noPlan = try await sandbox.backup("list", "--plan", "nope.yaml")
         #expect(noPlan.status != 0)
         #expect(noPlan.stderr.contains("nope.yaml"))
     }
@@ -143,18 +144,19 @@ struct BackupCLITests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
 
-        let list = try sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
+        let list = try await sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 1)
         #expect(rows.first?["state"] as? String == "running", "the catalog does not claim the killed backup")
 
         try FileManager.default.removeItem(atPath: sandbox.path("Examples/sample/config/big.bin"))
-        let next = try sandbox.backup("run", "--plan", "Examples/quickstart.yaml", "--source", "config", "--time", "2026-11-25T02:00:00Z")
+        let next = try await sandbox.backup(
+            "run", "--plan", "Examples/quickstart.yaml", "--source", "config", "--time", "2026-11-25T02:00:00Z")
         #expect(next.status == 0, "\(next.stderr)")
         #expect(next.stdout.contains("recovered interrupted backup config 20261125-013000F"))
         let partials = try Sandbox.shell("find '\(sandbox.path("backups"))' -name '*.partial-*' | wc -l").output
         #expect(partials.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
-        let after = try sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
+        let after = try await sandbox.backup("list", "--plan", "Examples/quickstart.yaml", "--json")
         let states = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]]).map {
             $0["state"] as? String
         }
@@ -198,26 +200,40 @@ final class Sandbox {
         var stderr: String
     }
 
-    func backup(_ arguments: String...) throws -> Result {
+    /// Runs the example and waits for it without blocking a thread of the test's executor: output goes
+    /// to files and the exit arrives through the termination handler.
+    func backup(_ arguments: String...) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: root)
-        let errorFile = path(".stderr-\(UUID().uuidString.prefix(6))")
+        let stamp = UUID().uuidString.prefix(8)
+        let outputFile = path(".stdout-\(stamp)")
+        let errorFile = path(".stderr-\(stamp)")
+        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-        let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = errorHandle
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try errorHandle.close()
-        let errors = try Data(contentsOf: URL(fileURLWithPath: errorFile))
-        try? FileManager.default.removeItem(atPath: errorFile)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
+        process.standardOutput = output
+        process.standardError = errors
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        try output.close()
+        try errors.close()
+        defer {
+            try? FileManager.default.removeItem(atPath: outputFile)
+            try? FileManager.default.removeItem(atPath: errorFile)
+        }
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-            stderr: String(decoding: errors, as: UTF8.self))
+            status: status, stdout: try String(contentsOfFile: outputFile, encoding: .utf8),
+            stderr: try String(contentsOfFile: errorFile, encoding: .utf8))
     }
 
     func start(_ arguments: String...) throws -> Process {
