@@ -77,7 +77,7 @@ struct EngineTests {
         #expect(head.sizeBytes == artifact.sizeBytes)
         #expect(try await engine.storage.head(Engine.manifestKey(forArtifact: artifact.key)) != nil)
         let bytes = try await engine.storage.getBytes(artifact.key)
-        #expect(lowercaseHex(SHA256Hash.digest(bytes)) == artifact.sha256)
+        #expect(HashingTransformer.hex(SHA256Hash.digest(bytes)) == artifact.sha256)
         #expect(artifact.uncompressedBytes ?? 0 > artifact.sizeBytes, "zstd compressed the repetitive file")
     }
 

@@ -157,7 +157,7 @@ extension Engine {
                 in: timeZone)
             artifactKey = key
 
-            let pipeline = try Pipeline(compression: plan.compression, encryptionKey: encryptionKey)
+            let pipeline = Pipeline(compression: plan.compression, encryptionKey: encryptionKey)
             let stored = try await storage.put(try pipeline.encode(prepared.stream), at: key, options: .createOnly)
             let digest = pipeline.digest()
             guard stored.sizeBytes == digest.byteCount else {
@@ -256,6 +256,30 @@ extension Engine {
         }
     }
 
+    /// Every key a run of `record` could have stored its artifact under: its source's payload with each
+    /// compression, encrypted or not (the plan's settings may have changed since).
+    private func possibleArtifactKeys(of record: BackupRecord) -> [String] {
+        let payloads =
+            switch plan.source(named: record.source) {
+            case .files?: ["tar"]
+            case .sqlite?: ["sqlite"]
+            case nil: ["tar", "sqlite"]
+            }
+        var keys: [String] = []
+        for payload in payloads {
+            for compression in CompressionAlgorithm.allCases {
+                let compressed = compression.fileExtension.map { payload + "." + $0 } ?? payload
+                for ext in [compressed, compressed + ".enc"] {
+                    let values = NamingTemplate.Values(
+                        plan: record.plan, source: record.source, kind: record.kind, label: record.label,
+                        host: record.host, ext: ext, date: record.startedAt)
+                    if let key = try? plan.naming.render(values, in: timeZone) { keys.append(key) }
+                }
+            }
+        }
+        return keys
+    }
+
     /// Marks `running` records of this plan as failed and removes anything they stored.
     ///
     /// Called with the plan lock held: a running record then belongs to a run that died (killed,
@@ -265,32 +289,17 @@ extension Engine {
         let stale = try await catalog.records(RecordQuery(plan: plan.name, states: [.running]))
         var recovered: [BackupRecord] = []
         for record in stale {
-            for payload in ["tar", "sqlite"] {
-                for compression in CompressionAlgorithm.allCases {
-                    for encrypted in [false, true] {
-                        var ext = payload
-                        if let suffix = compression.fileExtension { ext += "." + suffix }
-                        if encrypted { ext += ".enc" }
-                        let values = NamingTemplate.Values(
-                            plan: record.plan, source: record.source, kind: record.kind, label: record.label,
-                            host: record.host, ext: ext, date: record.startedAt)
-                        if let key = try? plan.naming.render(values, in: timeZone) {
-                            await removeLeftovers(key: key)
-                            if let recovering = storage as? any UploadRecovery {
-                                _ = try? await recovering.removeAbandonedUploads(of: key)
-                            }
-                        }
-                    }
+            for key in possibleArtifactKeys(of: record) {
+                await removeLeftovers(key: key)
+                if let recovering = storage as? any UploadRecovery {
+                    _ = try? await recovering.removeAbandonedUploads(of: key)
                 }
             }
             try await catalog.markFailed(
                 record.id, reason: "interrupted: the run that started it ended without committing",
                 at: max(clock(), record.startedAt))
             logger.warning("marked interrupted backup failed", metadata: ["backup": "\(record.id)", "label": "\(record.label)"])
-            if var updated = try await catalog.record(record.id) {
-                updated.state = .failed
-                recovered.append(updated)
-            }
+            if let failed = try await catalog.record(record.id) { recovered.append(failed) }
         }
         return recovered
     }

@@ -4,12 +4,6 @@ import Foundation
 import Logging
 import RemoteStorage
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// How a restore treats its target.
 public struct RestoreOptions: Sendable, Hashable {
     /// Restore into a folder that already holds files (they may be overwritten or, for paths the
@@ -75,7 +69,8 @@ extension Engine {
             let fileName = (try? TarExtractor.safeRelativePath(name)).flatMap { $0.contains("/") ? nil : $0 } ?? "\(record.source).restored"
             var written: Int64 = 0
             try await withArtifactStream(of: record) { stream in
-                written = try await Self.writeFile(stream, to: directory + "/" + fileName)
+                // A put writes a temporary file, syncs it and renames it into place.
+                written = try await LocalStorage(root: directory).put(stream, at: fileName, options: .overwrite).sizeBytes
             }
             return RestoreReport(target: directory, chain: [record], filesWritten: 1, bytesWritten: written)
         }
@@ -146,33 +141,5 @@ extension Engine {
                 throw EngineError(code: .io, message: "cannot create restore target '\(directory)': \(error.localizedDescription)")
             }
         }
-    }
-
-    /// Writes a stream to a new file through a temporary name, then renames it into place.
-    static func writeFile(_ stream: ByteStream, to path: String) async throws -> Int64 {
-        let temporary = path + ".partial"
-        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw EngineError(code: .io, message: "cannot create '\(temporary)': \(FileSystem.errorText(errno))") }
-        var total: Int64 = 0
-        do {
-            defer { close(fd) }
-            for try await chunk in stream {
-                if case .failure(let error) = FileSystem.writeAll(chunk, to: fd) {
-                    throw EngineError(code: .io, message: "cannot write '\(temporary)': \(error.text)")
-                }
-                total += Int64(chunk.count)
-            }
-            guard fsync(fd) == 0 else {
-                throw EngineError(code: .io, message: "cannot sync '\(temporary)': \(FileSystem.errorText(errno))")
-            }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw EngineError(code: .io, message: "cannot rename into '\(path)': \(FileSystem.errorText(errno))")
-        }
-        return total
     }
 }

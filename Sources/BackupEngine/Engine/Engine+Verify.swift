@@ -26,15 +26,19 @@ extension Engine {
         }
         var problems: [String] = []
         if record.state != .committed { problems.append("state is \(record.state.rawValue), not committed") }
+        // Read the manifest once: it is compared with the record and tells how to check the payload.
+        let manifest: Result<Manifest, any Error>
+        do { manifest = .success(try await readManifest(of: record)) } catch { manifest = .failure(error) }
+        let sourceType = (try? manifest.get().sourceType) ?? plan.source(named: record.source)?.typeName
         for artifact in record.artifacts {
-            problems += await verify(artifact, of: record)
+            problems += await verify(artifact, of: record, isTarArchive: sourceType == "files" && artifact.role == "data")
         }
-        do {
-            let manifest = try await readManifest(of: record)
+        switch manifest {
+        case .success(let manifest):
             if manifest.backupID != record.id || manifest.artifacts != record.artifacts {
                 problems.append("manifest does not match the catalog record")
             }
-        } catch {
+        case .failure(let error):
             problems.append("manifest unreadable: \(error)")
         }
         if !problems.isEmpty {
@@ -43,7 +47,7 @@ extension Engine {
         return VerifyResult(id: record.id, label: record.label, source: record.source, problems: problems)
     }
 
-    private func verify(_ artifact: ArtifactDescriptor, of record: BackupRecord) async -> [String] {
+    private func verify(_ artifact: ArtifactDescriptor, of record: BackupRecord, isTarArchive: Bool) async -> [String] {
         var problems: [String] = []
         do {
             guard let head = try await storage.head(artifact.key) else {
@@ -55,7 +59,7 @@ extension Engine {
             let reading = try Pipeline.decode(
                 try await storage.get(artifact.key), compression: artifact.compression,
                 key: try key(for: artifact, of: record))
-            if record.artifacts.count == 1, try await readManifestSourceType(record) == "files" {
+            if isTarArchive {
                 let reader = TarReader(reading.stream)
                 try await reader.drain()
             } else {
@@ -69,14 +73,6 @@ extension Engine {
             problems.append("artifact '\(artifact.key)' cannot be read back: \(error)")
         }
         return problems
-    }
-
-    private func readManifestSourceType(_ record: BackupRecord) async throws -> String {
-        switch plan.source(named: record.source) {
-        case .files?: return "files"
-        case .sqlite?: return "sqlite"
-        case nil: return (try? await readManifest(of: record).sourceType) ?? "unknown"
-        }
     }
 
     /// The key that decrypts an artifact, or an error naming the key id that is needed.

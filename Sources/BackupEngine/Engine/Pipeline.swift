@@ -15,14 +15,14 @@ final class Pipeline: Sendable {
     private let hashing = HashingTransformer()
     private let plain = Shared(Int64(0))
 
-    /// - Throws: ``CodecError`` for compression settings out of range.
-    init(compression: CompressionSettings, encryptionKey: EncryptionKey?) throws {
+    init(compression: CompressionSettings, encryptionKey: EncryptionKey?) {
         self.compression = compression
         self.encryptionKey = encryptionKey
-        _ = try ByteStream.empty.compressed(compression)
     }
 
     /// The stream to store for `payload`.
+    ///
+    /// - Throws: ``CodecError`` for compression settings out of range (checked before any byte moves).
     func encode(_ payload: ByteStream) throws -> ByteStream {
         let plain = self.plain
         var stream = try payload.transformed { ByteCounter(into: plain) }.compressed(compression)

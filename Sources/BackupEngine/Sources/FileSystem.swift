@@ -105,14 +105,3 @@ struct Errno: Error, Hashable {
     var text: String { FileSystem.errorText(code) }
     static let notFound = Errno(ENOENT)
 }
-
-/// Lowercase hexadecimal text of `bytes`.
-func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var output: [UInt8] = []
-    for byte in bytes {
-        output.append(digits[Int(byte >> 4)])
-        output.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: output, as: UTF8.self)
-}

@@ -45,21 +45,24 @@ public struct FileTreeSource: BackupSource {
         var toStore: [ScannedEntry] = []
         var index: [FileEntry] = []
         for var scanned in scan.entries {
-            let previous = parentIndex[scanned.entry.path]
-            if request.kind == .full || previous == nil || Self.changed(scanned.entry, since: previous!) {
+            // Full backups have no parent index, so everything is stored. An incremental stores new and
+            // changed entries, and every folder (cheap, and it keeps modes exact).
+            guard let previous = parentIndex[scanned.entry.path], !Self.changed(scanned.entry, since: previous),
+                scanned.entry.type != .directory
+            else {
                 toStore.append(scanned)
-            } else if scanned.entry.type == .directory {
-                toStore.append(scanned)  // directories are cheap; storing them keeps modes exact
-            } else if config.hashContents, scanned.entry.type == .file {
-                let digest = try hashFile(scanned.absolutePath)
-                scanned.entry.sha256 = digest
-                if digest != previous!.sha256 { toStore.append(scanned) } else { index.append(scanned.entry) }
-                continue
-            } else {
-                scanned.entry.sha256 = previous!.sha256
-                index.append(scanned.entry)
                 continue
             }
+            if config.hashContents, scanned.entry.type == .file {
+                scanned.entry.sha256 = try hashFile(scanned.absolutePath)
+                if scanned.entry.sha256 != previous.sha256 {
+                    toStore.append(scanned)
+                    continue
+                }
+            } else {
+                scanned.entry.sha256 = previous.sha256
+            }
+            index.append(scanned.entry)
         }
         let currentPaths = Set(scan.entries.map(\.entry.path))
         let deleted =
@@ -224,7 +227,7 @@ public struct FileTreeSource: BackupSource {
             if count == 0 { break }
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
-        return lowercaseHex(hasher.finalize())
+        return HashingTransformer.hex(hasher.finalize())
     }
 }
 

@@ -66,21 +66,15 @@ public struct SQLiteSource: BackupSource {
 
         let size: Int64
         if case .success(let status) = FileSystem.lstatus(copyPath) { size = status.size } else { size = 0 }
-        let chunkSize = chunkSize
-        let sourceName = name
         let read = Shared(Int64(0))
-        let stream = ByteStream {
-            let reader = FileChunkReader(path: copyPath, chunkSize: chunkSize, source: sourceName)
-            return {
-                guard let chunk = try reader.next() else {
-                    progress(SourceProgress(files: 1))
-                    return nil
-                }
-                read.withLock { $0 += Int64(chunk.count) }
-                progress(SourceProgress(bytes: Int64(chunk.count)))
-                return chunk
-            }
+        let copy: ByteStream
+        do {
+            copy = try await LocalStorage(root: folder, readChunkSize: chunkSize).get("copy.sqlite")
+        } catch {
+            cleanup()
+            throw error
         }
+        let stream = copy.transformed { CopyProgress(read: read, progress: progress) }
         let fileName = (path as NSString).lastPathComponent
         return PreparedBackup(
             stream: stream, fileExtension: "sqlite", expectedBytes: size, expectedFiles: 1,
@@ -105,45 +99,24 @@ public struct SQLiteSource: BackupSource {
     }
 }
 
-/// Reads a file in fixed-size chunks; closes it at the end or when released.
-final class FileChunkReader: @unchecked Sendable {
-    private let path: String
-    private let chunkSize: Int
-    private let source: String
-    private var fd: Int32 = -1
-    private var done = false
+/// Counts the copy's bytes as they are read and reports them, then the one file at the end.
+private final class CopyProgress: ChunkTransformer {
+    private let read: Shared<Int64>
+    private let progress: @Sendable (SourceProgress) -> Void
 
-    init(path: String, chunkSize: Int, source: String) {
-        self.path = path
-        self.chunkSize = chunkSize
-        self.source = source
+    init(read: Shared<Int64>, progress: @escaping @Sendable (SourceProgress) -> Void) {
+        self.read = read
+        self.progress = progress
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    func transform(_ chunk: [UInt8]) throws -> [UInt8] {
+        read.withLock { $0 += Int64(chunk.count) }
+        progress(SourceProgress(bytes: Int64(chunk.count)))
+        return chunk
+    }
 
-    func next() throws -> [UInt8]? {
-        if done { return nil }
-        if fd < 0 {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw SourceError(code: .unreadable, source: source, path: path, message: FileSystem.errorText(errno))
-            }
-        }
-        var buffer = [UInt8](repeating: 0, count: chunkSize)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SourceError(code: .unreadable, source: source, path: path, message: FileSystem.errorText(errno))
-            }
-            if count == 0 {
-                done = true
-                close(fd)
-                fd = -1
-                return nil
-            }
-            buffer.removeSubrange(count...)
-            return buffer
-        }
+    func finish() throws -> [UInt8] {
+        progress(SourceProgress(files: 1))
+        return []
     }
 }

@@ -152,7 +152,7 @@ final class TarProducer: @unchecked Sendable {
             file.entry.mtimeNanoseconds = -1
             file.entry.sha256 = nil
         } else if let hasher = file.hasher {
-            file.entry.sha256 = lowercaseHex(hasher.finalize())
+            file.entry.sha256 = HashingTransformer.hex(hasher.finalize())
         }
         record(file.entry, bytes: file.entry.size)
     }
