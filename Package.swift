@@ -11,7 +11,10 @@ let package = Package(
         .library(name: "Retention", targets: ["Retention"]),
         .library(name: "RemoteStorage", targets: ["RemoteStorage"]),
         .library(name: "BackupEngine", targets: ["BackupEngine"]),
+        .library(name: "SnapshotClient", targets: ["SnapshotClient"]),
         .executable(name: "backup", targets: ["backup"]),
+        .executable(name: "es-archive", targets: ["es-archive"]),
+        .executable(name: "export-link", targets: ["export-link"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -21,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: Library modules
@@ -40,6 +46,28 @@ let package = Package(
                 "BackupModels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "SnapshotClient",
+            dependencies: [
+                "BackupModels",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // An in-process Elasticsearch stand-in for tests and examples (not a product).
+        .target(
+            name: "SnapshotClientTesting",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
@@ -49,6 +77,7 @@ let package = Package(
                 "BackupCatalog",
                 "Retention",
                 "RemoteStorage",
+                "SnapshotClient",
                 "CZstd",
                 "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -57,6 +86,8 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
 
@@ -80,6 +111,29 @@ let package = Package(
             ],
             path: "Examples/backup"
         ),
+        .executableTarget(
+            name: "es-archive",
+            dependencies: [
+                "BackupModels",
+                "BackupCatalog",
+                "SnapshotClient",
+                "BackupEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/es-archive"
+        ),
+        .executableTarget(
+            name: "export-link",
+            dependencies: [
+                "BackupModels",
+                "RemoteStorage",
+                "BackupEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/export-link"
+        ),
 
         // MARK: Tests
 
@@ -100,7 +154,25 @@ let package = Package(
         ),
         .testTarget(
             name: "RemoteStorageTests",
-            dependencies: ["BackupModels", "RemoteStorage", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "BackupModels", "RemoteStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SnapshotClientTests",
+            dependencies: [
+                "BackupModels", "SnapshotClient", "SnapshotClientTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "BackupEngineTests",
@@ -110,11 +182,17 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                "SnapshotClient", "SnapshotClientTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "ExampleTests",
-            dependencies: ["backup", "BackupModels"]
+            dependencies: ["backup", "es-archive", "export-link", "BackupModels", "SnapshotClientTesting"]
         ),
     ]
 )

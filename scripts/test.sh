@@ -18,6 +18,19 @@ fi
 # Python's cryptography package decrypts our encrypted format independently in a test.
 python3 -c 'import cryptography' 2>/dev/null || pip install --quiet cryptography
 
+# Servers the integration suites talk to, on 127.0.0.1: SeaweedFS (S3), nginx with WebDAV, MariaDB.
+# Each script installs what is missing, starts its server unless it already answers, and writes the
+# addresses and credentials the tests read to $BACKUPKIT_SERVICES/<name>.env.
+# BACKUPKIT_SKIP_SERVICES=1 skips them: those suites then print why they did not run.
+export BACKUPKIT_SERVICES="${BACKUPKIT_SERVICES:-/tmp/backupkit-services}"
+if [[ "${BACKUPKIT_SKIP_SERVICES:-0}" != 1 ]]; then
+    for service in seaweedfs nginx-dav mariadb; do
+        bash "scripts/services/$service.sh"
+        # shellcheck disable=SC1090
+        source "$BACKUPKIT_SERVICES/$service.env"
+    done
+fi
+
 # Formatting is part of the build's hygiene (configuration in .swift-format).
 swift format lint --strict --recursive Sources Tests Examples Benchmarks/Sources Package.swift
 

@@ -4,7 +4,7 @@ public struct BackupPlan: Hashable, Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name = "plan"
         case catalogPath = "catalog"
-        case storage, sources, compression, encryption, naming, retention
+        case storage, sources, compression, encryption, naming, retention, schedule
         case timeZoneIdentifier = "time_zone"
     }
 
@@ -20,11 +20,14 @@ public struct BackupPlan: Hashable, Codable, Sendable {
     public var retention: RetentionPolicy?
     /// The IANA zone labels and key dates are written in.
     public var timeZoneIdentifier: String
+    /// When the built-in scheduler runs the plan; `nil` runs it only on demand.
+    public var schedule: ScheduleConfig?
 
     public init(
         name: String, catalogPath: String, storage: StorageConfig, sources: [SourceConfig],
         compression: CompressionSettings = CompressionSettings(), encryption: EncryptionSettings? = nil,
-        naming: NamingTemplate = .default, retention: RetentionPolicy? = nil, timeZoneIdentifier: String = "UTC"
+        naming: NamingTemplate = .default, retention: RetentionPolicy? = nil, timeZoneIdentifier: String = "UTC",
+        schedule: ScheduleConfig? = nil
     ) {
         self.name = name
         self.catalogPath = catalogPath
@@ -35,6 +38,7 @@ public struct BackupPlan: Hashable, Codable, Sendable {
         self.naming = naming
         self.retention = retention
         self.timeZoneIdentifier = timeZoneIdentifier
+        self.schedule = schedule
     }
 
     /// The source named `name`, if the plan has one.
@@ -45,14 +49,19 @@ public struct BackupPlan: Hashable, Codable, Sendable {
 public enum StorageConfig: Hashable, Codable, Sendable {
     /// A folder on local disk or an NFS mount.
     case local(LocalStorageConfig)
-}
+    /// An S3-compatible bucket: AWS S3, Tencent COS, MinIO, SeaweedFS.
+    case s3(S3StorageConfig)
+    /// A WebDAV-style HTTP artifact repository.
+    case http(HTTPStorageConfig)
 
-/// A folder on local disk or NFS.
-public struct LocalStorageConfig: Hashable, Codable, Sendable {
-    /// The storage root.
-    public var path: String
-
-    public init(path: String) { self.path = path }
+    /// The `type:` value in plans (`local`, `s3`, `cos`, `http`).
+    public var typeName: String {
+        switch self {
+        case .local: "local"
+        case .s3(let config): config.provider == .tencentCOS ? "cos" : "s3"
+        case .http: "http"
+        }
+    }
 }
 
 /// One thing a plan backs up.
@@ -61,12 +70,15 @@ public enum SourceConfig: Hashable, Codable, Sendable {
     case files(FileTreeSourceConfig)
     /// A SQLite database, copied online through SQLite's backup API.
     case sqlite(SQLiteSourceConfig)
+    /// A MySQL or MariaDB server: logical dumps, and binary logs for incrementals.
+    case mysql(MySQLSourceConfig)
 
     /// The source's name within its plan.
     public var name: String {
         switch self {
         case .files(let config): config.name
         case .sqlite(let config): config.name
+        case .mysql(let config): config.name
         }
     }
 
@@ -75,6 +87,7 @@ public enum SourceConfig: Hashable, Codable, Sendable {
         switch self {
         case .files: "files"
         case .sqlite: "sqlite"
+        case .mysql: "mysql"
         }
     }
 
@@ -83,6 +96,7 @@ public enum SourceConfig: Hashable, Codable, Sendable {
         switch self {
         case .files: true
         case .sqlite: false
+        case .mysql(let config): config.incremental == .binlog
         }
     }
 }

@@ -288,8 +288,8 @@ struct PlanErrorCase: Sendable, CustomTestStringConvertible {
 private let errorCases: [PlanErrorCase] = [
     // Unknown keys
     .appending(
-        "unknown top-level key", "schedule: daily\n", .unknownKey, "schedule", line: 6,
-        mentions: ["unknown key 'schedule'", "allowed keys: plan, catalog, storage, sources"]),
+        "unknown top-level key", "schedules: daily\n", .unknownKey, "schedules", line: 6,
+        mentions: ["unknown key 'schedules'", "did you mean 'schedule'?", "allowed keys: plan, catalog, storage, sources"]),
     .appending(
         "unknown retention key suggests the right one", "retention:\n  keep_last: 3\n  keep_dayly: 7\n", .unknownKey,
         "retention.keep_dayly", line: 8, mentions: ["did you mean 'keep_daily'?", "keep_within_yearly"]),
@@ -353,10 +353,10 @@ private let errorCases: [PlanErrorCase] = [
         .invalidValue, "sources[1].name", line: 6, mentions: ["duplicate source name 'config'", "sources[0]"]),
     .sources(
         "unsupported source type", "  - {name: config, type: ftp, host: example.org}", .invalidValue, "sources[0].type",
-        line: 5, mentions: ["unsupported source type 'ftp' (supported: files, sqlite)"]),
+        line: 5, mentions: ["unsupported source type 'ftp' (supported: files, sqlite, mysql)"]),
     .appending(
         "unsupported storage type", "", .invalidValue, "storage.type", line: 3,
-        mentions: ["unsupported storage type 's3' (supported: local)"]),
+        mentions: ["unsupported storage type 'ftp' (supported: local, s3, cos, http)"]),
     .appending(
         "a plan name with a slash", "", .invalidValue, "plan", line: 1,
         mentions: ["'prod/db' contains a path separator"]),
@@ -461,7 +461,7 @@ private func edited(_ errorCase: PlanErrorCase) -> PlanErrorCase {
         result.yaml = minimalPlan.replacingOccurrences(of: "catalog: ./catalog.sqlite", with: "catalog:")
     case "unsupported storage type":
         result.yaml = minimalPlan.replacingOccurrences(
-            of: "type: local, path: ./backups", with: "type: s3, bucket: logs")
+            of: "type: local, path: ./backups", with: "type: ftp, bucket: logs")
     case "a plan name with a slash":
         result.yaml = minimalPlan.replacingOccurrences(of: "plan: quickstart", with: "plan: prod/db")
     case "an empty catalog path":
@@ -499,7 +499,7 @@ struct PlanLoaderErrorTests {
         let error = try #require(throws: PlanError.self) { try parse(yaml, origin: "quickstart.yaml") }
         #expect(
             error.description
-                == "quickstart.yaml:7: sources[1].type: unsupported source type 'ftp' (supported: files, sqlite)")
+                == "quickstart.yaml:7: sources[1].type: unsupported source type 'ftp' (supported: files, sqlite, mysql)")
         #expect(error.column == 11)
 
         let missing = PlanError(

@@ -37,6 +37,32 @@ extension PlanLoader {
         case .local(let local):
             add(2, "type", "local")
             add(2, "path", quotedIfNeeded(local.path))
+            if let variable = local.linkSecretEnvironmentVariable { add(2, "link_secret_env", quotedIfNeeded(variable)) }
+            if let url = local.linkBaseURL { add(2, "link_base_url", quotedIfNeeded(url)) }
+        case .s3(let s3):
+            add(2, "type", plan.storage.typeName)
+            if s3.provider == .minio { add(2, "provider", "minio") }
+            if let endpoint = s3.endpoint { add(2, "endpoint", quotedIfNeeded(endpoint)) }
+            add(2, "region", quotedIfNeeded(s3.region))
+            add(2, "bucket", quotedIfNeeded(s3.bucket))
+            if !s3.prefix.isEmpty { add(2, "prefix", quotedIfNeeded(s3.prefix)) }
+            if let pathStyle = s3.pathStyle { add(2, "path_style", String(pathStyle)) }
+            let optional: [(String, String?)] = [
+                ("access_key_env", s3.accessKeyEnvironmentVariable), ("secret_key_env", s3.secretKeyEnvironmentVariable),
+                ("session_token_env", s3.sessionTokenEnvironmentVariable), ("credentials_file", s3.credentialsFile),
+                ("download_domain", s3.downloadDomain),
+            ]
+            for case (let key, let value?) in optional { add(2, key, quotedIfNeeded(value)) }
+            if let limit = s3.bandwidthLimit { add(2, "bandwidth_limit", String(limit)) }
+        case .http(let http):
+            add(2, "type", "http")
+            add(2, "url", quotedIfNeeded(http.url))
+            let optional: [(String, String?)] = [
+                ("user_env", http.userEnvironmentVariable), ("password_env", http.passwordEnvironmentVariable),
+                ("token_env", http.tokenEnvironmentVariable),
+            ]
+            for case (let key, let value?) in optional { add(2, key, quotedIfNeeded(value)) }
+            if let limit = http.bandwidthLimit { add(2, "bandwidth_limit", String(limit)) }
         }
         add(0, "sources")
         for source in plan.sources {
@@ -50,6 +76,18 @@ extension PlanLoader {
                 if files.hashContents { add(4, "hash_contents", "true") }
             case .sqlite(let sqlite):
                 add(4, "path", quotedIfNeeded(sqlite.path))
+            case .mysql(let mysql):
+                add(4, "host", quotedIfNeeded(mysql.host))
+                add(4, "port", String(mysql.port))
+                add(4, "user", quotedIfNeeded(mysql.user))
+                if let variable = mysql.passwordEnvironmentVariable { add(4, "password_env", quotedIfNeeded(variable)) }
+                if let file = mysql.optionFile { add(4, "option_file", quotedIfNeeded(file)) }
+                if !mysql.databases.isEmpty { addList(4, "databases", mysql.databases) }
+                if !mysql.excludeTables.isEmpty { addList(4, "exclude_tables", mysql.excludeTables) }
+                add(4, "incremental", mysql.incremental.rawValue)
+                if let folder = mysql.schemaDirectory { add(4, "schema_dir", quotedIfNeeded(folder)) }
+                if mysql.requireCoverage { add(4, "require_coverage", "true") }
+                if mysql.parallel != 1 { add(4, "parallel", String(mysql.parallel)) }
             }
         }
         add(0, "compression")
@@ -86,6 +124,14 @@ extension PlanLoader {
             if let maxDeletions = retention.maxDeletions { add(2, "max_deletions", String(maxDeletions)) }
             add(2, "failed_grace", retention.failedGrace.description)
             add(2, "time_zone", quotedIfNeeded(retention.timeZoneIdentifier))
+        }
+        if let schedule = plan.schedule {
+            add(0, "schedule")
+            add(2, "cron", quotedIfNeeded(schedule.cron))
+            add(2, "time_zone", quotedIfNeeded(schedule.timeZoneIdentifier))
+            if let window = schedule.window { add(2, "window", quotedIfNeeded(window)) }
+            if schedule.jitterSeconds > 0 { add(2, "jitter", "\(Int(schedule.jitterSeconds.rounded()))s") }
+            add(2, "missed", schedule.missed.rawValue)
         }
         add(0, "time_zone", quotedIfNeeded(plan.timeZoneIdentifier))
         return lines.joined(separator: "\n") + "\n"

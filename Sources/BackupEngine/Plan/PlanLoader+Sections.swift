@@ -6,9 +6,20 @@ extension PlanLoader {
     /// The keys each mapping of a plan allows, in the order the reference documents them.
     enum Keys {
         static let plan = [
-            "plan", "catalog", "storage", "sources", "compression", "encryption", "naming", "retention", "time_zone",
+            "plan", "catalog", "storage", "sources", "compression", "encryption", "naming", "retention", "schedule",
+            "time_zone",
         ]
-        static let localStorage = ["type", "path"]
+        static let localStorage = ["type", "path", "link_secret_env", "link_base_url"]
+        static let s3Storage = [
+            "type", "provider", "endpoint", "region", "bucket", "prefix", "path_style", "access_key_env",
+            "secret_key_env", "session_token_env", "credentials_file", "download_domain", "bandwidth_limit",
+        ]
+        static let httpStorage = ["type", "url", "user_env", "password_env", "token_env", "bandwidth_limit"]
+        static let mysqlSource = [
+            "name", "type", "host", "port", "user", "password_env", "option_file", "databases", "exclude_tables",
+            "incremental", "schema_dir", "require_coverage", "parallel",
+        ]
+        static let schedule = ["cron", "time_zone", "window", "jitter", "missed"]
         static let filesSource = ["name", "type", "paths", "include", "exclude", "hash_contents"]
         static let sqliteSource = ["name", "type", "path"]
         static let compression = ["algorithm", "level", "threads"]
@@ -26,9 +37,9 @@ extension PlanLoader {
             ]
 
         /// The `storage.type` values this version supports.
-        static let storageTypes = ["local"]
+        static let storageTypes = ["local", "s3", "cos", "http"]
         /// The source `type` values this version supports.
-        static let sourceTypes = ["files", "sqlite"]
+        static let sourceTypes = ["files", "sqlite", "mysql"]
     }
 
     /// The most zstd worker threads a plan may ask for (zstd's own limit on 64-bit systems).
@@ -61,31 +72,16 @@ extension PlanLoader.Reader {
             naming = try checking("naming", node) { try NamingTemplate(pattern) }
         }
         let timeZone = try fields.optional("time_zone").map { try self.timeZone($0, at: "time_zone") } ?? "UTC"
+        let schedule = try fields.optional("schedule").map {
+            try self.schedule($0, at: "schedule", defaultTimeZone: timeZone)
+        }
         let retention = try fields.optional("retention").map {
             try self.retention($0, at: "retention", defaultTimeZone: timeZone)
         }
         return BackupPlan(
             name: name, catalogPath: catalogPath, storage: storage, sources: sources,
             compression: compression ?? CompressionSettings(), encryption: encryption, naming: naming,
-            retention: retention, timeZoneIdentifier: timeZone)
-    }
-
-    /// `storage:`; the type is checked first so that an unsupported type is reported as such rather than
-    /// as unknown keys.
-    func storage(_ node: Node, at keyPath: String) throws -> StorageConfig {
-        let fields = try mapping(node, at: keyPath)
-        let typeNode = try fields.required("type")
-        let type = try string(typeNode, at: fields.path("type"))
-        switch type {
-        case "local":
-            try fields.rejectUnknownKeys(allowed: PlanLoader.Keys.localStorage)
-            return .local(LocalStorageConfig(path: try path(fields.required("path"), at: fields.path("path"))))
-        default:
-            throw error(
-                .invalidValue, at: fields.path("type"), typeNode,
-                "unsupported storage type '\(type)' (supported: \(PlanLoader.Keys.storageTypes.joined(separator: ", ")))"
-            )
-        }
+            retention: retention, timeZoneIdentifier: timeZone, schedule: schedule)
     }
 
     /// `sources:`, a non-empty list with unique names.
@@ -142,6 +138,9 @@ extension PlanLoader.Reader {
             try fields.rejectUnknownKeys(allowed: PlanLoader.Keys.sqliteSource)
             let path = try self.path(fields.required("path"), at: fields.path("path"))
             return (.sqlite(SQLiteSourceConfig(name: name, path: path)), nameNode)
+        case "mysql":
+            try fields.rejectUnknownKeys(allowed: PlanLoader.Keys.mysqlSource)
+            return (.mysql(try mysqlSource(name: name, fields)), nameNode)
         default:
             throw error(
                 .invalidValue, at: fields.path("type"), typeNode,
