@@ -1,0 +1,27 @@
+public import Foundation
+
+/// What an archive records about an index: documents and the span of its time field.
+public struct IndexFacts: Hashable, Sendable {
+    /// The index name.
+    public var index: String
+    /// Documents matching `match_all` (the same number `_count` reports).
+    public var documentCount: Int64
+    /// The smallest value of the time field; `nil` when the index is empty or lacks the field.
+    public var earliest: Date?
+    /// The largest value of the time field.
+    public var latest: Date?
+
+    /// Creates index facts.
+    public init(index: String, documentCount: Int64, earliest: Date?, latest: Date?) {
+        self.index = index
+        self.documentCount = documentCount
+        self.earliest = earliest
+        self.latest = latest
+    }
+
+    /// The time range, when both ends are known.
+    public var timeRange: ClosedRange<Date>? {
+        guard let earliest, let latest, earliest <= latest else { return nil }
+        return earliest...latest
+    }
+}

@@ -1,0 +1,137 @@
+public import Foundation
+
+extension SnapshotClient {
+    /// Counts an index's documents (`GET /{index}/_count`).
+    /// - Throws: `indexNotFound` when it does not exist.
+    public func documentCount(of index: String) async throws -> Int64 {
+        try NameValidation.validateIndex(index)
+        let action = "count documents of index '\(index)'"
+        let response = try await send(.count, parts: ["index": index], action: action)
+        guard let count = try response.requireJSON(action)["count"]?.int64Value else {
+            throw SnapshotClientError(code: .invalidResponse, message: "\(action): the answer has no 'count'")
+        }
+        return count
+    }
+
+    /// The primary store size of one index in bytes (`GET /{index}/_stats/store`).
+    public func primaryStoreSize(of index: String) async throws -> Int64 {
+        let sizes = try await primaryStoreSizes(of: [index])
+        guard let size = sizes[index] else {
+            throw SnapshotClientError(code: .indexNotFound, message: "store size of index '\(index)': the cluster did not report it")
+        }
+        return size
+    }
+
+    /// Primary store sizes of several indices in bytes, a few requests for many indices (URLs kept short).
+    public func primaryStoreSizes(of indices: [String], maximumURLLength: Int = 3000) async throws -> [String: Int64] {
+        for index in indices { try NameValidation.validateIndex(index) }
+        var sizes: [String: Int64] = [:]
+        for batch in Self.chunks(indices, budget: maximumURLLength - target.redactedBase.utf8.count - 20) {
+            let action = "read store size of \(Self.describe(batch))"
+            let response = try await send(
+                .indexStats, parts: ["index": batch.joined(separator: ","), "metric": "store"], action: action)
+            for (name, entry) in try response.requireJSON(action)["indices"]?.objectValue ?? [:] {
+                if let size = entry["primaries"]?["store"]?["size_in_bytes"]?.int64Value { sizes[name] = size }
+            }
+        }
+        return sizes
+    }
+
+    /// Document counts and the earliest/latest value of a time field for several indices, in one search per
+    /// URL-length chunk (a `terms` aggregation on `_index` with `min`/`max` sub-aggregations).
+    /// - Parameters:
+    ///   - indices: Exact index names.
+    ///   - timeField: The date field, e.g. `@timestamp`.
+    /// - Returns: Facts for every requested index (zero documents and no range for empty ones).
+    /// - Throws: `indexNotFound` when one does not exist.
+    public func indexFacts(of indices: [String], timeField: String, maximumURLLength: Int = 3000) async throws -> [String: IndexFacts] {
+        for index in indices { try NameValidation.validateIndex(index) }
+        var facts: [String: IndexFacts] = [:]
+        for index in indices { facts[index] = IndexFacts(index: index, documentCount: 0, earliest: nil, latest: nil) }
+        for batch in Self.chunks(indices, budget: maximumURLLength - target.redactedBase.utf8.count - 20) {
+            let action = "read time range of \(Self.describe(batch)) on field '\(timeField)'"
+            let body: JSONValue = [
+                "size": 0,
+                "query": ["match_all": [:]],
+                "aggs": [
+                    "per_index": [
+                        "terms": ["field": "_index", "size": .int(Int64(batch.count))],
+                        "aggs": [
+                            "earliest": ["min": ["field": .string(timeField)]],
+                            "latest": ["max": ["field": .string(timeField)]],
+                        ],
+                    ]
+                ],
+            ]
+            let response = try await send(.search, parts: ["index": batch.joined(separator: ",")], body: body, action: action)
+            let buckets = try response.requireJSON(action)["aggregations"]?["per_index"]?["buckets"]?.arrayValue ?? []
+            for bucket in buckets {
+                guard let name = bucket["key"]?.stringValue else { continue }
+                func date(_ key: String) -> Date? {
+                    bucket[key]?["value"]?.doubleValue.map { Date(timeIntervalSince1970: $0 / 1000) }
+                }
+                facts[name] = IndexFacts(
+                    index: name, documentCount: bucket["doc_count"]?.int64Value ?? 0, earliest: date("earliest"),
+                    latest: date("latest"))
+            }
+        }
+        return facts
+    }
+
+    /// The earliest and latest value of a time field in one index; `nil` when it is empty.
+    public func timeRange(of index: String, field: String) async throws -> ClosedRange<Date>? {
+        try await indexFacts(of: [index], timeField: field)[index]?.timeRange
+    }
+
+    /// Lists indices matching a pattern (`GET /_cat/indices/{pattern}?format=json&bytes=b`), sorted by name.
+    public func indices(matching pattern: String = "*") async throws -> [IndexSummary] {
+        try NameValidation.validatePattern(pattern, kind: "index")
+        let action = "list indices matching '\(pattern)'"
+        let response = try await send(
+            .catIndices, parts: ["index": pattern], query: [("format", "json"), ("bytes", "b")], action: action,
+            acceptedStatuses: [404])
+        if response.status == 404 { return [] }
+        return try IndexSummary.list(from: response.requireJSON(action)).sorted { $0.name < $1.name }
+    }
+
+    /// The disk use of every data node (`GET /_cat/allocation?format=json&bytes=b`).
+    public func diskAllocation() async throws -> DiskAllocation {
+        let action = "read disk allocation"
+        let response = try await send(.catAllocation, query: [("format", "json"), ("bytes", "b")], action: action)
+        return try DiskAllocation.decode(from: response.requireJSON(action))
+    }
+
+    /// Whether an index (or alias) exists (`HEAD /{index}`).
+    public func indexExists(_ index: String) async throws -> Bool {
+        try NameValidation.validateIndex(index)
+        let response = try await send(
+            .indexExists, parts: ["index": index], action: "check index '\(index)'", acceptedStatuses: [404])
+        return response.status == 200
+    }
+
+    /// Deletes indices by exact name, several per request with each URL at most `maximumURLLength` bytes.
+    /// - Parameters:
+    ///   - names: Exact names; wildcards, lists and `_all` are refused.
+    ///   - ignoreMissing: Skip names that do not exist instead of failing with `indexNotFound`.
+    /// - Throws: `invalidName`, `indexNotFound`, `snapshotInProgress` (an index is being snapshotted).
+    public func deleteIndices(_ names: [String], ignoreMissing: Bool = false, maximumURLLength: Int = 3000) async throws {
+        for name in names { try NameValidation.validateIndex(name) }
+        let unique = Array(Set(names)).sorted()
+        let query: [(String, String)] = ignoreMissing ? [("ignore_unavailable", "true")] : []
+        let reserve = target.redactedBase.utf8.count + 1 + (ignoreMissing ? "?ignore_unavailable=true".utf8.count : 0)
+        for batch in Self.chunks(unique, budget: maximumURLLength - reserve) {
+            _ = try await send(
+                .deleteIndices, parts: ["index": batch.joined(separator: ",")], query: query,
+                action: "delete \(Self.describe(batch))")
+        }
+    }
+
+    static func describe(_ indices: [String]) -> String {
+        switch indices.count {
+        case 0: "no index"
+        case 1: "index '\(indices[0])'"
+        case 2...3: "indices " + indices.map { "'\($0)'" }.joined(separator: ", ")
+        default: "\(indices.count) indices ('\(indices[0])' … '\(indices[indices.count - 1])')"
+        }
+    }
+}

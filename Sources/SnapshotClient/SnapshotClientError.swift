@@ -1,0 +1,130 @@
+/// An error from ``SnapshotClient``: a refused request, an unreachable cluster, an invalid name or an
+/// unexpected response.
+///
+/// The ``code`` is extensible: adding a code never breaks a `switch` in user code. For cluster errors
+/// ``status``, ``type`` and ``reason`` carry what the cluster said; messages never hold credentials.
+public struct SnapshotClientError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of problem occurred.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case snapshotMissing = "snapshot missing"
+            case repositoryMissing = "repository missing"
+            case concurrentSnapshotExecution = "concurrent snapshot execution"
+            case snapshotInProgress = "snapshot in progress"
+            case invalidSnapshotName = "invalid snapshot name"
+            case indexNotFound = "index not found"
+            case security = "security"
+            case repositoryVerification = "repository verification failed"
+            case snapshotRestore = "snapshot restore refused"
+            case invalidName = "invalid name"
+            case invalidRequest = "invalid request"
+            case connection = "connection failed"
+            case timeout = "timed out"
+            case invalidResponse = "invalid response"
+            case unsupported = "unsupported by this cluster version"
+            case cluster = "cluster error"
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The snapshot does not exist (404 `snapshot_missing_exception`).
+        public static let snapshotMissing = Code(.snapshotMissing)
+        /// The repository does not exist (404 `repository_missing_exception`).
+        public static let repositoryMissing = Code(.repositoryMissing)
+        /// Another snapshot or deletion runs and this version allows only one (`concurrent_snapshot_execution_exception`).
+        public static let concurrentSnapshotExecution = Code(.concurrentSnapshotExecution)
+        /// An index or snapshot is being snapshotted (`snapshot_in_progress_exception`, or 6.x's
+        /// `illegal_argument_exception` when deleting an index under snapshot).
+        public static let snapshotInProgress = Code(.snapshotInProgress)
+        /// The cluster refused the snapshot name, or it already exists (`invalid_snapshot_name_exception`).
+        public static let invalidSnapshotName = Code(.invalidSnapshotName)
+        /// An index does not exist (404 `index_not_found_exception`).
+        public static let indexNotFound = Code(.indexNotFound)
+        /// Authentication or authorisation failed (HTTP 401 or 403, `security_exception`).
+        public static let security = Code(.security)
+        /// The repository could not be verified on every node (`repository_verification_exception`).
+        public static let repositoryVerification = Code(.repositoryVerification)
+        /// The cluster refused a restore, e.g. over an open index with the same name (`snapshot_restore_exception`).
+        public static let snapshotRestore = Code(.snapshotRestore)
+        /// A snapshot, repository or index name was refused before sending the request.
+        public static let invalidName = Code(.invalidName)
+        /// The request's arguments are inconsistent (found before sending it).
+        public static let invalidRequest = Code(.invalidRequest)
+        /// The cluster could not be reached.
+        public static let connection = Code(.connection)
+        /// The cluster did not answer within the configured timeout.
+        public static let timeout = Code(.timeout)
+        /// The cluster's answer could not be decoded.
+        public static let invalidResponse = Code(.invalidResponse)
+        /// The cluster's version does not support the operation.
+        public static let unsupported = Code(.unsupported)
+        /// Any other error the cluster returned; see ``SnapshotClientError/type`` and ``SnapshotClientError/reason``.
+        public static let cluster = Code(.cluster)
+
+        public var description: String { base.rawValue }
+    }
+
+    /// What kind of problem occurred.
+    public var code: Code
+    /// A human-readable explanation naming the snapshot, repository, index or URL at fault.
+    public var message: String
+    /// The HTTP status the cluster answered with, if it answered.
+    public var status: Int?
+    /// The cluster's error type, e.g. `snapshot_missing_exception`.
+    public var type: String?
+    /// The cluster's error reason.
+    public var reason: String?
+    /// The request that failed as `METHOD /path` (no host, no credentials).
+    public var request: String?
+    /// The underlying error's description, for transport failures.
+    public var underlying: String?
+
+    /// Creates an error.
+    public init(
+        code: Code, message: String, status: Int? = nil, type: String? = nil, reason: String? = nil,
+        request: String? = nil, underlying: String? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.status = status
+        self.type = type
+        self.reason = reason
+        self.request = request
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        var text = "snapshot client: \(code): \(message)"
+        var details: [String] = []
+        if let status { details.append("HTTP \(status)") }
+        if let type { details.append(type) }
+        if !details.isEmpty || reason != nil {
+            text += " (" + details.joined(separator: " ")
+            if let reason { text += (details.isEmpty ? "" : ": ") + reason }
+            text += ")"
+        }
+        if let request { text += " [\(request)]" }
+        if let underlying { text += " caused by: \(underlying)" }
+        return text
+    }
+
+    /// The snapshot does not exist.
+    public var isSnapshotMissing: Bool { code == .snapshotMissing }
+    /// The repository does not exist.
+    public var isRepositoryMissing: Bool { code == .repositoryMissing }
+    /// Another snapshot operation blocks this one; retry later.
+    public var isConcurrentSnapshotExecution: Bool { code == .concurrentSnapshotExecution }
+    /// An index or snapshot involved is being snapshotted.
+    public var isSnapshotInProgress: Bool { code == .snapshotInProgress }
+    /// The snapshot name was refused or already exists.
+    public var isInvalidSnapshotName: Bool { code == .invalidSnapshotName }
+    /// An index does not exist.
+    public var isIndexNotFound: Bool { code == .indexNotFound }
+    /// Credentials were missing, wrong or lacked a privilege.
+    public var isSecurity: Bool { code == .security }
+    /// The repository failed verification.
+    public var isRepositoryVerification: Bool { code == .repositoryVerification }
+    /// The cluster could not be reached.
+    public var isConnection: Bool { code == .connection }
+}

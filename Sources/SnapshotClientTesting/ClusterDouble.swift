@@ -1,0 +1,164 @@
+public import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// An in-process stand-in for an Elasticsearch or OpenSearch cluster, served over real HTTP/1.1 on
+/// `127.0.0.1`, that behaves as the official YAML REST tests say a cluster behaves for the snapshot API:
+/// repositories (`fs` and the plugin types, verification), unique lowercase snapshot names, `IN_PROGRESS`
+/// then `SUCCESS` (or a configured `FAILED`/`PARTIAL`), concurrent-snapshot conflicts on old versions,
+/// restores refused over open indices, 404 bodies in the cluster's format, seeded indices with `_count`,
+/// `_stats`, `_search` min/max, `_cat/indices`, `_cat/allocation`, index deletion, `GET /` and basic auth.
+///
+/// ```swift
+/// let double = ClusterDouble(configuration: .init(version: "7.17.0"))
+/// try await double.start()
+/// double.addIndex(name: "logs-2026.11.01", docs: 1_000, sizeBytes: 65_536, timeRange: start...end)
+/// // point a client at double.url …
+/// try await double.shutdown()
+/// ```
+public final class ClusterDouble: Sendable {
+    private let state: Mutex<ClusterState>
+    private let server = Mutex<ServerHandles>(ServerHandles())
+
+    /// Creates a stopped double.
+    public init(configuration: Configuration = Configuration()) {
+        state = Mutex(ClusterState(configuration: configuration))
+    }
+
+    // MARK: Lifecycle
+
+    /// Starts listening on `127.0.0.1` at an ephemeral port.
+    /// - Returns: The bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(DoubleHTTPHandler(double: self))
+                    self.track(channel)
+                }
+            }
+        let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        server.withLock {
+            $0.listener = channel
+            $0.port = port
+        }
+        return port
+    }
+
+    /// Stops listening and closes open connections.
+    public func shutdown() async throws {
+        let (listener, connections) = server.withLock { handles in
+            let taken = (handles.listener, Array(handles.connections.values))
+            handles.listener = nil
+            handles.connections = [:]
+            return taken
+        }
+        for connection in connections { try? await connection.close() }
+        try await listener?.close()
+    }
+
+    /// The bound port (0 before ``start()``).
+    public var port: Int { server.withLock { $0.port } }
+
+    /// `http://127.0.0.1:<port>`.
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    private func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        server.withLock { $0.connections[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            _ = server.withLock { $0.connections.removeValue(forKey: id) }
+        }
+    }
+
+    func handle(_ request: DoubleRequest) -> DoubleResponse {
+        state.withLock { $0.handle(request) }
+    }
+
+    // MARK: Seeding and inspection
+
+    /// Adds (or replaces) an index.
+    /// - Parameters:
+    ///   - name: The index name.
+    ///   - docs: Its document count (`_count`, `_cat/indices`, search buckets).
+    ///   - sizeBytes: Its primary store size.
+    ///   - timeRange: The span of its time field, for `min`/`max` aggregations; `nil` when it has none.
+    ///   - open: Whether it is open (a closed index may be restored over).
+    public func addIndex(name: String, docs: Int64, sizeBytes: Int64, timeRange: ClosedRange<Date>? = nil, open: Bool = true) {
+        state.withLock { state in
+            let record = IndexRecord(
+                name: name, uuid: state.nextUUID(), docs: docs, sizeBytes: sizeBytes,
+                earliestMillis: timeRange.map { ($0.lowerBound.timeIntervalSince1970 * 1000).rounded() },
+                latestMillis: timeRange.map { ($0.upperBound.timeIntervalSince1970 * 1000).rounded() }, isOpen: open)
+            state.indices[name] = record
+        }
+    }
+
+    /// Removes an index without a request.
+    public func removeIndex(name: String) {
+        _ = state.withLock { $0.indices.removeValue(forKey: name) }
+    }
+
+    /// Sets the disk use `_cat/allocation` reports.
+    public func setDisk(usedBytes: Int64, totalBytes: Int64) {
+        state.withLock {
+            $0.configuration.diskUsedBytes = usedBytes
+            $0.configuration.diskTotalBytes = totalBytes
+        }
+    }
+
+    /// Sets the final state (`SUCCESS`, `FAILED`, `PARTIAL`) of snapshots created later with this name.
+    public func setSnapshotOutcome(_ state: String, for snapshot: String) {
+        self.state.withLock { $0.configuration.snapshotOutcomes[snapshot] = state.uppercased() }
+    }
+
+    /// Changes when later snapshots finish.
+    public func setSnapshotCompletion(_ completion: SnapshotCompletion) {
+        state.withLock { $0.configuration.snapshotCompletion = completion }
+    }
+
+    /// Answers the next `count` authenticated requests with `status` (503 by default), whatever they ask.
+    public func injectFailures(_ count: Int, status: Int = 503) {
+        state.withLock { $0.injectedFailures += Array(repeating: status, count: max(count, 0)) }
+    }
+
+    /// Finishes every running snapshot now.
+    public func completeRunningSnapshots() {
+        state.withLock { $0.completeRunningSnapshots() }
+    }
+
+    /// Every request received so far, in order.
+    public func requests() -> [RecordedRequest] { state.withLock { $0.requests } }
+
+    /// Forgets the recorded requests.
+    public func clearRequests() { state.withLock { $0.requests.removeAll() } }
+
+    /// The names of the indices, sorted.
+    public func indexNames() -> [String] { state.withLock { $0.indices.keys.sorted() } }
+
+    /// The names of the registered repositories, sorted.
+    public func repositoryNames() -> [String] { state.withLock { $0.repositories.keys.sorted() } }
+
+    /// The names of the snapshots in a repository, sorted.
+    public func snapshotNames(in repository: String) -> [String] {
+        state.withLock { ($0.snapshots[repository] ?? [:]).keys.sorted() }
+    }
+
+    /// A snapshot's state (`IN_PROGRESS`, `SUCCESS`, `FAILED`, `PARTIAL`) without counting as a poll.
+    public func snapshotState(named name: String, in repository: String) -> String? {
+        state.withLock { $0.snapshots[repository]?[name]?.state }
+    }
+}
+
+/// The listening channel and the accepted connections.
+struct ServerHandles: Sendable {
+    var listener: (any Channel)?
+    var port = 0
+    var connections: [ObjectIdentifier: any Channel] = [:]
+}

@@ -1,0 +1,358 @@
+import Foundation
+
+extension ClusterState {
+    // MARK: Create
+
+    mutating func createSnapshot(repository: String, name: String, _ request: DoubleRequest) -> DoubleResponse {
+        guard repositories[repository] != nil else { return .repositoryMissing(repository) }
+        if let problem = Self.snapshotNameProblem(name) {
+            return .error(400, "invalid_snapshot_name_exception", "[\(repository):\(name)] Invalid snapshot name [\(name)], \(problem)")
+        }
+        if let existing = snapshots[repository]?[name] {
+            let what = existing.isRunning ? "is already in-progress" : "already exists"
+            return .error(
+                400, "invalid_snapshot_name_exception",
+                "[\(repository):\(name)] Invalid snapshot name [\(name)], snapshot with the same name \(what)")
+        }
+        if !allowsConcurrentSnapshots, snapshots.values.contains(where: { $0.values.contains(where: \.isRunning) }) {
+            return .error(503, "concurrent_snapshot_execution_exception", "[\(repository):\(name)] a snapshot is already running")
+        }
+        guard let body = request.json else { return .error(400, "parse_exception", "request body is required") }
+        let ignoreUnavailable = body["ignore_unavailable"]?.bool ?? false
+        let patterns = body["indices"]?.list ?? []
+        var chosen: [IndexRecord] = []
+        if patterns.isEmpty || patterns == ["_all"] {
+            chosen = indices.values.filter(\.isOpen)
+        } else {
+            for pattern in patterns {
+                let matches = indices.values.filter { globMatches(pattern, $0.name) }
+                if matches.isEmpty, !pattern.contains("*"), !ignoreUnavailable { return .indexNotFound(pattern) }
+                chosen += matches.filter { candidate in !chosen.contains(where: { $0.name == candidate.name }) }
+            }
+        }
+        chosen.sort { $0.name < $1.name }
+        let outcome = configuration.snapshotOutcomes[name]?.uppercased() ?? "SUCCESS"
+        let waits = request.flag("wait_for_completion")
+        var polls = 0
+        if case .afterPolls(let count) = configuration.snapshotCompletion { polls = max(count, 0) }
+        sequence += 1
+        var record = SnapshotRecord(
+            name: name, uuid: nextUUID(), indices: chosen, state: "IN_PROGRESS", outcome: outcome, pollsLeft: polls,
+            startMillis: nowMillis, endMillis: nil, includeGlobalState: body["include_global_state"]?.bool ?? true,
+            metadata: body["metadata"], order: sequence)
+        if waits || polls == 0 { finish(&record) }
+        snapshots[repository, default: [:]][name] = record
+        if waits { return .ok(["snapshot": snapshotJSON(record, repository: repository)]) }
+        return .ok(["accepted": true])
+    }
+
+    static func snapshotNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "cannot be empty" }
+        if name.contains("#") { return "must not contain '#'" }
+        if name.hasPrefix("_") { return "must not start with '_'" }
+        if name != name.lowercased() { return "must be lowercase" }
+        let forbidden: Set<Character> = ["\\", "/", "*", "?", "\"", "<", ">", "|", " ", ","]
+        if name.contains(where: { forbidden.contains($0) }) {
+            return "must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]"
+        }
+        return nil
+    }
+
+    mutating func finish(_ record: inout SnapshotRecord) {
+        record.state = record.outcome
+        record.endMillis = max(nowMillis, record.startMillis)
+        record.pollsLeft = 0
+    }
+
+    /// A read of a running snapshot counts as a poll; the configured number of polls finishes it.
+    mutating func poll(repository: String, name: String) {
+        guard var record = snapshots[repository]?[name], record.isRunning else { return }
+        if record.pollsLeft > 0 {
+            record.pollsLeft -= 1
+        } else {
+            finish(&record)
+        }
+        snapshots[repository]?[name] = record
+    }
+
+    mutating func completeRunningSnapshots() {
+        for (repository, records) in snapshots {
+            for (name, var record) in records where record.isRunning {
+                finish(&record)
+                snapshots[repository]?[name] = record
+            }
+        }
+    }
+
+    // MARK: Read
+
+    /// Resolves a comma list of names and patterns; a missing exact name is a 404 unless ignored.
+    func resolve(repository: String, names: String, ignoreUnavailable: Bool) -> Result<[SnapshotRecord], SnapshotLookupFailure> {
+        guard let records = snapshots[repository], repositories[repository] != nil else {
+            return .failure(SnapshotLookupFailure(response: .repositoryMissing(repository)))
+        }
+        var chosen: [SnapshotRecord] = []
+        for name in names.split(separator: ",").map(String.init) {
+            if name == "_current" {
+                chosen += records.values.filter(\.isRunning)
+                continue
+            }
+            let matches = records.values.filter { globMatches(name, $0.name) }
+            if matches.isEmpty, !name.contains("*"), name != "_all", !ignoreUnavailable {
+                return .failure(SnapshotLookupFailure(response: .snapshotMissing(repository, name)))
+            }
+            chosen += matches.filter { match in !chosen.contains(where: { $0.name == match.name }) }
+        }
+        return .success(chosen.sorted { ($0.startMillis, $0.order) < ($1.startMillis, $1.order) })
+    }
+
+    mutating func getSnapshots(repository: String, names: String, _ request: DoubleRequest) -> DoubleResponse {
+        let pagingKeys = ["size", "sort", "order", "after", "offset", "from_sort_value"]
+        let supported: Set<String> =
+            elasticsearch(atLeast: 7, 16)
+            ? ["size", "sort", "order", "after", "offset", "from_sort_value"]
+            : elasticsearch(atLeast: 7, 14) ? ["size", "sort", "order", "after"] : []
+        let unknown = pagingKeys.filter { request.query[$0] != nil && !supported.contains($0) }
+        if !unknown.isEmpty {
+            return .badRequest("request [\(request.path)] contains unrecognized parameters: [\(unknown.joined(separator: ", "))]")
+        }
+        for record in (try? resolve(repository: repository, names: names, ignoreUnavailable: true).get()) ?? [] {
+            poll(repository: repository, name: record.name)
+        }
+        let resolved = resolve(repository: repository, names: names, ignoreUnavailable: request.flag("ignore_unavailable"))
+        guard case .success(var records) = resolved else {
+            if case .failure(let failure) = resolved { return failure.response }
+            return .badRequest("unreachable")
+        }
+        records = sortSnapshots(records, by: request.query["sort"] ?? "start_time", descending: request.query["order"] == "desc")
+        let total = records.count
+        var start = Int(request.query["offset"] ?? "") ?? 0
+        if let after = request.query["after"] {
+            guard let decoded = Data(base64Encoded: after).flatMap({ String(data: $0, encoding: .utf8) }),
+                decoded.hasPrefix("position:"), let position = Int(decoded.dropFirst("position:".count))
+            else { return .badRequest("invalid after parameter [\(after)]") }
+            start = position
+        }
+        start = min(max(start, 0), total)
+        var end = total
+        if let size = Int(request.query["size"] ?? ""), size > 0 { end = min(start + size, total) }
+        var body: [String: DoubleJSON] = [
+            "snapshots": .array(records[start..<end].map { snapshotJSON($0, repository: repository) })
+        ]
+        if elasticsearch(atLeast: 7, 14) {
+            body["total"] = .int(Int64(total))
+            body["remaining"] = .int(Int64(total - end))
+            if end < total {
+                body["next"] = .string(Data("position:\(end)".utf8).base64EncodedString())
+            }
+        }
+        return .ok(.object(body))
+    }
+
+    private func sortSnapshots(_ records: [SnapshotRecord], by key: String, descending: Bool) -> [SnapshotRecord] {
+        func value(_ record: SnapshotRecord) -> (Double, String) {
+            switch key {
+            case "name": (0, record.name)
+            case "duration": (Double((record.endMillis ?? nowMillis) - record.startMillis), record.name)
+            case "index_count", "shard_count": (Double(record.indices.count), record.name)
+            case "failed_shard_count": (Double(failedShards(record)), record.name)
+            default: (Double(record.startMillis) + Double(record.order) / 1e6, record.name)
+            }
+        }
+        let sorted = records.sorted { value($0) < value($1) }
+        return descending ? sorted.reversed() : sorted
+    }
+
+    func failedShards(_ record: SnapshotRecord) -> Int {
+        switch record.state {
+        case "FAILED": record.indices.count
+        case "PARTIAL": min(1, record.indices.count)
+        default: 0
+        }
+    }
+
+    func snapshotJSON(_ record: SnapshotRecord, repository: String) -> DoubleJSON {
+        var json: [String: DoubleJSON] = [
+            "snapshot": .string(record.name), "uuid": .string(record.uuid),
+            "indices": .array(record.indices.map { .string($0.name) }), "state": .string(record.state),
+            "start_time": .string(Self.iso(record.startMillis)), "start_time_in_millis": .int(record.startMillis),
+            "version": .string(configuration.version), "version_id": 8_190_099,
+        ]
+        if behaves(atLeast: 6, 2) { json["include_global_state"] = .bool(record.includeGlobalState) }
+        if behaves(atLeast: 7, 9) { json["data_streams"] = [] }
+        if elasticsearch(atLeast: 7, 14) { json["repository"] = .string(repository) }
+        if let metadata = record.metadata, behaves(atLeast: 7, 3) { json["metadata"] = metadata }
+        let total = Int64(record.indices.count)
+        let failed = Int64(failedShards(record))
+        if let end = record.endMillis {
+            json["end_time"] = .string(Self.iso(end))
+            json["end_time_in_millis"] = .int(end)
+            json["duration_in_millis"] = .int(end - record.startMillis)
+            json["shards"] = ["total": .int(total), "failed": .int(failed), "successful": .int(total - failed)]
+        } else {
+            json["shards"] = ["total": 0, "failed": 0, "successful": 0]
+        }
+        json["failures"] = .array(
+            record.indices.prefix(Int(failed)).map { index in
+                [
+                    "index": .string(index.name), "shard_id": 0, "reason": "IndexShardSnapshotFailedException[simulated failure]",
+                    "node_id": "double-node-id-1", "status": "INTERNAL_SERVER_ERROR",
+                ]
+            })
+        if record.state == "FAILED" { json["reason"] = "simulated snapshot failure" }
+        return .object(json)
+    }
+
+    static func iso(_ millis: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+
+    // MARK: Status
+
+    mutating func snapshotStatus(repository: String, names: String, _ request: DoubleRequest) -> DoubleResponse {
+        for record in (try? resolve(repository: repository, names: names, ignoreUnavailable: true).get()) ?? [] {
+            poll(repository: repository, name: record.name)
+        }
+        let resolved = resolve(repository: repository, names: names, ignoreUnavailable: request.flag("ignore_unavailable"))
+        guard case .success(let records) = resolved else {
+            if case .failure(let failure) = resolved { return failure.response }
+            return .badRequest("unreachable")
+        }
+        return .ok(["snapshots": .array(records.map { statusJSON($0, repository: repository) })])
+    }
+
+    private func statusJSON(_ record: SnapshotRecord, repository: String) -> DoubleJSON {
+        // _status reports PARTIAL snapshots as SUCCESS, running ones as STARTED.
+        let state = record.isRunning ? "STARTED" : (record.state == "FAILED" ? "FAILED" : "SUCCESS")
+        var indices: [String: DoubleJSON] = [:]
+        var totalBytes: Int64 = 0
+        for index in record.indices {
+            totalBytes += index.sizeBytes
+            indices[index.name] = [
+                "shards_stats": shardsStats(record.isRunning ? 0 : 1, total: 1, running: record.isRunning),
+                "stats": stats(files: 3, bytes: index.sizeBytes, record: record),
+            ]
+        }
+        let count = Int64(record.indices.count)
+        return [
+            "snapshot": .string(record.name), "repository": .string(repository), "uuid": .string(record.uuid),
+            "state": .string(state), "include_global_state": .bool(record.includeGlobalState),
+            "shards_stats": shardsStats(record.isRunning ? 0 : count, total: count, running: record.isRunning),
+            "stats": stats(files: 3 * count, bytes: totalBytes, record: record), "indices": .object(indices),
+        ]
+    }
+
+    private func shardsStats(_ done: Int64, total: Int64, running: Bool) -> DoubleJSON {
+        ["initializing": 0, "started": .int(running ? total : 0), "finalizing": 0, "done": .int(done), "failed": 0, "total": .int(total)]
+    }
+
+    /// The stats object in the shape of the configured version: legacy (≤ 6.3), both (6.4–6.8), modern (7.0+).
+    private func stats(files: Int64, bytes: Int64, record: SnapshotRecord) -> DoubleJSON {
+        let processedFiles = record.isRunning ? files / 2 : files
+        let processedBytes = record.isRunning ? bytes / 2 : bytes
+        let duration = (record.endMillis ?? nowMillis) - record.startMillis
+        var json: [String: DoubleJSON] = ["start_time_in_millis": .int(record.startMillis), "time_in_millis": .int(duration)]
+        let legacy = !isOpenSearch && version.0 < 7
+        let modern = isOpenSearch || (version.0, version.1) >= (6, 4)
+        if legacy {
+            json["number_of_files"] = .int(files)
+            json["processed_files"] = .int(processedFiles)
+            json["total_size_in_bytes"] = .int(bytes)
+            json["processed_size_in_bytes"] = .int(processedBytes)
+        }
+        if modern {
+            json["incremental"] = ["file_count": .int(files), "size_in_bytes": .int(bytes)]
+            // A repository that already held data makes the total larger than the increment.
+            json["total"] = ["file_count": .int(files + 1), "size_in_bytes": .int(bytes + 512)]
+            if record.isRunning {
+                json["processed"] = ["file_count": .int(processedFiles), "size_in_bytes": .int(processedBytes)]
+            }
+        }
+        return .object(json)
+    }
+
+    // MARK: Delete
+
+    mutating func deleteSnapshots(repository: String, names: String) -> DoubleResponse {
+        let list = names.split(separator: ",").map(String.init)
+        if list.count > 1, !behaves(atLeast: 7, 8) {
+            return .error(
+                400, "illegal_argument_exception", "[\(repository):\(names)] Invalid snapshot name [\(names)], must not contain ','")
+        }
+        let resolved = resolve(repository: repository, names: names, ignoreUnavailable: false)
+        guard case .success(let records) = resolved else {
+            if case .failure(let failure) = resolved { return failure.response }
+            return .badRequest("unreachable")
+        }
+        for record in records { snapshots[repository]?[record.name] = nil }
+        return .acknowledged
+    }
+
+    // MARK: Restore
+
+    mutating func restore(repository: String, name: String, _ request: DoubleRequest) -> DoubleResponse {
+        guard repositories[repository] != nil else { return .repositoryMissing(repository) }
+        guard let record = snapshots[repository]?[name], !record.isRunning else { return .snapshotMissing(repository, name) }
+        guard let body = request.json else { return .error(400, "parse_exception", "request body is not JSON") }
+        let prefix = "[\(repository):\(name)/\(record.uuid)]"
+        if record.state == "FAILED" {
+            return .error(500, "snapshot_restore_exception", "\(prefix) unsupported snapshot state [FAILED]")
+        }
+        let patterns = body["indices"]?.list ?? []
+        var chosen = record.indices
+        if !patterns.isEmpty, patterns != ["_all"] {
+            chosen = record.indices.filter { index in patterns.contains { globMatches($0, index.name) } }
+            if let missing = patterns.first(where: { pattern in !pattern.contains("*") && !record.indices.contains { $0.name == pattern } }
+            ),
+                body["ignore_unavailable"]?.bool != true
+            {
+                return .indexNotFound(missing)
+            }
+        }
+        if record.state == "PARTIAL", body["partial"]?.bool != true, let first = chosen.first {
+            return .error(500, "snapshot_restore_exception", "\(prefix) index [\(first.name)] wasn't fully snapshotted - cannot restore")
+        }
+        var renamed: [(IndexRecord, String)] = []
+        let pattern = body["rename_pattern"]?.string
+        let replacement = body["rename_replacement"]?.string
+        for index in chosen {
+            var target = index.name
+            if let pattern, let replacement {
+                guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                    return .badRequest("invalid rename_pattern [\(pattern)]")
+                }
+                let range = NSRange(target.startIndex..., in: target)
+                target = regex.stringByReplacingMatches(in: target, range: range, withTemplate: replacement)
+            }
+            if let existing = indices[target], existing.isOpen {
+                return .error(
+                    500, "snapshot_restore_exception",
+                    "\(prefix) cannot restore index [\(target)] because an open index with same name already exists in the cluster. Either close or delete the existing index or restore the index under a different name by providing a rename pattern and replacement name"
+                )
+            }
+            renamed.append((index, target))
+        }
+        for (index, target) in renamed {
+            var copy = index
+            copy.name = target
+            copy.uuid = nextUUID()
+            copy.isOpen = true
+            indices[target] = copy
+        }
+        guard request.flag("wait_for_completion") else { return .ok(["accepted": true]) }
+        let count = Int64(renamed.count)
+        return .ok([
+            "snapshot": [
+                "snapshot": .string(name), "indices": .array(renamed.map { .string($0.1) }),
+                "shards": ["total": .int(count), "failed": 0, "successful": .int(count)],
+            ]
+        ])
+    }
+}
+
+/// A failed snapshot lookup and the answer to send.
+struct SnapshotLookupFailure: Error {
+    var response: DoubleResponse
+}

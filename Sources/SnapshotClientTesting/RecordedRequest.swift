@@ -1,0 +1,21 @@
+/// A request the ``ClusterDouble`` received, for tests that count or inspect requests.
+public struct RecordedRequest: Hashable, Sendable, CustomStringConvertible {
+    /// The HTTP method, e.g. `GET`.
+    public var method: String
+    /// The decoded path, e.g. `/_snapshot/repo/snap`.
+    public var path: String
+    /// The query parameters.
+    public var query: [String: String]
+
+    /// Creates a record.
+    public init(method: String, path: String, query: [String: String]) {
+        self.method = method
+        self.path = path
+        self.query = query
+    }
+
+    public var description: String {
+        let text = query.keys.sorted().map { "\($0)=\(query[$0] ?? "")" }.joined(separator: "&")
+        return text.isEmpty ? "\(method) \(path)" : "\(method) \(path)?\(text)"
+    }
+}
