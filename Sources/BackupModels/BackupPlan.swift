@@ -4,7 +4,7 @@ public struct BackupPlan: Hashable, Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name = "plan"
         case catalogPath = "catalog"
-        case storage, sources, compression, encryption, naming, retention, schedule
+        case storage, sources, compression, encryption, naming, retention, schedule, notify, limits
         case timeZoneIdentifier = "time_zone"
     }
 
@@ -22,12 +22,16 @@ public struct BackupPlan: Hashable, Codable, Sendable {
     public var timeZoneIdentifier: String
     /// When the built-in scheduler runs the plan; `nil` runs it only on demand.
     public var schedule: ScheduleConfig?
+    /// Where backup, retention and schedule events go; `nil` sends none.
+    public var notify: NotifyConfig?
+    /// Limits on what a run may take: concurrent runs, CPU and I/O priority of child processes.
+    public var limits: ResourceLimitsConfig?
 
     public init(
         name: String, catalogPath: String, storage: StorageConfig, sources: [SourceConfig],
         compression: CompressionSettings = CompressionSettings(), encryption: EncryptionSettings? = nil,
         naming: NamingTemplate = .default, retention: RetentionPolicy? = nil, timeZoneIdentifier: String = "UTC",
-        schedule: ScheduleConfig? = nil
+        schedule: ScheduleConfig? = nil, notify: NotifyConfig? = nil, limits: ResourceLimitsConfig? = nil
     ) {
         self.name = name
         self.catalogPath = catalogPath
@@ -39,6 +43,8 @@ public struct BackupPlan: Hashable, Codable, Sendable {
         self.retention = retention
         self.timeZoneIdentifier = timeZoneIdentifier
         self.schedule = schedule
+        self.notify = notify
+        self.limits = limits
     }
 
     /// The source named `name`, if the plan has one.

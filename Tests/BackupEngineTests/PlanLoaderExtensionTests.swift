@@ -211,3 +211,50 @@ struct PlanLoaderExtensionTests {
         }
     }
 }
+
+@Suite("Plan loader: notify and limits keys")
+struct PlanLoaderAutomationTests {
+    @Test("notify and limits read every key and render back to the same plan")
+    func notifyAndLimits() throws {
+        let loaded = try plan(
+            storage: "{type: local, path: ./b}",
+            extra: """
+                notify:
+                  log: false
+                  webhooks:
+                    - {url: "https://hooks.example.com/backup", headers_from_env: {Authorization: HOOK_AUTH}, timeout_seconds: 15, max_attempts: 3}
+                  commands:
+                    - {command: [/usr/local/bin/page-oncall, --team, storage], timeout_seconds: 1m}
+                limits: {max_concurrent_runs: 2, nice: 10, ionice: idle, ionice_level: 7}
+                """)
+        let expected = NotifyConfig(
+            log: false,
+            webhooks: [
+                .init(
+                    url: "https://hooks.example.com/backup", headersFromEnvironment: ["Authorization": "HOOK_AUTH"],
+                    timeoutSeconds: 15, maxAttempts: 3)
+            ],
+            commands: [.init(command: ["/usr/local/bin/page-oncall", "--team", "storage"], timeoutSeconds: 60)])
+        #expect(loaded.notify == expected)
+        #expect(loaded.limits == ResourceLimitsConfig(maxConcurrentRuns: 2, niceness: 10, ioClass: "idle", ioLevel: 7))
+        let reread = try PlanLoader.parse(yaml: PlanLoader.yaml(for: loaded), origin: "rendered.yaml", workingDirectory: directory)
+        #expect(reread == loaded)
+    }
+
+    @Test(
+        "bad notify and limits settings name the key at fault",
+        arguments: [
+            ("notify: {webhooks: [{url: \"not a url\"}]}", "notify.webhooks[0].url"),
+            ("notify: {webhooks: [{url: \"https://h/x\", headers_from_env: {Authorization: \"Bearer abc\"}}]}", "notify.webhooks[0].headers_from_env.Authorization"),
+            ("notify: {commands: [{command: []}]}", "notify.commands[0].command"),
+            ("notify: {commands: [{command: [x], timeout_seconds: 0}]}", "notify.commands[0].timeout_seconds"),
+            ("limits: {nice: 40}", "limits.nice"),
+            ("limits: {ionice: fastest}", "limits.ionice"),
+            ("limits: {max_concurrent_runs: 0}", "limits.max_concurrent_runs"),
+        ])
+    func badAutomation(extra: String, keyPath: String) {
+        let error = failure(extra: extra)
+        #expect(error?.keyPath == keyPath, "\(String(describing: error))")
+        #expect(error?.description.contains("Bearer abc") == false)
+    }
+}

@@ -58,6 +58,11 @@ extension Engine {
                 logger.error("retention could not remove backup", metadata: ["backup": "\(record.id)", "error": "\(error)"])
             }
         }
+        if !removed.isEmpty {
+            await deliver(
+                .retentionRemoved(
+                    plan: plan.name, removedCount: removed.count, keptCount: retention.kept.count, at: clock()))
+        }
         return PruneReport(plan: retention, dryRun: false, removed: removed, failures: failures)
     }
 }

@@ -34,6 +34,8 @@ public struct Engine: Sendable {
     /// `backupkit_bytes_stored_total{plan,source}`, `backupkit_backup_duration_seconds{plan,source}`.
     /// The process-wide `MetricsSystem` unless a host or a test sets another factory.
     public var metrics: any MetricsFactory
+    /// Where backup, retention and restore events go; `nil` sends none. Delivery failures are logged only.
+    public var notifier: (any Notifier)?
 
     /// Creates an engine over an existing catalog and storage.
     public init(
@@ -59,10 +61,7 @@ public struct Engine: Sendable {
     public static func open(
         _ plan: BackupPlan, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> Engine {
-        let storage: any Storage
-        switch plan.storage {
-        case .local(let config): storage = try LocalStorage(root: config.path)
-        }
+        let storage = try makeStorage(plan.storage, logger: logger)
         let catalog = try SQLiteCatalog(path: plan.catalogPath)
         var key: EncryptionKey? = nil
         if let encryption = plan.encryption {
@@ -72,9 +71,13 @@ public struct Engine: Sendable {
                 key = try EncryptionKey(environmentVariable: variable)
             }
         }
-        return Engine(
+        var engine = Engine(
             plan: plan, catalog: catalog, storage: storage, logger: logger, clock: clock, encryptionKey: key,
             lockPath: plan.catalogPath + ".\(plan.name).lock")
+        if let notify = plan.notify {
+            engine.notifier = try makeNotifier(notify, logger: logger)
+        }
+        return engine
     }
 
     /// The plan's time zone for labels and key dates.
@@ -84,6 +87,7 @@ public struct Engine: Sendable {
         switch config {
         case .files(let files): FileTreeSource(files)
         case .sqlite(let sqlite): SQLiteSource(sqlite)
+        case .mysql(let mysql): MySQLSource(mysql)
         }
     }
 

@@ -68,7 +68,7 @@ public struct BackupEvent: Sendable, Hashable, Codable {
     /// Whether the event reports a failure (a failed backup, a failed snapshot, a failed restore).
     public var isFailure: Bool {
         switch kind {
-        case .backupFailed, .snapshotFailed: true
+        case .backupFailed, .snapshotFailed, .runSkipped: true
         case .restoreFinished: details["state"] != RestoreState.done.rawValue
         default: false
         }

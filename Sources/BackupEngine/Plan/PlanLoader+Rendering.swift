@@ -133,6 +133,34 @@ extension PlanLoader {
             if schedule.jitterSeconds > 0 { add(2, "jitter", "\(Int(schedule.jitterSeconds.rounded()))s") }
             add(2, "missed", schedule.missed.rawValue)
         }
+        if let notify = plan.notify {
+            add(0, "notify")
+            add(2, "log", String(notify.log))
+            if !notify.webhooks.isEmpty { add(2, "webhooks") }
+            for webhook in notify.webhooks {
+                lines.append("    - url: " + quotedIfNeeded(webhook.url))
+                if !webhook.headersFromEnvironment.isEmpty {
+                    add(6, "headers_from_env")
+                    for (header, variable) in webhook.headersFromEnvironment.sorted(by: { $0.key < $1.key }) {
+                        add(8, quotedIfNeeded(header), quotedIfNeeded(variable))
+                    }
+                }
+                add(6, "timeout_seconds", "\(Int(webhook.timeoutSeconds.rounded()))s")
+                add(6, "max_attempts", String(webhook.maxAttempts))
+            }
+            if !notify.commands.isEmpty { add(2, "commands") }
+            for command in notify.commands {
+                lines.append("    - command: [" + command.command.map(quotedIfNeeded).joined(separator: ", ") + "]")
+                add(6, "timeout_seconds", "\(Int(command.timeoutSeconds.rounded()))s")
+            }
+        }
+        if let limits = plan.limits {
+            add(0, "limits")
+            if let value = limits.maxConcurrentRuns { add(2, "max_concurrent_runs", String(value)) }
+            if let value = limits.niceness { add(2, "nice", String(value)) }
+            if let value = limits.ioClass { add(2, "ionice", quotedIfNeeded(value)) }
+            if let value = limits.ioLevel { add(2, "ionice_level", String(value)) }
+        }
         add(0, "time_zone", quotedIfNeeded(plan.timeZoneIdentifier))
         return lines.joined(separator: "\n") + "\n"
     }

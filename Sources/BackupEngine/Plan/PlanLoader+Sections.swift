@@ -7,7 +7,7 @@ extension PlanLoader {
     enum Keys {
         static let plan = [
             "plan", "catalog", "storage", "sources", "compression", "encryption", "naming", "retention", "schedule",
-            "time_zone",
+            "notify", "limits", "time_zone",
         ]
         static let localStorage = ["type", "path", "link_secret_env", "link_base_url"]
         static let s3Storage = [
@@ -20,6 +20,10 @@ extension PlanLoader {
             "incremental", "schema_dir", "require_coverage", "parallel",
         ]
         static let schedule = ["cron", "time_zone", "window", "jitter", "missed"]
+        static let notify = ["log", "webhooks", "commands"]
+        static let webhook = ["url", "headers_from_env", "timeout_seconds", "max_attempts"]
+        static let command = ["command", "timeout_seconds"]
+        static let limits = ["max_concurrent_runs", "nice", "ionice", "ionice_level"]
         static let filesSource = ["name", "type", "paths", "include", "exclude", "hash_contents"]
         static let sqliteSource = ["name", "type", "path"]
         static let compression = ["algorithm", "level", "threads"]
@@ -75,13 +79,15 @@ extension PlanLoader.Reader {
         let schedule = try fields.optional("schedule").map {
             try self.schedule($0, at: "schedule", defaultTimeZone: timeZone)
         }
+        let notify = try fields.optional("notify").map { try self.notify($0, at: "notify") }
+        let limits = try fields.optional("limits").map { try self.limits($0, at: "limits") }
         let retention = try fields.optional("retention").map {
             try self.retention($0, at: "retention", defaultTimeZone: timeZone)
         }
         return BackupPlan(
             name: name, catalogPath: catalogPath, storage: storage, sources: sources,
             compression: compression ?? CompressionSettings(), encryption: encryption, naming: naming,
-            retention: retention, timeZoneIdentifier: timeZone, schedule: schedule)
+            retention: retention, timeZoneIdentifier: timeZone, schedule: schedule, notify: notify, limits: limits)
     }
 
     /// `sources:`, a non-empty list with unique names.
