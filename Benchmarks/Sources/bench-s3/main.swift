@@ -1,0 +1,42 @@
+// Uploads a file to, or downloads an object from, an S3-compatible bucket with `S3Storage`, for
+// Benchmarks/s3.sh. Keys come from BACKUPKIT_S3_ACCESS_KEY / BACKUPKIT_S3_SECRET_KEY.
+//
+//   bench-s3 upload   <endpoint> <bucket> <key> <file>
+//   bench-s3 download <endpoint> <bucket> <key> <file>
+
+import BackupModels
+import Foundation
+import RemoteStorage
+
+@main
+struct BenchS3 {
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 6, ["upload", "download"].contains(arguments[1]) else {
+            FileHandle.standardError.write(Data("usage: bench-s3 upload|download ENDPOINT BUCKET KEY FILE\n".utf8))
+            exit(2)
+        }
+        let (mode, endpoint, bucket, key, file) = (arguments[1], arguments[2], arguments[3], arguments[4], arguments[5])
+        let config = S3StorageConfig(
+            provider: .minio, endpoint: endpoint, region: "us-east-1", bucket: bucket,
+            accessKeyEnvironmentVariable: "BACKUPKIT_S3_ACCESS_KEY", secretKeyEnvironmentVariable: "BACKUPKIT_S3_SECRET_KEY")
+        let storage = try S3Storage(config: config)
+        let url = URL(fileURLWithPath: file)
+        if mode == "upload" {
+            let folder = try LocalStorage(root: url.deletingLastPathComponent().path)
+            let body = try await folder.get(url.lastPathComponent)
+            let info = try await storage.put(body, at: key, options: .overwrite)
+            print("uploaded \(info.sizeBytes) bytes")
+        } else {
+            _ = FileManager.default.createFile(atPath: file, contents: nil)
+            let handle = try FileHandle(forWritingTo: url)
+            var total = 0
+            for try await chunk in try await storage.get(key) {
+                try handle.write(contentsOf: chunk)
+                total += chunk.count
+            }
+            try handle.close()
+            print("downloaded \(total) bytes")
+        }
+    }
+}

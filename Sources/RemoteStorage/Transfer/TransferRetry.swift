@@ -1,0 +1,105 @@
+/// How a transfer retries a failed step: exponential backoff with full jitter, a bounded number of
+/// attempts and a bounded total time.
+///
+/// The delay before retry *n* (1-based) is a random duration in `0...min(maximumDelay, initialDelay × 2ⁿ⁻¹)`
+/// ("full jitter"), so many clients that failed together do not come back together. A retry is not
+/// attempted when its delay would end after ``totalTimeLimit`` measured from the first attempt.
+///
+/// Time and randomness are injected: tests pass a `sleep` that returns at once and a fixed `random`.
+public struct TransferRetry: Sendable {
+    /// One retry about to happen, handed to ``observer``.
+    public struct Event: Sendable {
+        /// The attempt that failed (1 for the first try).
+        public var failedAttempt: Int
+        /// What the failed attempt threw.
+        public var error: any Error
+        /// How long the transfer waits before the next attempt.
+        public var delay: Duration
+    }
+
+    /// The most attempts of one step, the first included (1 disables retries).
+    public var maximumAttempts: Int
+    /// The backoff ceiling of the first retry.
+    public var initialDelay: Duration
+    /// The largest backoff ceiling.
+    public var maximumDelay: Duration
+    /// The most time one step may take across all its attempts and waits.
+    public var totalTimeLimit: Duration
+    /// Suspends for a duration; throws `CancellationError` when the task is cancelled.
+    public var sleep: @Sendable (Duration) async throws -> Void
+    /// The time elapsed since a fixed origin; it must never go backwards.
+    public var elapsed: @Sendable () -> Duration
+    /// A random number in `0...1` (the jitter factor).
+    public var random: @Sendable () -> Double
+    /// Called before each retry (metrics, tests); never given secrets.
+    public var observer: (@Sendable (Event) -> Void)?
+
+    /// Creates a retry policy.
+    ///
+    /// - Parameters:
+    ///   - maximumAttempts: The most attempts of one step, the first included; at least 1.
+    ///   - initialDelay: The backoff ceiling of the first retry.
+    ///   - maximumDelay: The largest backoff ceiling.
+    ///   - totalTimeLimit: The most time one step may take across attempts.
+    ///   - clock: The clock that measures and sleeps.
+    ///   - random: The jitter source, a number in `0...1`.
+    ///   - observer: Called before each retry.
+    public init(
+        maximumAttempts: Int = 8,
+        initialDelay: Duration = .milliseconds(200),
+        maximumDelay: Duration = .seconds(20),
+        totalTimeLimit: Duration = .seconds(300),
+        clock: some Clock<Duration> = ContinuousClock(),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0...1) },
+        observer: (@Sendable (Event) -> Void)? = nil
+    ) {
+        let start = clock.now
+        self.maximumAttempts = max(1, maximumAttempts)
+        self.initialDelay = initialDelay
+        self.maximumDelay = maximumDelay
+        self.totalTimeLimit = totalTimeLimit
+        self.sleep = { try await clock.sleep(for: $0) }
+        self.elapsed = { start.duration(to: clock.now) }
+        self.random = random
+        self.observer = observer
+    }
+
+    /// A policy that never retries.
+    public static var never: TransferRetry { TransferRetry(maximumAttempts: 1) }
+
+    /// The backoff ceiling before retry `retry` (1-based): `initialDelay × 2^(retry−1)`, at most
+    /// ``maximumDelay``.
+    func ceiling(forRetry retry: Int) -> Duration {
+        let factor = 1 << min(max(retry - 1, 0), 30)
+        let scaled = initialDelay * factor
+        return scaled < maximumDelay ? scaled : maximumDelay
+    }
+
+    /// Runs `operation` until it succeeds, it throws an error `isRetryable` refuses, the task is
+    /// cancelled, or the attempts or the time run out; then rethrows the last error.
+    ///
+    /// - Parameters:
+    ///   - isRetryable: Whether an error is worth another attempt (a 503, a reset connection).
+    ///   - operation: The step, given its attempt number (1 for the first try).
+    /// - Returns: The operation's result.
+    func run<T: Sendable>(
+        isRetryable: (any Error) -> Bool,
+        _ operation: (Int) async throws -> T
+    ) async throws -> T {
+        let start = elapsed()
+        var attempt = 1
+        while true {
+            do {
+                return try await operation(attempt)
+            } catch {
+                guard attempt < maximumAttempts, !Task.isCancelled, isRetryable(error) else { throw error }
+                let ceiling = ceiling(forRetry: attempt)
+                let delay = ceiling * min(max(random(), 0), 1)
+                guard elapsed() - start + delay < totalTimeLimit else { throw error }
+                observer?(Event(failedAttempt: attempt, error: error, delay: delay))
+                try await sleep(delay)
+                attempt += 1
+            }
+        }
+    }
+}
