@@ -13,7 +13,7 @@ struct BackupCommand: AsyncParsableCommand {
         commandName: "backup",
         abstract: "Run, list, verify, restore and prune backups described by a YAML plan.",
         discussion: "Exit status: 0 on success, 1 on any failure. See Documentation/GettingStarted.md.",
-        subcommands: [Run.self, List.self, Verify.self, Restore.self, Prune.self])
+        subcommands: [Run.self, List.self, Verify.self, Restore.self, Prune.self, Coverage.self, Schedule.self, Status.self])
 }
 
 /// Options every subcommand takes.
@@ -171,7 +171,12 @@ extension BackupCommand {
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Restore a backup (with its full and incrementals) into a folder.")
+            abstract: "Restore a backup (with its full and incrementals) into a folder or a MySQL server.",
+            discussion: """
+                With --to-mysql mysql://USER@HOST:PORT the chain's full dump is loaded into that server and the binary \
+                logs of its incrementals are replayed (up to --until, an ISO 8601 instant, when given); the password, \
+                if any, comes from MYSQL_RESTORE_PASSWORD. Every restored table's row count and CHECKSUM TABLE are printed.
+                """)
 
         @OptionGroup var options: PlanOptions
 
@@ -179,18 +184,41 @@ extension BackupCommand {
         var id: String
 
         @Option(name: .long, help: "The folder to restore into; it must be empty unless --force is given.")
-        var to: String
+        var to: String?
 
-        @Flag(name: .long, help: "Restore into a non-empty folder.")
+        @Option(name: .customLong("to-mysql"), help: "Restore a MySQL backup into this server: mysql://USER@HOST:PORT.")
+        var toMySQL: String?
+
+        @Option(name: .long, help: "With --to-mysql: replay binary logs up to this instant (ISO 8601), inclusive.")
+        var until: String?
+
+        @Flag(name: .long, help: "Restore into a non-empty folder, or into the MySQL source server itself.")
         var force = false
 
         @Flag(name: .long, help: "Restore symbolic links that point outside the target folder.")
         var allowExternalLinks = false
 
+        func validate() throws {
+            switch (to, toMySQL) {
+            case (nil, nil): throw ValidationError("give --to FOLDER or --to-mysql mysql://USER@HOST:PORT")
+            case (.some, .some): throw ValidationError("--to and --to-mysql exclude each other")
+            default: break
+            }
+            if until != nil && toMySQL == nil { throw ValidationError("--until needs --to-mysql") }
+            if let until, ISO8601.date(from: until) == nil {
+                throw ValidationError("--until '\(until)' is not an ISO 8601 instant such as 2026-11-25T01:30:00Z")
+            }
+        }
+
         func run() async throws {
             try await reportingErrors {
                 let engine = try await options.load()
                 let record = try await engine.catalog.record(matching: id, plan: engine.plan.name)
+                if let toMySQL {
+                    try await restoreMySQL(record, engine: engine, url: toMySQL)
+                    return
+                }
+                guard let to else { return }
                 let report = try await engine.restore(
                     record.id, to: to, options: RestoreOptions(allowNonEmptyTarget: force, allowExternalLinks: allowExternalLinks))
                 let chain = report.chain.map(\.label.rawValue).joined(separator: " → ")
@@ -198,6 +226,23 @@ extension BackupCommand {
                 print("  applied \(chain)")
                 print("  \(report.filesWritten) entries, \(Summary.bytes(report.bytesWritten))")
             }
+        }
+
+        private func restoreMySQL(_ record: BackupRecord, engine: Engine, url: String) async throws {
+            let password = ProcessInfo.processInfo.environment["MYSQL_RESTORE_PASSWORD"]
+            let target = try MySQLTarget(url: url, password: password, force: force)
+            let point = until.flatMap(ISO8601.date(from:)).map(MySQLRestorePoint.time)
+            let report = try await engine.restoreMySQL(record.id, to: target, until: point)
+            print("restored \(record.source) \(record.label) into mysql \(report.target)")
+            print("  applied \(report.chain.map(\.label.rawValue).joined(separator: " → "))")
+            if !report.binlogsReplayed.isEmpty {
+                let stop = point.map { _ in " until \(until ?? "")" } ?? ""
+                print("  replayed \(report.binlogsReplayed.count) binary log(s)\(stop): \(report.binlogsReplayed.joined(separator: ", "))")
+            }
+            for table in report.tables {
+                print("  \(table.name)  rows \(table.rows)  checksum \(table.checksum ?? "-")")
+            }
+            for note in report.notes { print("  note: \(note)") }
         }
     }
 

@@ -88,6 +88,8 @@ enum Summary {
                 let location: String
                 switch engine.plan.storage {
                 case .local(let config): location = displayPath(config.path + "/" + artifact.key)
+                case .s3(let config): location = "s3://\(config.bucket)/\(config.prefix)\(artifact.key)"
+                case .http(let config): location = config.url + artifact.key
                 }
                 lines.append("stored \(outcome.source) \(record.kind.rawValue) \(record.label) (id \(record.id))")
                 lines.append("  → \(location)  \(bytes(artifact.sizeBytes)), sha256 \(artifact.sha256.prefix(16))…")

@@ -76,6 +76,7 @@ extension Engine {
                 try Task.checkCancellation()
                 outcomes.append(await backupSource(config, request: request, progress: progress))
             }
+            await notifyBackupOutcomes(outcomes)
             var prune: PruneReport? = nil
             if request.applyRetention, plan.retention != nil {
                 prune = try await applyRetention(dryRun: false)
@@ -114,7 +115,9 @@ extension Engine {
                         notes.append("source '\(source.name)' (\(source.typeName)) cannot take incremental backups; took a full backup")
                     }
                 } else if let parent = try await latestCommitted(source: source.name) {
-                    if let manifest = try? await readManifest(of: parent) {
+                    if case .restartWithFull(let note) = try await source.checkChain(from: parent, logger: logger) {
+                        notes.append(note)
+                    } else if let manifest = try? await readManifest(of: parent) {
                         kind = .incremental
                         parentRecord = parent
                         parentManifest = manifest
@@ -263,7 +266,8 @@ extension Engine {
             switch plan.source(named: record.source) {
             case .files?: ["tar"]
             case .sqlite?: ["sqlite"]
-            case nil: ["tar", "sqlite"]
+            case .mysql?: ["sql", "binlog.tar"]
+            case nil: ["tar", "sqlite", "sql", "binlog.tar"]
             }
         var keys: [String] = []
         for payload in payloads {

@@ -103,7 +103,7 @@ extension Engine {
     }
 
     /// Streams one record's decoded payload to `body`, then checks the stored bytes' SHA-256.
-    private func withArtifactStream(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
+    func withArtifactStream(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
         guard let artifact = record.artifacts.first(where: { $0.role == "data" }) else {
             throw EngineError(code: .notRestorable, message: "backup \(record.label) has no data artifact", backupID: record.id)
         }

@@ -31,7 +31,8 @@ extension Engine {
         do { manifest = .success(try await readManifest(of: record)) } catch { manifest = .failure(error) }
         let sourceType = (try? manifest.get().sourceType) ?? plan.source(named: record.source)?.typeName
         for artifact in record.artifacts {
-            problems += await verify(artifact, of: record, isTarArchive: sourceType == "files" && artifact.role == "data")
+            let isTar = sourceType == "files" || (sourceType == "mysql" && record.kind == .incremental)
+            problems += await verify(artifact, of: record, isTarArchive: isTar && artifact.role == "data")
         }
         switch manifest {
         case .success(let manifest):

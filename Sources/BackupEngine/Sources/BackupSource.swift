@@ -97,6 +97,25 @@ public protocol BackupSource: Sendable {
     ///
     /// - Parameter progress: called with the bytes read and entries completed as the stream is consumed.
     func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup
+
+    /// Decides whether an incremental can build on `parent` (a MySQL source checks its binary logs are
+    /// still there). The default continues the chain.
+    ///
+    /// - Throws: when the chain is broken and the source is configured to fail rather than restart.
+    func checkChain(from parent: BackupRecord, logger: Logger) async throws -> ChainDecision
+}
+
+/// Whether an incremental builds on its parent or a full backup starts a new chain.
+public enum ChainDecision: Sendable, Hashable {
+    /// Take the incremental on the parent.
+    case `continue`
+    /// Take a full backup instead; the note says why.
+    case restartWithFull(note: String)
+}
+
+extension BackupSource {
+    /// Continues the chain: sources whose incrementals cannot break need no check.
+    public func checkChain(from parent: BackupRecord, logger: Logger) async throws -> ChainDecision { .continue }
 }
 
 /// An error raised by a source: a path that is missing or unreadable, a database that will not open.
