@@ -29,6 +29,22 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .executableTarget(
+            name: "bench-s3",
+            dependencies: [
+                .product(name: "BackupModels", package: "BackupKit"),
+                .product(name: "RemoteStorage", package: "BackupKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench-archive",
+            dependencies: [
+                .product(name: "BackupModels", package: "BackupKit"),
+                .product(name: "BackupCatalog", package: "BackupKit"),
+                .product(name: "BackupEngine", package: "BackupKit"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
     ]
 )
 

@@ -8,6 +8,13 @@ extension ArchiveConfig {
         created_at, updated_at
         """
 
+    /// The columns ``init(catalogRow:)`` reads: ``catalogColumns`` and the index retention (v5 on).
+    static let catalogReadColumns = catalogColumns + ", index_retention_days"
+
+    /// Sets the index retention of the configuration just written with ``catalogUpsertSQL`` (a v5 column,
+    /// kept out of the upsert so that files at earlier versions can still be seeded with it).
+    static let catalogRetentionSQL = "UPDATE archive_configs SET index_retention_days = ? WHERE id = ?"
+
     /// Inserts a configuration, or replaces every field of the one with the same id.
     static let catalogUpsertSQL = """
         INSERT INTO archive_configs (\(catalogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -27,7 +34,7 @@ extension ArchiveConfig {
         return StatementArguments(values)
     }
 
-    /// Reads a row selected with ``catalogColumns``.
+    /// Reads a row selected with ``catalogReadColumns`` (or ``catalogColumns``, then the retention is 7).
     init(catalogRow row: Row) throws {
         let id: String = try row.decode(atIndex: 0)
         let typeText: String = try row.decode(atIndex: 2)
@@ -42,6 +49,7 @@ extension ArchiveConfig {
             tableID: try row.decode(atIndex: 4),
             repository: try row.decode(atIndex: 5),
             snapshotDays: try row.decode(atIndex: 6),
+            indexRetentionDays: row.count > 11 ? try row.decode(atIndex: 11) : 7,
             timeZoneIdentifier: try row.decode(atIndex: 7),
             isEnabled: try row.decode(atIndex: 8),
             createdAt: CatalogValue.date(try row.decode(atIndex: 9)),

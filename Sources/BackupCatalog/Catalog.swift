@@ -96,6 +96,21 @@ public protocol Catalog: Sendable {
 
     /// Restores in any of `states` (all when `nil`).
     func restores(states: Set<RestoreState>?) async throws -> [RestoreConfig]
+
+    /// Inserts or updates the record of an archive snapshot (its attempts and latest outcome).
+    func save(_ snapshot: ArchiveSnapshotRecord) async throws
+
+    /// Marks a snapshot successful and records its indices, atomically.
+    func commit(_ snapshot: ArchiveSnapshotRecord, indices: [ArchivedIndex]) async throws
+
+    /// The record of one archive snapshot, or `nil`.
+    func archiveSnapshot(repository: String, snapshot: String) async throws -> ArchiveSnapshotRecord?
+
+    /// The archive snapshot records of one table, oldest first.
+    func archiveSnapshots(tableID: String) async throws -> [ArchiveSnapshotRecord]
+
+    /// Forgets a deleted snapshot: its record and its archived-index rows, atomically.
+    func deleteArchiveSnapshot(repository: String, snapshot: String) async throws
 }
 
 extension Catalog {

@@ -24,6 +24,9 @@ extension SQLiteCatalog {
                 }
             }
             try db.cachedStatement(sql: ArchiveConfig.catalogUpsertSQL).execute(arguments: config.catalogArguments)
+            try db.cachedStatement(sql: ArchiveConfig.catalogRetentionSQL).execute(arguments: [
+                config.indexRetentionDays, config.id,
+            ])
         }
     }
 
@@ -32,7 +35,7 @@ extension SQLiteCatalog {
     public func archiveConfig(id: String) async throws -> ArchiveConfig? {
         try await read("cannot read archive configuration \(id)") { db in
             try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(ArchiveConfig.catalogColumns) FROM archive_configs WHERE id = ?"),
+                db.cachedStatement(sql: "SELECT \(ArchiveConfig.catalogReadColumns) FROM archive_configs WHERE id = ?"),
                 arguments: [id]
             ).map(ArchiveConfig.init(catalogRow:))
         }
@@ -44,7 +47,7 @@ extension SQLiteCatalog {
     public func archiveConfigs(tableID: String?) async throws -> [ArchiveConfig] {
         try await read("cannot list archive configurations") { db in
             let filter = tableID == nil ? "" : "WHERE table_id = ?"
-            let sql = "SELECT \(ArchiveConfig.catalogColumns) FROM archive_configs \(filter) ORDER BY table_id, created_at, id"
+            let sql = "SELECT \(ArchiveConfig.catalogReadColumns) FROM archive_configs \(filter) ORDER BY table_id, created_at, id"
             return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(tableID.map { [$0] } ?? []))
                 .map(ArchiveConfig.init(catalogRow:))
         }

@@ -11,6 +11,8 @@ extension SQLiteCatalog {
         static let indexes = "v3_indexes"
         /// Per-name leases, so that two processes never run the same plan at once.
         static let leases = "v4_leases"
+        /// Each archive configuration's index retention, and the archive snapshots with their attempts.
+        static let archiveLifecycle = "v5_archive_lifecycle"
     }
 
     /// The forward-only schema migrations, in order. Tests use it to build files at an earlier version.
@@ -160,6 +162,31 @@ extension SQLiteCatalog {
                         renewed_at REAL NOT NULL,
                         expires_at REAL NOT NULL
                     ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration(Migration.archiveLifecycle) { db in
+            try db.execute(
+                sql: """
+                    -- The days a table keeps its live indices; rows written before this version get 7.
+                    ALTER TABLE archive_configs ADD COLUMN index_retention_days INTEGER NOT NULL DEFAULT 7
+                        CHECK (index_retention_days >= 1);
+
+                    -- One row per archive snapshot from its first attempt on (bounded retries survive
+                    -- restarts). Rows outlive their configuration, like archived_indices.
+                    CREATE TABLE archive_snapshots (
+                        repository TEXT NOT NULL,
+                        snapshot TEXT NOT NULL CHECK (snapshot <> ''),
+                        archive_config_id TEXT NOT NULL,
+                        table_id TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('in_progress', 'success', 'failed', 'partial')),
+                        attempts INTEGER NOT NULL CHECK (attempts >= 1),
+                        indices TEXT NOT NULL DEFAULT '[]',
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        failure_reason TEXT,
+                        PRIMARY KEY (repository, snapshot)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX archive_snapshots_by_table ON archive_snapshots (table_id, started_at);
                     """)
         }
         return migrator

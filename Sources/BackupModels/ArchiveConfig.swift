@@ -17,6 +17,7 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
         case tableID = "table_id"
         case repository
         case snapshotDays = "snapshot_days"
+        case indexRetentionDays = "index_retention_days"
         case timeZoneIdentifier = "time_zone"
         case isEnabled = "enabled"
         case createdAt = "created_at"
@@ -35,6 +36,10 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
     public var repository: String
     /// Days to keep snapshots; 0 keeps them forever.
     public var snapshotDays: Int
+    /// Days the table's live indices are kept in the cluster (the table's own retention, 7 unless set).
+    /// An index dated `D` is snapshotted, then deleted, from `D + index_retention_days + 1` days on:
+    /// the day its data expires plus one day of delay.
+    public var indexRetentionDays: Int
     /// The IANA zone that snapshot dates (`…_snapshot_YYYYMMDD`) are written in.
     public var timeZoneIdentifier: String
     public var isEnabled: Bool
@@ -43,7 +48,7 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
 
     public init(
         id: String = UUID().uuidString.lowercased(), instanceID: String, instanceType: ArchiveInstanceType,
-        businessID: String, tableID: String, repository: String, snapshotDays: Int,
+        businessID: String, tableID: String, repository: String, snapshotDays: Int, indexRetentionDays: Int = 7,
         timeZoneIdentifier: String = "UTC", isEnabled: Bool = true, createdAt: Date, updatedAt: Date? = nil
     ) {
         self.id = id
@@ -53,6 +58,7 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
         self.tableID = tableID
         self.repository = repository
         self.snapshotDays = snapshotDays
+        self.indexRetentionDays = indexRetentionDays
         self.timeZoneIdentifier = timeZoneIdentifier
         self.isEnabled = isEnabled
         self.createdAt = createdAt
@@ -76,6 +82,10 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
         guard snapshotDays >= 0 else {
             throw ModelError(code: .invalidValue, subject: "snapshot_days", message: "must be ≥ 0 (0 keeps forever); got \(snapshotDays)")
         }
+        guard indexRetentionDays >= 1 else {
+            throw ModelError(
+                code: .invalidValue, subject: "index_retention_days", message: "must be ≥ 1; got \(indexRetentionDays)")
+        }
         for (field, value) in [("table_id", tableID), ("repository", repository), ("instance_id", instanceID), ("business_id", businessID)]
         {
             guard !value.isEmpty else {
@@ -83,6 +93,27 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
             }
         }
         _ = try TimeZone.named(timeZoneIdentifier, field: "time_zone")
+    }
+}
+
+extension ArchiveConfig {
+    /// Decodes a configuration; `index_retention_days` may be absent (documents written before it existed)
+    /// and then is 7.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id),
+            instanceID: try container.decode(String.self, forKey: .instanceID),
+            instanceType: try container.decode(ArchiveInstanceType.self, forKey: .instanceType),
+            businessID: try container.decode(String.self, forKey: .businessID),
+            tableID: try container.decode(String.self, forKey: .tableID),
+            repository: try container.decode(String.self, forKey: .repository),
+            snapshotDays: try container.decode(Int.self, forKey: .snapshotDays),
+            indexRetentionDays: try container.decodeIfPresent(Int.self, forKey: .indexRetentionDays) ?? 7,
+            timeZoneIdentifier: try container.decode(String.self, forKey: .timeZoneIdentifier),
+            isEnabled: try container.decode(Bool.self, forKey: .isEnabled),
+            createdAt: try container.decode(Date.self, forKey: .createdAt),
+            updatedAt: try container.decode(Date.self, forKey: .updatedAt))
     }
 }
 

@@ -1,0 +1,198 @@
+import ArgumentParser
+import BackupCatalog
+import BackupEngine
+import BackupModels
+import Foundation
+import Logging
+import SnapshotClient
+
+@main
+struct ESArchiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "es-archive",
+        abstract: "Archive Elasticsearch/OpenSearch indices as snapshots and restore them by time range.",
+        discussion: """
+            Global options (--url, --user, --password, --api-key, --catalog) go after the subcommand and default to \
+            ES_URL, ES_USER, ES_PASSWORD and ES_API_KEY. Exit status: 0 on success, 1 on any failure. \
+            See Documentation/Archive.md.
+            """,
+        subcommands: [Info.self, Repo.self, Archive.self, Snapshots.self, Status.self, Restore.self])
+
+    /// Accepts the global options before the subcommand too (`es-archive --url URL info`), by moving them
+    /// after it, where each subcommand declares them.
+    static func main() async {
+        await main(Self.movingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// `arguments` with leading global options moved to the end.
+    static func movingGlobalOptions(_ arguments: [String]) -> [String] {
+        let valued: Set<String> = ["--url", "--user", "--password", "--api-key", "--catalog"]
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let token = arguments[index]
+            let name = String(token.split(separator: "=", maxSplits: 1).first ?? "")
+            if valued.contains(token), index + 1 < arguments.count {
+                leading += [token, arguments[index + 1]]
+                index += 2
+            } else if valued.contains(name) || token == "--verbose" || token == "-v" {
+                leading.append(token)
+                index += 1
+            } else {
+                break
+            }
+        }
+        return Array(arguments[index...]) + leading
+    }
+}
+
+/// The cluster and catalog every subcommand talks to.
+struct ClusterOptions: ParsableArguments {
+    @Option(name: .long, help: "The cluster's URL (default: $ES_URL).")
+    var url: String?
+
+    @Option(name: .long, help: "Basic-auth user (default: $ES_USER).")
+    var user: String?
+
+    @Option(name: .long, help: "Basic-auth password (default: $ES_PASSWORD; prefer the variable: argv is visible to other users).")
+    var password: String?
+
+    @Option(name: .long, help: "API key, base64 'id:key' (default: $ES_API_KEY).")
+    var apiKey: String?
+
+    @Option(name: .long, help: "The catalog file (SQLite) holding configurations, archived indices and restores.")
+    var catalog: String = "es-archive.sqlite"
+
+    @Flag(name: .shortAndLong, help: "Log details to standard error.")
+    var verbose = false
+
+    /// A client for the cluster; credentials come from the options, else from the environment.
+    func client() throws -> SnapshotClient {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = url ?? environment["ES_URL"], !url.isEmpty else {
+            throw ValidationError("no cluster: pass --url or set ES_URL")
+        }
+        let key = apiKey ?? environment["ES_API_KEY"]
+        let name = user ?? environment["ES_USER"]
+        let secret = password ?? environment["ES_PASSWORD"]
+        var credentials: SnapshotClient.Credentials?
+        if let key, !key.isEmpty {
+            credentials = .apiKey(key)
+        } else if let name, !name.isEmpty {
+            credentials = .basic(username: name, password: secret ?? "")
+        }
+        return try SnapshotClient(configuration: .init(url: url, credentials: credentials), logger: logger(label: "es-archive.http"))
+    }
+
+    func openCatalog() throws -> SQLiteCatalog { try SQLiteCatalog(path: catalog) }
+
+    func lifecycle() throws -> ArchiveLifecycle {
+        let log = logger(label: "es-archive")
+        return ArchiveLifecycle(catalog: try openCatalog(), cluster: try client(), notifier: LogNotifier(logger: log), logger: log)
+    }
+
+    func logger(label: String) -> Logger {
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = verbose ? .info : .warning
+        return Logger(label: label) { _ in handler }
+    }
+}
+
+/// Parses `--time`-style options.
+enum Instant {
+    static func parse(_ text: String?, option: String) throws -> Date {
+        guard let text else { return Date() }
+        guard let date = ISO8601.date(from: text) else {
+            throw ValidationError("\(option) '\(text)' is not an ISO 8601 instant such as 2026-11-25T01:30:00Z")
+        }
+        return date
+    }
+}
+
+/// Runs `body`, printing errors as `error: …` on standard error with exit status 1.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+extension ESArchiveCommand {
+    struct Info: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the cluster's distribution, version and name.")
+
+        @OptionGroup var options: ClusterOptions
+
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let info = try await options.client().info()
+                let row = Output.Info(distribution: info.distribution.rawValue, version: info.version.text, cluster_name: info.clusterName)
+                print(json ? try Output.json(row) : "\(row.distribution) \(row.version) (cluster \(row.cluster_name))")
+            }
+        }
+    }
+
+    struct Snapshots: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the snapshots of a repository, or of one table.")
+
+        @OptionGroup var options: ClusterOptions
+
+        @Option(name: .long, help: "The repository.")
+        var repo: String
+
+        @Option(name: .long, help: "Only this table's snapshots (<table>_snapshot_*).")
+        var table: String?
+
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let pattern = table.map { ArchiveConfig.indexPrefix(of: $0) + "_snapshot_*" } ?? "_all"
+                let list = try await options.client().snapshots(in: repo, named: [pattern], ignoreUnavailable: true)
+                let rows = list.snapshots.map(Output.Snapshot.init)
+                if json {
+                    print(try Output.json(rows))
+                } else {
+                    for row in rows { print("\(row.snapshot)  \(row.state)  \(row.indices.count) indices") }
+                }
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a snapshot's shard and size progress.")
+
+        @OptionGroup var options: ClusterOptions
+
+        @Option(name: .long, help: "The repository.")
+        var repo: String
+
+        @Option(name: .long, help: "The snapshot.")
+        var snapshot: String
+
+        @Flag(name: .long, help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let status = try await options.client().snapshotStatus(named: snapshot, in: repo)
+                let row = Output.SnapshotStatusRow(status)
+                print(
+                    json
+                        ? try Output.json(row)
+                        : "\(row.snapshot)  \(row.state)  shards \(row.shards.done)/\(row.shards.total) (\(row.shards.failed) failed)  "
+                            + "\(row.total_size_bytes) bytes")
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import SnapshotClientTesting
+import Testing
+
+/// Runs the built `es-archive` example against the in-process cluster double, as a user would.
+@Suite("es-archive example")
+struct ESArchiveCLITests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static var binary: String {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("es-archive").path,
+            repository + "/.build/debug/es-archive",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+    }
+
+    /// A scratch folder and a running double with user `elastic` / password `s3cret-pw` and an `archive` repository.
+    final class Harness {
+        let folder: String
+        let double: ClusterDouble
+
+        init(_ configure: (inout ClusterDouble.Configuration) -> Void = { _ in }) async throws {
+            folder = NSTemporaryDirectory() + "backupkit-es-archive-" + UUID().uuidString.prefix(8)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            var configuration = ClusterDouble.Configuration()
+            configuration.username = "elastic"
+            configuration.password = "s3cret-pw"
+            configuration.clusterName = "logs-prod"
+            configure(&configuration)
+            double = ClusterDouble(configuration: configuration)
+            _ = try await double.start()
+        }
+
+        func close() async throws {
+            try await double.shutdown()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+
+        /// Runs es-archive with the credentials in the environment (never in argv), waiting without
+        /// blocking a thread of the test's executor.
+        func run(_ arguments: String..., environment extra: [String: String] = [:]) async throws -> Result {
+            var environment = ProcessInfo.processInfo.environment
+            environment["ES_URL"] = double.url
+            environment["ES_USER"] = "elastic"
+            environment["ES_PASSWORD"] = "s3cret-pw"
+            environment["ES_API_KEY"] = nil
+            environment.merge(extra) { _, new in new }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ESArchiveCLITests.binary)
+            process.arguments = arguments + ["--catalog", folder + "/catalog.sqlite"]
+            process.environment = environment
+            process.currentDirectoryURL = URL(fileURLWithPath: folder)
+            let stamp = UUID().uuidString.prefix(8)
+            let outputFile = folder + "/.stdout-\(stamp)"
+            let errorFile = folder + "/.stderr-\(stamp)"
+            _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
+            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
+            let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
+            process.standardOutput = output
+            process.standardError = errors
+            let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+                do {
+                    try process.run()
+                } catch {
+                    process.terminationHandler = nil
+                    continuation.resume(throwing: error)
+                }
+            }
+            try output.close()
+            try errors.close()
+            defer {
+                try? FileManager.default.removeItem(atPath: outputFile)
+                try? FileManager.default.removeItem(atPath: errorFile)
+            }
+            return Result(
+                status: status, stdout: try String(contentsOfFile: outputFile, encoding: .utf8),
+                stderr: try String(contentsOfFile: errorFile, encoding: .utf8))
+        }
+
+        /// Daily indices `2_bklog_nginx_access_<day>` of 100 documents spanning their UTC day.
+        func seed(days: [Int]) {
+            for day in days {
+                let start =
+                    ISO8601DateFormatter().date(from: String(format: "%04d-%02d-%02dT00:30:00Z", day / 10_000, day / 100 % 100, day % 100))
+                    ?? Date(timeIntervalSince1970: 0)
+                double.addIndex(
+                    name: "2_bklog_nginx_access_\(day)", docs: 100, sizeBytes: 100_000, timeRange: start...start.addingTimeInterval(82_800),
+                    open: true)
+            }
+        }
+    }
+
+    /// Runs `body` with a fresh harness, shut down afterwards even when `body` throws.
+    func withHarness(_ body: (Harness) async throws -> Void) async throws {
+        let harness = try await Harness()
+        do {
+            try await body(harness)
+        } catch {
+            try? await harness.close()
+            throw error
+        }
+        try await harness.close()
+    }
+
+    @Test("info --json names the distribution, version and cluster; OpenSearch is told by its distribution")
+    func info() async throws {
+        for (distribution, version) in [("elasticsearch", "8.12.1"), ("opensearch", "2.13.0")] {
+            let harness = try await Harness {
+                $0.distribution = distribution; $0.version = version
+            }
+            // Global options work before the subcommand as well as after it.
+            let result = try await harness.run("--url", harness.double.url, "info", "--json", environment: ["ES_URL": "http://127.0.0.1:1"])
+            try await harness.close()
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try #require(try result.json() as? [String: Any])
+            #expect(object["distribution"] as? String == distribution)
+            #expect(object["version"] as? String == version)
+            #expect(object["cluster_name"] as? String == "logs-prod")
+        }
+    }
+
+    @Test("repo create, verify and list --json")
+    func repositories() async throws {
+        try await withHarness { harness in
+            let created = try await harness.run(
+                "repo", "create", "archive", "--type", "fs", "--setting", "location=/mnt/archive", "--setting", "compress=true")
+            #expect(created.status == 0, "\(created.stderr)")
+            let verified = try await harness.run("repo", "verify", "archive")
+            #expect(verified.status == 0, "\(verified.stderr)")
+            let list = try await harness.run("repo", "list", "--json")
+            let rows = try #require(try list.json() as? [[String: Any]])
+            #expect(rows.map { $0["name"] as? String } == ["archive"])
+            #expect(rows.first?["type"] as? String == "fs")
+            #expect((rows.first?["settings"] as? [String: Any])?["location"] as? String == "/mnt/archive")
+            let bad = try await harness.run("repo", "create", "Bad Name", "--type", "fs", "--setting", "location=/x")
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("Bad Name"))
+        }
+    }
+
+    @Test("archive add, list, run; snapshots and status --json; restore create, status and expire")
+    func lifecycle() async throws {
+        try await withHarness { harness in
+            #expect(try await harness.run("repo", "create", "archive", "--type", "fs", "--setting", "location=/mnt/archive").status == 0)
+            harness.seed(days: [20261115, 20261116, 20261117, 20261118])
+            let added = try await harness.run("archive", "add", "--table", "2_bklog.nginx_access", "--repo", "archive", "--days", "30")
+            #expect(added.status == 0, "\(added.stderr)")
+            let configs = try #require(try await harness.run("archive", "list", "--json").json() as? [[String: Any]])
+            #expect(configs.first?["table_id"] as? String == "2_bklog.nginx_access")
+            #expect(configs.first?["snapshot_days"] as? Int == 30)
+
+            let run = try await harness.run("archive", "run", "--time", "2026-11-25T02:00:00Z")
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("2_bklog_nginx_access_snapshot_20261125"))
+            #expect(run.stdout.contains("3 archived, 3 deleted"))
+
+            let snapshots = try #require(
+                try await harness.run("snapshots", "--repo", "archive", "--table", "2_bklog.nginx_access", "--json").json()
+                    as? [[String: Any]])
+            #expect(snapshots.count == 1)
+            for key in ["snapshot", "state", "indices", "start_time", "end_time", "duration_ms"] {
+                #expect(snapshots.first?.keys.contains(key) == true, "missing \(key)")
+            }
+            #expect(snapshots.first?["state"] as? String == "SUCCESS")
+            let status = try #require(
+                try await harness.run("status", "--repo", "archive", "--snapshot", "2_bklog_nginx_access_snapshot_20261125", "--json")
+                    .json()
+                    as? [String: Any])
+            for key in ["snapshot", "state", "shards", "total_size_bytes", "incremental_size_bytes", "total_files", "incremental_files"] {
+                #expect(status.keys.contains(key), "missing \(key)")
+            }
+            let shards = try #require(status["shards"] as? [String: Any])
+            #expect(Set(shards.keys) == ["total", "done", "failed"])
+
+            let expires = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3_600))
+            let created = try await harness.run(
+                "restore", "create", "--table", "2_bklog.nginx_access", "--from", "2026-11-15T12:00:00Z", "--to", "2026-11-16T01:00:00Z",
+                "--expires", expires)
+            #expect(created.status == 0, "\(created.stderr)")
+            let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(id.count == 36)
+            var state = ""
+            for _ in 0..<20 where state != "done" {
+                let row = try #require(try await harness.run("restore", "status", id, "--json").json() as? [String: Any])
+                state = row["state"] as? String ?? ""
+                if state == "done" {
+                    #expect(row["restored_doc_count"] as? Int == 200)
+                    #expect(
+                        row["indices"] as? [String] == ["restore_2_bklog_nginx_access_20261115", "restore_2_bklog_nginx_access_20261116"])
+                    #expect(row["duration_ms"] != nil)
+                }
+            }
+            #expect(state == "done")
+            #expect(harness.double.indexNames().contains("restore_2_bklog_nginx_access_20261115"))
+            let expired = try await harness.run(
+                "restore", "expire", "--time", ISO8601DateFormatter().string(from: Date().addingTimeInterval(7_200)))
+            #expect(expired.status == 0, "\(expired.stderr)")
+            #expect(expired.stdout.contains("expired 1 restore(s); deleted 2 index(es)"))
+            #expect(!harness.double.indexNames().contains { $0.hasPrefix("restore_") })
+        }
+    }
+
+    @Test("bad input: clear errors, non-zero exit, nothing recorded, the password never printed")
+    func badInput() async throws {
+        try await withHarness { harness in
+            let days = try await harness.run("archive", "add", "--table", "t.a", "--repo", "archive", "--days=-1")
+            #expect(days.status != 0)
+            #expect(days.stderr.contains("snapshot_days"))
+            let zone = try await harness.run(
+                "archive", "add", "--table", "t.a", "--repo", "archive", "--days", "3", "--time-zone", "Mars/Base")
+            #expect(zone.stderr.contains("time_zone"))
+            let inverted = try await harness.run(
+                "restore", "create", "--table", "t.a", "--from", "2026-11-16T00:00:00Z", "--to", "2026-11-15T00:00:00Z", "--expires",
+                "2099-01-01T00:00:00Z")
+            #expect(inverted.status != 0)
+            #expect(inverted.stderr.contains("start_time"))
+            let past = try await harness.run(
+                "restore", "create", "--table", "t.a", "--from", "2026-11-15T00:00:00Z", "--to", "2026-11-16T00:00:00Z", "--expires",
+                "2001-01-01T00:00:00Z")
+            #expect(past.stderr.contains("expires_at"))
+            let empty = try await harness.run(
+                "restore", "create", "--table", "t.a", "--from", "2026-11-15T00:00:00Z", "--to", "2026-11-16T00:00:00Z", "--expires",
+                "2099-01-01T00:00:00Z")
+            #expect(empty.stderr.contains("no archived data"))
+            let wrong = try await harness.run("info", "--json", environment: ["ES_PASSWORD": "not-the-password"])
+            #expect(wrong.status != 0)
+            #expect(wrong.stderr.contains("401") || wrong.stderr.lowercased().contains("security"))
+            #expect(!wrong.stderr.contains("not-the-password") && !wrong.stdout.contains("not-the-password"))
+            let list = try #require(try await harness.run("archive", "list", "--json").json() as? [Any])
+            #expect(list.isEmpty, "nothing invalid was recorded")
+        }
+    }
+}
