@@ -97,13 +97,25 @@ struct PlanLoaderExtensionTests {
             ("{type: s3, bucket: backups, region: US_EAST, access_key_env: A, secret_key_env: B}", "storage.region", "region"),
             ("{type: s3, bucket: Backups!, region: us-east-1, access_key_env: A, secret_key_env: B}", "storage.bucket", "bucket"),
             ("{type: s3, bucket: backups, region: us-east-1, access_key_env: A}", "storage.secret_key_env", "secret_key_env"),
-            ("{type: s3, bucket: backups, region: us-east-1, endpoint: \"ftp://x\", access_key_env: A, secret_key_env: B}", "storage.endpoint", "http"),
-            ("{type: s3, bucket: backups, region: us-east-1, access_key_env: \"wJalrXUt/nFEMI\", secret_key_env: B}", "storage.access_key_env", "environment variable"),
-            ("{type: s3, bucket: backups, region: us-east-1, access_key_env: A, secret_key_env: B, bandwidth_limit: fast}", "storage.bandwidth_limit", "rate"),
+            (
+                "{type: s3, bucket: backups, region: us-east-1, endpoint: \"ftp://x\", access_key_env: A, secret_key_env: B}",
+                "storage.endpoint", "http"
+            ),
+            (
+                "{type: s3, bucket: backups, region: us-east-1, access_key_env: \"wJalrXUt/nFEMI\", secret_key_env: B}",
+                "storage.access_key_env", "environment variable"
+            ),
+            (
+                "{type: s3, bucket: backups, region: us-east-1, access_key_env: A, secret_key_env: B, bandwidth_limit: fast}",
+                "storage.bandwidth_limit", "rate"
+            ),
             ("{type: http, url: \"http://user:pw@host/repo/\"}", "storage.url", "credentials"),
             ("{type: http, url: \"http://host/repo/\", user_env: U}", "storage.password_env", "both"),
             ("{type: local, path: ./b, link_secret_env: S}", "storage.link_base_url", "both"),
-            ("{type: s3, bucket: backups, region: us-east-1, access_key_env: A, secret_key_env: B, secret_key: x}", "storage.secret_key", "unknown key"),
+            (
+                "{type: s3, bucket: backups, region: us-east-1, access_key_env: A, secret_key_env: B, secret_key: x}", "storage.secret_key",
+                "unknown key"
+            ),
         ])
     func badStorage(storage: String, keyPath: String, phrase: String) {
         let error = failure(storage: storage)
@@ -113,7 +125,8 @@ struct PlanLoaderExtensionTests {
 
     @Test("error messages never repeat a value that looks like a secret")
     func secretsStayOut() {
-        let error = failure(storage: "{type: s3, bucket: backups, region: us-east-1, access_key_env: \"wJalrXUt/nFEMI\", secret_key_env: B}")
+        let error = failure(
+            storage: "{type: s3, bucket: backups, region: us-east-1, access_key_env: \"wJalrXUt/nFEMI\", secret_key_env: B}")
         #expect(error != nil)
         #expect(error?.description.contains("wJalrXUt") == false)
     }
@@ -143,6 +156,7 @@ struct PlanLoaderExtensionTests {
             ("{name: m, type: mysql, user: u, exclude_tables: [sessions]}", "sources[0].exclude_tables[0]"),
             ("{name: m, type: mysql, user: u, incremental: wal}", "sources[0].incremental"),
             ("{name: m, type: mysql, user: u, parallel: 0}", "sources[0].parallel"),
+            ("{name: m, type: mysql, user: u, on_broken_chain: ignore}", "sources[0].on_broken_chain"),
             ("{name: m, type: mysql, user: u, password: secret}", "sources[0].password"),
         ])
     func badMySQL(source: String, keyPath: String) {
@@ -192,7 +206,8 @@ struct PlanLoaderExtensionTests {
                 """,
             sources: """
                   - {name: meta, type: mysql, user: backup, password_env: MYSQL_PASSWORD, databases: [a, b],
-                     exclude_tables: [a.t], incremental: binlog, require_coverage: true, parallel: 4}
+                     exclude_tables: [a.t], incremental: binlog, on_broken_chain: full, require_coverage: true,
+                     parallel: 4}
                 """,
             extra: "schedule: {cron: \"*/15 * * * *\", window: \"22:00-06:00\", jitter: 90s, missed: skip}")
         let text = PlanLoader.yaml(for: original)
@@ -245,7 +260,10 @@ struct PlanLoaderAutomationTests {
         "bad notify and limits settings name the key at fault",
         arguments: [
             ("notify: {webhooks: [{url: \"not a url\"}]}", "notify.webhooks[0].url"),
-            ("notify: {webhooks: [{url: \"https://h/x\", headers_from_env: {Authorization: \"Bearer abc\"}}]}", "notify.webhooks[0].headers_from_env.Authorization"),
+            (
+                "notify: {webhooks: [{url: \"https://h/x\", headers_from_env: {Authorization: \"Bearer abc\"}}]}",
+                "notify.webhooks[0].headers_from_env.Authorization"
+            ),
             ("notify: {commands: [{command: []}]}", "notify.commands[0].command"),
             ("notify: {commands: [{command: [x], timeout_seconds: 0}]}", "notify.commands[0].timeout_seconds"),
             ("limits: {nice: 40}", "limits.nice"),

@@ -43,6 +43,14 @@ extension PlanLoader.Reader {
             }
             incremental = mode
         }
+        var onBrokenChain = MySQLSourceConfig.BrokenChainPolicy.fail
+        if let node = fields.optional("on_broken_chain") {
+            let text = try string(node, at: fields.path("on_broken_chain"))
+            guard let policy = MySQLSourceConfig.BrokenChainPolicy(rawValue: text) else {
+                throw error(.invalidValue, at: fields.path("on_broken_chain"), node, "'\(text)' is not fail or full")
+            }
+            onBrokenChain = policy
+        }
         let schemaDirectory = try fields.optional("schema_dir").map { try path($0, at: fields.path("schema_dir")) }
         let requireCoverage = try fields.optional("require_coverage").map {
             try bool($0, at: fields.path("require_coverage"))
@@ -57,6 +65,7 @@ extension PlanLoader.Reader {
         return MySQLSourceConfig(
             name: name, host: host, port: port, user: user, passwordEnvironmentVariable: passwordVariable,
             optionFile: optionFile, databases: databases ?? [], excludeTables: excluded, incremental: incremental,
-            schemaDirectory: schemaDirectory, requireCoverage: requireCoverage ?? false, parallel: parallel)
+            schemaDirectory: schemaDirectory, requireCoverage: requireCoverage ?? false, parallel: parallel,
+            onBrokenChain: onBrokenChain)
     }
 }

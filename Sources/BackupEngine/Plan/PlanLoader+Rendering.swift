@@ -85,6 +85,7 @@ extension PlanLoader {
                 if !mysql.databases.isEmpty { addList(4, "databases", mysql.databases) }
                 if !mysql.excludeTables.isEmpty { addList(4, "exclude_tables", mysql.excludeTables) }
                 add(4, "incremental", mysql.incremental.rawValue)
+                if mysql.onBrokenChain != .fail { add(4, "on_broken_chain", mysql.onBrokenChain.rawValue) }
                 if let folder = mysql.schemaDirectory { add(4, "schema_dir", quotedIfNeeded(folder)) }
                 if mysql.requireCoverage { add(4, "require_coverage", "true") }
                 if mysql.parallel != 1 { add(4, "parallel", String(mysql.parallel)) }

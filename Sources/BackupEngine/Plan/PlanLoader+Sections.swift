@@ -17,7 +17,7 @@ extension PlanLoader {
         static let httpStorage = ["type", "url", "user_env", "password_env", "token_env", "bandwidth_limit"]
         static let mysqlSource = [
             "name", "type", "host", "port", "user", "password_env", "option_file", "databases", "exclude_tables",
-            "incremental", "schema_dir", "require_coverage", "parallel",
+            "incremental", "on_broken_chain", "schema_dir", "require_coverage", "parallel",
         ]
         static let schedule = ["cron", "time_zone", "window", "jitter", "missed"]
         static let notify = ["log", "webhooks", "commands"]
