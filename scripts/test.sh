@@ -31,6 +31,19 @@ if [[ "${BACKUPKIT_SKIP_SERVICES:-0}" != 1 ]]; then
     done
 fi
 
+# The official Elasticsearch/OpenSearch REST spec and published responses the SnapshotClient contract tests
+# read: ../shared/es-rest-api beside the repository (or ES_REST_API_DIR). Without them those suites say why
+# they did not run.
+if [[ -z "${ES_REST_API_DIR:-}" ]]; then
+    for candidate in ../shared/es-rest-api ../../shared/es-rest-api /work/shared/es-rest-api; do
+        if [[ -d "$candidate/spec" ]]; then
+            ES_REST_API_DIR="$(cd "$candidate" && pwd)"
+            export ES_REST_API_DIR
+            break
+        fi
+    done
+fi
+
 # Formatting is part of the build's hygiene (configuration in .swift-format).
 swift format lint --strict --recursive Sources Tests Examples Benchmarks/Sources Package.swift
 

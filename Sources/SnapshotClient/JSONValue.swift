@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A JSON value as a cluster sends or accepts it: settings, snapshot metadata and bodies whose shape varies
 /// between versions.
