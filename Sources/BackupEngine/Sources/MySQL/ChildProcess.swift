@@ -43,7 +43,7 @@ final class ChildProcess: Sendable {
     /// Starts `executable` with `arguments` and `environment` (nothing else is inherited).
     init(
         executable: String, arguments: [String], environment: [String: String], input: Input = .none,
-        output: Output = .pipe, errorLimit: Int = 64 * 1024, outputChunkSize: Int = 256 * 1024
+        output: Output = .pipe, errorLimit: Int = 64 * 1024, outputChunkSize: Int = 1 << 20
     ) throws {
         name = (executable as NSString).lastPathComponent
         let process = Process()
@@ -163,8 +163,31 @@ final class PipeReader: @unchecked Sendable {
         Thread.detachNewThread { [self] in self.pump(fd: fd, chunkSize: chunkSize) }
     }
 
+    /// Reads until `buffer` is full or the pipe ends: a pipe hands out at most 64 KiB per read, and the
+    /// pipeline (compression, hashing, upload) runs much faster on large chunks.
+    ///
+    /// - Returns: the bytes read, and the `errno` of a failed read (`nil` at end of file or when full).
+    private static func fill(_ buffer: inout [UInt8], from fd: Int32) -> (count: Int, failure: Int32?) {
+        var filled = 0
+        while filled < buffer.count {
+            let count = buffer.withUnsafeMutableBytes { bytes -> Int in
+                guard let base = bytes.baseAddress else { return 0 }
+                return read(fd, base + filled, bytes.count - filled)
+            }
+            if count > 0 {
+                filled += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return (filled, count < 0 ? errno : nil)
+            }
+        }
+        return (filled, nil)
+    }
+
     private func pump(fd: Int32, chunkSize: Int) {
         var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var pendingFailure: Int32?
         defer { close(fd) }
         while true {
             condition.lock()
@@ -172,10 +195,17 @@ final class PipeReader: @unchecked Sendable {
             let stop = cancelled
             condition.unlock()
             if stop { return }
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, chunkSize) }
-            if count < 0 && errno == EINTR { continue }
+            let count: Int
+            let readFailure: Int32?
+            if let pending = pendingFailure {
+                (count, readFailure) = (0, pending)
+            } else {
+                (count, readFailure) = Self.fill(&buffer, from: fd)
+            }
             condition.lock()
             if count > 0 {
+                // A failure after some bytes is reported once those bytes are delivered.
+                pendingFailure = readFailure
                 let chunk = Array(buffer[0..<count])
                 if let waiter {
                     self.waiter = nil
@@ -188,7 +218,7 @@ final class PipeReader: @unchecked Sendable {
                 continue
             }
             finished = true
-            if count < 0 { failure = errno }
+            if let readFailure { failure = readFailure }
             let waiter = self.waiter
             self.waiter = nil
             let failure = self.failure
