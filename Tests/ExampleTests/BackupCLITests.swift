@@ -203,37 +203,8 @@ final class Sandbox {
     /// Runs the example and waits for it without blocking a thread of the test's executor: output goes
     /// to files and the exit arrives through the termination handler.
     func backup(_ arguments: String...) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        let stamp = UUID().uuidString.prefix(8)
-        let outputFile = path(".stdout-\(stamp)")
-        let errorFile = path(".stderr-\(stamp)")
-        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-        process.standardOutput = output
-        process.standardError = errors
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try output.close()
-        try errors.close()
-        defer {
-            try? FileManager.default.removeItem(atPath: outputFile)
-            try? FileManager.default.removeItem(atPath: errorFile)
-        }
-        return Result(
-            status: status, stdout: try String(contentsOfFile: outputFile, encoding: .utf8),
-            stderr: try String(contentsOfFile: errorFile, encoding: .utf8))
+        let finished = try await runExample(Self.binary, arguments, in: root)
+        return Result(status: finished.status, stdout: finished.stdout, stderr: finished.stderr)
     }
 
     func start(_ arguments: String...) throws -> Process {

@@ -54,38 +54,10 @@ struct ESArchiveCLITests {
             environment["ES_PASSWORD"] = "s3cret-pw"
             environment["ES_API_KEY"] = nil
             environment.merge(extra) { _, new in new }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ESArchiveCLITests.binary)
-            process.arguments = arguments + ["--catalog", folder + "/catalog.sqlite"]
-            process.environment = environment
-            process.currentDirectoryURL = URL(fileURLWithPath: folder)
-            let stamp = UUID().uuidString.prefix(8)
-            let outputFile = folder + "/.stdout-\(stamp)"
-            let errorFile = folder + "/.stderr-\(stamp)"
-            _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
-            _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
-            let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-            process.standardOutput = output
-            process.standardError = errors
-            let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-                do {
-                    try process.run()
-                } catch {
-                    process.terminationHandler = nil
-                    continuation.resume(throwing: error)
-                }
-            }
-            try output.close()
-            try errors.close()
-            defer {
-                try? FileManager.default.removeItem(atPath: outputFile)
-                try? FileManager.default.removeItem(atPath: errorFile)
-            }
-            return Result(
-                status: status, stdout: try String(contentsOfFile: outputFile, encoding: .utf8),
-                stderr: try String(contentsOfFile: errorFile, encoding: .utf8))
+            let finished = try await runExample(
+                ESArchiveCLITests.binary, arguments + ["--catalog", folder + "/catalog.sqlite"], in: folder,
+                environment: environment)
+            return Result(status: finished.status, stdout: finished.stdout, stderr: finished.stderr)
         }
 
         /// Daily indices `2_bklog_nginx_access_<day>` of 100 documents spanning their UTC day.

@@ -38,40 +38,10 @@ struct ExportLinkCLITests {
 
         /// Runs the example and waits for it through the termination handler (no blocked thread).
         func run(_ arguments: String...) async throws -> Sandbox.Result {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
-            process.arguments = arguments
-            process.currentDirectoryURL = URL(fileURLWithPath: root)
             var environment = ProcessInfo.processInfo.environment
             environment["EXPORT_LINK_SECRET"] = ExportLinkCLITests.secret
-            process.environment = environment
-            let stamp = UUID().uuidString.prefix(8)
-            let outputFile = root + "/.stdout-\(stamp)"
-            let errorFile = root + "/.stderr-\(stamp)"
-            _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
-            _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
-            let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-            process.standardOutput = output
-            process.standardError = errors
-            let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-                do {
-                    try process.run()
-                } catch {
-                    process.terminationHandler = nil
-                    continuation.resume(throwing: error)
-                }
-            }
-            try output.close()
-            try errors.close()
-            defer {
-                try? FileManager.default.removeItem(atPath: outputFile)
-                try? FileManager.default.removeItem(atPath: errorFile)
-            }
-            return Sandbox.Result(
-                status: status, stdout: try String(contentsOfFile: outputFile, encoding: .utf8),
-                stderr: try String(contentsOfFile: errorFile, encoding: .utf8))
+            let finished = try await runExample(Self.binary, arguments, in: root, environment: environment)
+            return Sandbox.Result(status: finished.status, stdout: finished.stdout, stderr: finished.stderr)
         }
     }
 
