@@ -94,20 +94,30 @@ final class PrivateMariaDB: @unchecked Sendable {
     /// Installs a datadir, starts the server with binary logging on (or off), waits until it answers
     /// and creates an administrator `bkadmin` with ``adminPassword``.
     func start(binaryLogging: Bool = true) async throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A temporary folder of its own: servers bootstrapped at the same time otherwise collide on
+        // the names of their internal temporary tables in /tmp.
+        try FileManager.default.createDirectory(atPath: folder + "/tmp", withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = folder + "/tmp"
         let install = try await Self.run(
             "/usr/bin/env",
             [
                 "mariadb-install-db", "--no-defaults", "--datadir=\(folder)/data", "--user=root",
                 "--auth-root-authentication-method=socket", "--skip-test-db",
-            ])
+            ], environment: environment)
         guard install.status == 0 else {
-            throw Failure(message: "mariadb-install-db failed (status \(install.status)): \(install.output.suffix(1500))")
+            let log = folder + "/install.log"
+            _ = FileManager.default.createFile(atPath: log, contents: Data(install.output.utf8))
+            let errors = install.output.split(separator: "\n").filter { $0.contains("ERROR") || $0.contains("rror:") }
+            throw Failure(
+                message:
+                    "mariadb-install-db failed (status \(install.status)): \(errors.prefix(5).joined(separator: "; ")) (whole output: \(log))"
+            )
         }
         var arguments = [
             "mariadbd", "--no-defaults", "--datadir=\(folder)/data", "--port=\(port)", "--bind-address=127.0.0.1",
             "--socket=\(socket)", "--pid-file=\(folder)/server.pid", "--server-id=2", "--user=root",
-            "--log-error=\(folder)/error.log", "--innodb-buffer-pool-size=64M",
+            "--log-error=\(folder)/error.log", "--innodb-buffer-pool-size=64M", "--tmpdir=\(folder)/tmp",
         ]
         if binaryLogging { arguments += ["--log-bin=\(folder)/data/binlog", "--binlog-format=ROW"] }
         let server = Process()
@@ -176,9 +186,12 @@ final class PrivateMariaDB: @unchecked Sendable {
     }
 
     /// Runs a command without blocking the cooperative pool; returns its status and combined output.
-    static func run(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> (status: Int32, output: String) {
+    static func run(
+        _ executable: String, _ arguments: [String], input: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> (status: Int32, output: String) {
         let child = try ChildProcess(
-            executable: executable, arguments: arguments, environment: ProcessInfo.processInfo.environment,
+            executable: executable, arguments: arguments, environment: environment,
             input: input == nil ? .none : .pipe)
         if let input {
             try? await child.feed(Array(input.utf8))

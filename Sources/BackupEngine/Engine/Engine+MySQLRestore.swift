@@ -74,8 +74,14 @@ extension Engine {
 
         let databases = full.position?.extra["databases"].map { $0.split(separator: ",").map(String.init) } ?? []
 
-        // 1. The full dump, streamed into the client.
-        try await loadDump(of: chain[0], client: client, connection: connection, optionFile: optionFile)
+        // 1. The full dump, streamed into the client (a parallel dump by several clients at once).
+        if full.position?.extra["dump_format"] == "tables" {
+            let sessions = target.parallel ?? full.position?.extra["parallel"].flatMap { Int($0) } ?? 1
+            try await loadTableDump(
+                of: chain[0], sessions: max(1, sessions), client: client, connection: connection, optionFile: optionFile)
+        } else {
+            try await loadDump(of: chain[0], client: client, connection: connection, optionFile: optionFile)
+        }
 
         // 2. The binary logs of the incrementals, up to the point.
         var notes: [String] = []

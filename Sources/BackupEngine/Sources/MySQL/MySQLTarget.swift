@@ -14,12 +14,16 @@ public struct MySQLTarget: Sendable, Hashable {
     public var force: Bool
     /// Where the tools are looked up; the process's `PATH` when `nil`.
     public var searchPath: String?
+    /// How many sessions load a parallel (`parallel: N`) backup's tables at once; the number the
+    /// backup was taken with when `nil`. A single-stream backup always loads through one session.
+    public var parallel: Int?
 
     /// Creates a target.
     public init(
         host: String, port: Int = 3306, user: String, password: String? = nil, optionFile: String? = nil, force: Bool = false,
-        searchPath: String? = nil
+        searchPath: String? = nil, parallel: Int? = nil
     ) {
+        self.parallel = parallel
         self.host = host
         self.port = port
         self.user = user

@@ -1,0 +1,83 @@
+import Foundation
+
+/// A base table a parallel dump reads: its columns and how each is written as an SQL literal.
+struct DumpTable: Sendable, Hashable {
+    /// A stored column (generated columns are left out: the server computes them again).
+    struct Column: Sendable, Hashable {
+        var name: String
+        /// `DATA_TYPE` from `information_schema.COLUMNS`, lower case (`int`, `varchar`, `blob`, …).
+        var dataType: String
+    }
+
+    var database: String
+    var name: String
+    var columns: [Column]
+    /// `ENGINE` (`InnoDB`, `Aria`, …); only transactional engines are covered by the snapshot.
+    var engine: String
+    /// `DATA_LENGTH`, used to hand out the largest tables first.
+    var estimatedBytes: Int64
+
+    /// `database.table`.
+    var qualifiedName: String { "\(database).\(name)" }
+
+    /// Whether a consistent-snapshot transaction sees this table as of the snapshot.
+    var isTransactional: Bool {
+        ["innodb", "xtradb", "rocksdb", "tokudb"].contains(engine.lowercased())
+    }
+
+    static func quoted(_ identifier: String) -> String {
+        "`" + identifier.replacingOccurrences(of: "`", with: "``") + "`"
+    }
+
+    /// `` `database`.`table` ``.
+    var quotedName: String { "\(Self.quoted(database)).\(Self.quoted(name))" }
+
+    /// `INSERT INTO `db`.`t` (`a`,`b`) VALUES` and a line break: the start of every statement.
+    var insertPrefix: [UInt8] {
+        Array("INSERT INTO \(quotedName) (\(columns.map { Self.quoted($0.name) }.joined(separator: ","))) VALUES\n".utf8)
+    }
+
+    /// A `SELECT` that makes the server print every row as one line `(literal,literal,…),`.
+    ///
+    /// Binary and spatial values become `X'…'` hex literals and bits `b'…'`, numbers are printed as
+    /// they are, everything else goes through `QUOTE()` with line breaks written as `\n` and `\r`, so
+    /// a row never spans lines and the line break is a reliable row boundary.
+    var selectStatement: String {
+        let values = columns.map { column in
+            "CONVERT(\(Self.literal(for: column)) USING utf8mb4)"
+        }
+        return "SELECT CONCAT('(', CONCAT_WS(',', \(values.joined(separator: ", "))), '),') FROM \(quotedName);"
+    }
+
+    static let binaryTypes: Set<String> = [
+        "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "geometry", "point", "linestring", "polygon",
+        "multipoint", "multilinestring", "multipolygon", "geometrycollection",
+    ]
+    static let numericTypes: Set<String> = [
+        "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "float", "double", "real",
+    ]
+
+    /// The SQL expression that prints one column's value as a literal (`NULL` for null).
+    static func literal(for column: Column) -> String {
+        let name = quoted(column.name)
+        if binaryTypes.contains(column.dataType) {
+            return "IF(\(name) IS NULL, 'NULL', CONCAT('X''', HEX(\(name)), ''''))"
+        }
+        if column.dataType == "bit" {
+            return "IF(\(name) IS NULL, 'NULL', CONCAT('b''', BIN(\(name)), ''''))"
+        }
+        if numericTypes.contains(column.dataType) {
+            return "IFNULL(\(name), 'NULL')"
+        }
+        return "REPLACE(REPLACE(QUOTE(\(name)), '\\n', '\\\\n'), '\\r', '\\\\r')"
+    }
+
+    /// The tar entry name of the `sequence`-th piece of this table's rows.
+    func segmentPath(_ sequence: Int) -> String {
+        func safe(_ name: String) -> String {
+            String(name.map { $0 == "/" || $0 == "\\" || $0.asciiValue.map { $0 < 32 } == true ? "_" : $0 })
+        }
+        let number = String(sequence)
+        return "data/\(safe(database)).\(safe(name)).\(String(repeating: "0", count: max(0, 5 - number.count)) + number).sql"
+    }
+}

@@ -1,0 +1,304 @@
+import BackupModels
+import Foundation
+import Logging
+import RemoteStorage
+
+/// A full backup taken by several sessions at once inside one consistent snapshot, the way mydumper
+/// does it, streamed as one tar archive:
+///
+/// 1. a coordinator session takes `FLUSH TABLES WITH READ LOCK`;
+/// 2. every worker session starts `START TRANSACTION WITH CONSISTENT SNAPSHOT` under that lock, so
+///    all of them see the same committed state;
+/// 3. the coordinator reads the binary log position of that state and releases the lock (writes are
+///    blocked only for these few round trips);
+/// 4. the workers take tables, largest first, and the server prints each row as an SQL literal list
+///    that becomes multi-row `INSERT` statements in segments of a few MiB.
+///
+/// The archive holds `schema.sql` (`mariadb-dump --no-data` with routines and events, no triggers),
+/// the segments under `data/`, and `triggers.sql` last, so a restore creates triggers after the rows
+/// are in and they do not fire on restored rows.
+final class ParallelDump: Sendable {
+    struct Settings: Sendable {
+        var sourceName: String
+        var connection: MySQLConnection
+        var optionFile: OptionFile
+        var client: String
+        var dumpTool: String
+        var databases: [String]
+        var excludedTables: [String]
+        var tables: [DumpTable]
+        var parallel: Int
+        var isMariaDB: Bool
+        var logger: Logger
+        var statementLimit = 1 << 20
+        var segmentLimit = 4 << 20
+    }
+
+    /// What the dump found out, read once the stream ended.
+    struct Result: Sendable {
+        var binlogFile: String?
+        var binlogPosition: Int64?
+        var gtidSet: String?
+        var rows: Int64 = 0
+        var bytes: Int64 = 0
+        var segments = 0
+        var tablesDumped = 0
+        var lockHeld: Duration = .zero
+    }
+
+    let settings: Settings
+    private let progress: @Sendable (SourceProgress) -> Void
+    private let queue: BoundedQueue<DumpSegment>
+    private let nextTable = Shared(0)
+    private let sessions = Shared([MySQLSession]())
+    private let workers = Shared<Task<Void, Never>?>(nil)
+    private let found = Shared(Result())
+    private let started = Shared(false)
+
+    init(_ settings: Settings, progress: @escaping @Sendable (SourceProgress) -> Void) {
+        var settings = settings
+        settings.tables.sort { $0.estimatedBytes > $1.estimatedBytes }
+        self.settings = settings
+        self.progress = progress
+        queue = BoundedQueue(capacity: settings.parallel)
+    }
+
+    /// The archive; it can be read once.
+    func stream() -> ByteStream {
+        ByteStream { [self] in
+            let first = started.withLock { state -> Bool in
+                defer { state = true }
+                return !state
+            }
+            let reader = first ? Reader(dump: self) : nil
+            return {
+                guard let reader else {
+                    throw MySQLError(code: .dumpFailed, subject: self.settings.sourceName, message: "a dump stream can be read only once")
+                }
+                return try await reader.next()
+            }
+        }
+    }
+
+    /// What the dump found, once the stream was read to its end.
+    var result: Result { found.value }
+
+    /// Stops every session and the workers (the server rolls back their transactions).
+    func terminate() {
+        workers.withLock { $0?.cancel() }
+        queue.fail(CancellationError())
+        for session in sessions.value { session.terminate() }
+    }
+
+    // MARK: - Snapshot
+
+    /// Steps 1–3: the lock, the workers' transactions, the position, the unlock.
+    fileprivate func openSnapshot() async throws -> [MySQLSession] {
+        let coordinator = try session()
+        let sqlMode = settings.isMariaDB ? "SET SESSION max_statement_time = 0;" : ""
+        _ = try await coordinator.run("\(sqlMode) SET SESSION lock_wait_timeout = 60; FLUSH TABLES WITH READ LOCK;")
+        let locked = ContinuousClock.now
+        var workers: [MySQLSession] = []
+        for _ in 0..<settings.parallel { workers.append(try session()) }
+        let setup =
+            "SET SESSION time_zone = '+00:00', net_write_timeout = 3600, net_read_timeout = 3600; \(sqlMode)"
+            + " SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT;"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in workers { group.addTask { _ = try await worker.run(setup) } }
+            try await group.waitForAll()
+        }
+        let status = try await coordinator.run("SHOW MASTER STATUS;")
+        var gtid: String? = nil
+        if settings.isMariaDB {
+            gtid = try await coordinator.run("SELECT @@GLOBAL.gtid_binlog_pos;").first?.first
+        } else if let row = status.first, row.count > 4 {
+            gtid = row[4]
+        }
+        _ = try await coordinator.run("UNLOCK TABLES;")
+        let held = ContinuousClock.now - locked
+        try await coordinator.close()
+        found.withLock { result in
+            if let row = status.first, row.count >= 2 {
+                result.binlogFile = row[0]
+                result.binlogPosition = Int64(row[1])
+            }
+            result.gtidSet = gtid.flatMap { $0.isEmpty ? nil : $0 }
+            result.lockHeld = held
+        }
+        settings.logger.info(
+            "consistent snapshot taken",
+            metadata: ["sessions": "\(workers.count)", "lock_held_ms": "\(Self.milliseconds(held))"])
+        return workers
+    }
+
+    /// Whole milliseconds of `duration`.
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    private func session() throws -> MySQLSession {
+        let session = try MySQLSession(client: settings.client, connection: settings.connection, optionFile: settings.optionFile)
+        sessions.withLock { $0.append(session) }
+        return session
+    }
+
+    // MARK: - Workers
+
+    /// Step 4 in a task of its own: each worker takes the next table until none is left, then
+    /// commits; the queue ends when all are done, or fails with the first error.
+    fileprivate func startWorkers(_ workerSessions: [MySQLSession]) {
+        let task = Task { [self] in
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for session in workerSessions { group.addTask { try await self.work(session) } }
+                    try await group.waitForAll()
+                }
+                queue.finish()
+            } catch {
+                queue.fail(error)
+                for session in workerSessions { session.terminate() }
+            }
+        }
+        workers.withLock { $0 = task }
+    }
+
+    private func work(_ session: MySQLSession) async throws {
+        while let table = takeTable() {
+            try Task.checkCancellation()
+            var segmenter = InsertSegmenter(
+                table: table, statementLimit: settings.statementLimit, segmentLimit: settings.segmentLimit)
+            var bytes: Int64 = 0
+            try await session.stream(table.selectStatement) { rows in
+                bytes += Int64(rows.count)
+                progress(SourceProgress(bytes: Int64(rows.count)))
+                for segment in segmenter.append(rows) { try await queue.send(segment) }
+            }
+            if let last = segmenter.finish() { try await queue.send(last) }
+            progress(SourceProgress(files: 1))
+            found.withLock { result in
+                result.rows += segmenter.rows
+                result.bytes += bytes
+                result.segments += segmenter.segments
+                result.tablesDumped += 1
+            }
+        }
+        _ = try await session.run("COMMIT;")
+        try await session.close()
+    }
+
+    private func takeTable() -> DumpTable? {
+        nextTable.withLock { index in
+            guard index < settings.tables.count else { return nil }
+            defer { index += 1 }
+            return settings.tables[index]
+        }
+    }
+
+    // MARK: - Schema and triggers
+
+    /// `schema.sql`: databases, tables, views, routines and events, without rows or triggers.
+    fileprivate func schema() async throws -> [UInt8] {
+        try await capture([
+            "--no-data", "--skip-triggers", "--routines", "--events", "--skip-lock-tables", "--skip-add-locks",
+        ])
+    }
+
+    /// `triggers.sql`: only the triggers.
+    fileprivate func triggers() async throws -> [UInt8] {
+        try await capture([
+            "--no-data", "--no-create-info", "--no-create-db", "--skip-routines", "--skip-events", "--triggers",
+            "--skip-lock-tables",
+        ])
+    }
+
+    private func capture(_ options: [String]) async throws -> [UInt8] {
+        let arguments =
+            settings.connection.arguments(settings.optionFile) + options + settings.excludedTables.map { "--ignore-table=\($0)" }
+            + ["--databases"] + settings.databases
+        let child = try ChildProcess(executable: settings.dumpTool, arguments: arguments, environment: settings.connection.environment)
+        var output: [UInt8] = []
+        if let reader = child.output {
+            while let chunk = try await reader.next() {
+                output += chunk
+                guard output.count <= 256 << 20 else {
+                    child.terminate()
+                    throw MySQLError(code: .dumpFailed, subject: settings.sourceName, message: "the schema dump exceeds 256 MiB")
+                }
+            }
+        }
+        let status = await child.waitForExit()
+        let errors = await child.errorText()
+        guard status == 0 else {
+            throw settings.connection.failure(tool: child.name, status: status, errorText: errors, code: .dumpFailed)
+        }
+        return output
+    }
+
+    // MARK: - Reading
+
+    /// One reading of the archive: the snapshot on the first call, then schema, segments, triggers
+    /// and the end-of-archive blocks.
+    private final class Reader: Sendable {
+        private enum Phase: Sendable {
+            case start, data, triggers, end, done
+        }
+
+        private struct State: Sendable {
+            var phase = Phase.start
+            var pending: [[UInt8]] = []
+        }
+
+        private let dump: ParallelDump
+        private let state = Shared(State())
+
+        init(dump: ParallelDump) { self.dump = dump }
+
+        func next() async throws -> [UInt8]? {
+            while true {
+                let (chunk, phase) = state.withLock { state -> ([UInt8]?, Phase) in
+                    state.pending.isEmpty ? (nil, state.phase) : (state.pending.removeFirst(), state.phase)
+                }
+                if let chunk { return chunk }
+                switch phase {
+                case .start:
+                    let sessions = try await dump.openSnapshot()
+                    dump.startWorkers(sessions)
+                    let schema = try await dump.schema()
+                    advance(to: .data, adding: Self.entry("schema.sql", schema))
+                case .data:
+                    if let segment = try await dump.queue.next() {
+                        advance(to: .data, adding: Self.entry(segment.path, segment.content))
+                    } else {
+                        advance(to: .triggers, adding: [])
+                    }
+                case .triggers:
+                    let triggers = try await dump.triggers()
+                    advance(to: .end, adding: Self.entry("triggers.sql", triggers))
+                case .end:
+                    advance(to: .done, adding: [])
+                    return [UInt8](repeating: 0, count: 2 * TarHeader.blockSize)
+                case .done:
+                    return nil
+                }
+            }
+        }
+
+        private func advance(to phase: Phase, adding chunks: [[UInt8]]) {
+            state.withLock { state in
+                state.phase = phase
+                state.pending += chunks
+            }
+        }
+
+        static func entry(_ path: String, _ content: [UInt8]) -> [[UInt8]] {
+            let header = TarHeader(
+                path: path, type: .file, size: Int64(content.count), mode: 0o640, uid: 0, gid: 0,
+                mtime: Int64(Date().timeIntervalSince1970), linkTarget: "")
+            let padding = TarHeader.padding(Int64(content.count))
+            var chunks = [header.encoded()]
+            if !content.isEmpty { chunks.append(content) }
+            if padding > 0 { chunks.append([UInt8](repeating: 0, count: padding)) }
+            return chunks
+        }
+    }
+}
