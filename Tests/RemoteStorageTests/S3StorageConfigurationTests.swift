@@ -112,6 +112,9 @@ struct S3StorageConfigurationTests {
         #expect(options.partSize(ofPart: 1001) == 16 << 20)
         let total = (1...S3StorageOptions.maximumPartCount).reduce(Int64(0)) { $0 + Int64(options.partSize(ofPart: $1)) }
         #expect(total >= 5 << 40)
-        #expect((1...S3StorageOptions.maximumPartCount).allSatisfy { options.partSize(ofPart: $0) <= 5 << 30 })
+        #expect(
+            (1...S3StorageOptions.maximumPartCount).allSatisfy {
+                options.partSize(ofPart: $0) <= 5 << 30 && options.partSize(ofPart: $0) <= Int(UInt32.max)
+            })
     }
 }

@@ -2,9 +2,9 @@ import NIOCore
 
 /// Cuts a ``ByteStream`` into buffers of requested sizes for single and multipart uploads.
 ///
-/// Used by one task only (the one reading the body), so it needs no synchronisation. Each buffer it
-/// returns is freshly allocated and never written again, so buffers can be handed to concurrent
-/// part uploads without copy-on-write surprises.
+/// Used by one task only (the one reading the body), so it needs no synchronisation. ``next(_:)``
+/// returns a freshly allocated buffer; ``fill(_:upTo:)`` appends to a buffer of the caller's (a
+/// multipart upload refills the buffers of parts already sent, see ``S3PartBufferPool``).
 final class S3PartReader {
     private var iterator: ByteStream.AsyncIterator
     /// Bytes read from the stream but not yet handed out.

@@ -19,13 +19,16 @@ extension S3Storage {
     /// is what bounds memory.
     ///
     /// - Returns: The object's size.
-    func putMultipart(leading: ByteBuffer, rest: S3PartReader, key: String, createOnly: Bool) async throws -> Int64 {
+    func putMultipart(
+        leading: consuming ByteBuffer, rest: S3PartReader, key: String, createOnly: Bool
+    ) async throws -> Int64 {
         let name = objectName(key)
         let uploadID = try await initiateMultipartUpload(name, key: key)
         logger.debug("multipart upload started", metadata: ["object": "\(name)"])
         do {
-            // The leading buffer is handed out again through a reader over it followed by the rest.
-            let source = MultipartSource(leading: leading, rest: rest)
+            // The leading bytes are handed out again before the rest; the source holds the only
+            // reference to them, so their memory is freed once their parts are sent.
+            let source = MultipartSource(leading: consume leading, rest: rest)
             let parts = try await uploadParts(from: source, objectName: name, uploadID: uploadID, key: key)
             try await completeMultipartUpload(
                 name, uploadID: uploadID, parts: parts, key: key, size: source.consumed, createOnly: createOnly)
@@ -62,35 +65,48 @@ extension S3Storage {
     }
 
     /// Reads parts and uploads them, at most ``S3StorageOptions/partsInFlight`` at once.
+    ///
+    /// A part is read only once a slot is free, into the buffer of a part the server already
+    /// acknowledged (see ``S3PartBufferPool``), so however many parts the object has, the upload
+    /// holds about `partsInFlight` part buffers (one more while the HTTP client keeps a sent body),
+    /// plus the leading buffer until its parts are sent.
     private func uploadParts(
         from source: MultipartSource, objectName name: String, uploadID: String, key: String
     ) async throws -> [CompletedPart] {
         try await withThrowingTaskGroup(of: CompletedPart.self) { group in
+            let pool = S3PartBufferPool(spareLimit: options.partsInFlight)
             var completed: [CompletedPart] = []
             var running = 0
             var number = 1
             while true {
+                if running == options.partsInFlight, let done = try await group.next() {
+                    completed.append(done)
+                    running -= 1
+                }
                 let size = options.partSize(ofPart: number)
-                let part = try await source.next(size)
-                if part.readableBytes == 0 { break }
+                let part = try await source.next(size, from: pool)
+                let length = part.bytes.readableBytes
+                if length == 0 { break }
                 guard number <= S3StorageOptions.maximumPartCount else {
                     throw StorageError(
                         code: .tooLarge, key: key,
                         message: "the object needs more than \(S3StorageOptions.maximumPartCount) parts")
                 }
-                if running == options.partsInFlight, let done = try await group.next() {
-                    completed.append(done)
-                    running -= 1
-                }
                 let partNumber = number
                 group.addTask {
-                    try await uploadPart(part, number: partNumber, objectName: name, uploadID: uploadID, key: key)
+                    let done = try await uploadPart(
+                        part.bytes, number: partNumber, objectName: name, uploadID: uploadID, key: key)
+                    if part.isRecyclable { pool.recycle(part.bytes) }
+                    return done
                 }
                 running += 1
                 number += 1
-                if part.readableBytes < size { break }
+                if length < size { break }
             }
             for try await done in group { completed.append(done) }
+            logger.debug(
+                "multipart upload sent",
+                metadata: ["object": "\(name)", "parts": "\(number - 1)", "part buffers": "\(pool.allocations)"])
             return completed.sorted { $0.number < $1.number }
         }
     }
@@ -187,27 +203,38 @@ extension S3Storage {
 /// The parts of a multipart upload: first the bytes buffered while deciding between one `PUT` and a
 /// multipart upload, then the rest of the stream. Used by the reading task only.
 final class MultipartSource {
+    /// One part's bytes, and whether its buffer may be refilled once the part is uploaded (a slice
+    /// of the leading buffer may not: its memory is shared with the other leading parts).
+    struct Part: Sendable {
+        var bytes: ByteBuffer
+        var isRecyclable: Bool
+    }
+
     private var leading: ByteBuffer
     private let rest: S3PartReader
     private(set) var consumed: Int64 = 0
 
-    init(leading: ByteBuffer, rest: S3PartReader) {
+    init(leading: consuming ByteBuffer, rest: S3PartReader) {
         self.leading = leading
         self.rest = rest
     }
 
-    /// The next `size` bytes (fewer at the end), in a buffer of its own.
-    func next(_ size: Int) async throws -> ByteBuffer {
-        var part: ByteBuffer
+    /// The next `size` bytes (fewer at the end): a slice of the leading buffer while it holds a
+    /// whole part, then a buffer from `pool`. The source lets go of the leading buffer as soon as
+    /// its last bytes are handed out, so its memory is freed when its parts are uploaded.
+    func next(_ size: Int, from pool: S3PartBufferPool) async throws -> Part {
+        let part: Part
         if leading.readableBytes >= size, let slice = leading.readSlice(length: size) {
-            part = slice
+            if leading.readableBytes == 0 { leading = ByteBuffer() }
+            part = Part(bytes: slice, isRecyclable: false)
         } else {
-            part = ByteBufferAllocator().buffer(capacity: size)
-            part.writeBuffer(&leading)
+            var buffer = pool.buffer(capacity: size)
+            buffer.writeBuffer(&leading)
             leading = ByteBuffer()
-            try await rest.fill(&part, upTo: size)
+            try await rest.fill(&buffer, upTo: size)
+            part = Part(bytes: buffer, isRecyclable: true)
         }
-        consumed += Int64(part.readableBytes)
+        consumed += Int64(part.bytes.readableBytes)
         return part
     }
 }

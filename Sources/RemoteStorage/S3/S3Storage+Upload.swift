@@ -39,7 +39,8 @@ extension S3Storage {
             try await putSingle(first, key: key, createOnly: put.createOnly)
             size = Int64(first.readableBytes)
         } else {
-            size = try await putMultipart(leading: first, rest: reader, key: key, createOnly: put.createOnly)
+            // Handed over, not copied: the upload frees the leading bytes once their parts are sent.
+            size = try await putMultipart(leading: consume first, rest: reader, key: key, createOnly: put.createOnly)
         }
         return ObjectInfo(key: key, sizeBytes: size, lastModified: nil)
     }

@@ -1,7 +1,9 @@
 /// Tuning of an ``S3Storage``: multipart sizes, parallelism, timeouts, retries and the bandwidth cap.
 ///
 /// The defaults suit backups of any size: objects under 16 MiB go up in one `PUT`; larger ones in
-/// parts of 8 MiB, 4 in flight, so an upload holds at most about 40 MiB in memory.
+/// parts of 8 MiB, 4 in flight. An upload refills 4 or 5 part buffers from part to part, and holds
+/// the 16 MiB read before choosing between the two until its first parts are sent: about 40 MiB of
+/// body in memory.
 public struct S3StorageOptions: Sendable {
     /// The smallest part S3 accepts (except the last one): 5 MiB.
     public static let minimumPartSize = 5 << 20
@@ -16,7 +18,8 @@ public struct S3StorageOptions: Sendable {
     /// The size of the first 1,000 parts; it doubles every 1,000 parts (see ``partSize(ofPart:)``),
     /// so any object up to S3's 5 TiB limit fits in 10,000 parts. At least ``minimumPartSize``.
     public var partSize: Int
-    /// How many parts upload at once (each holds one part in memory).
+    /// How many parts upload at once; each holds one part in memory, and the next part is read once
+    /// one of them is done, into its buffer.
     public var partsInFlight: Int
     /// The deadline of a request without a large body (HEAD, LIST, DELETE, initiate, complete,
     /// abort), and the base of the deadline of an upload (``minimumUploadRate`` adds to it).
@@ -64,15 +67,16 @@ public struct S3StorageOptions: Sendable {
     }
 
     /// The size of part `number` (1-based): ``partSize`` for parts 1–1,000, twice that for
-    /// 1,001–2,000, and so on, capped at 5 GiB. With the default 8 MiB the 10,000 parts hold
-    /// 8 MiB × 1,000 × (1 + 2 + … + 512) ≈ 8 TiB, more than S3's 5 TiB object limit.
+    /// 1,001–2,000, and so on, capped at 4 GiB − 1 (the most one part buffer holds; S3 allows
+    /// 5 GiB). With the default 8 MiB the 10,000 parts hold about 8 TiB, more than S3's 5 TiB
+    /// object limit.
     ///
     /// - Parameter number: The part number, from 1.
     /// - Returns: The part's size in bytes (the last part of an upload may be shorter).
     public func partSize(ofPart number: Int) -> Int {
         let doublings = min(max(number - 1, 0) / 1000, 20)
         let size = Int64(partSize) << Int64(doublings)
-        return Int(min(size, Int64(Self.maximumPartSize)))
+        return Int(min(size, Int64(Self.maximumPartSize), Int64(UInt32.max)))
     }
 
     /// The deadline budget of an upload request carrying `bytes`.
