@@ -2,6 +2,7 @@
 # MySQL benchmark (issue 5): two tables of 1,000,000 rows each. In one run:
 #   backup:  `backup run --full` (release build)  vs  `mariadb-dump --single-transaction … | zstd -3 > FILE`
 #   restore: `backup restore --to-mysql …`         vs  `zstd -dc FILE | mariadb`
+# each for a single-stream plan and for a `parallel: $PARALLEL` plan (PARALLEL defaults to the core count).
 # into a second, private server. Reports wall times, the ratio (baseline time / our time; ≥ 0.9 is the
 # target) and peak resident memory (/usr/bin/time -v, largest process of the command's tree).
 #
@@ -9,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-1}
+PARALLEL=${PARALLEL:-$(nproc)}
 SERVICES=${BACKUPKIT_SERVICES:-/tmp/backupkit-services}
 
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
@@ -16,7 +18,7 @@ command -v zstd >/dev/null || { apt-get install -y -qq zstd >/dev/null; }
 bash scripts/services/mariadb.sh >/dev/null
 # shellcheck disable=SC1091
 . "$SERVICES/mariadb.env"
-swift build -c release --scratch-path .build-release --product backup 2>&1 | grep -E "error|Compiling|Build complete" | tail -1
+swift build -c release --scratch-path .build-release --product backup 2>&1 | { grep -E "error|Compiling|complete" || true; } | tail -1
 BIN=$PWD/.build-release/release/backup
 
 WORK=$(mktemp -d /tmp/backupkit-mysql-bench-XXXXXX)
@@ -65,6 +67,8 @@ sources:
      password_env: BACKUPKIT_MYSQL_PASSWORD, databases: [bench]}
 compression: {algorithm: zstd, level: 3}
 YAML
+sed -e "s|$WORK/store|$WORK/store-par|g" -e "s|databases: \[bench\]}|databases: [bench], parallel: $PARALLEL}|" \
+    "$WORK/plan.yaml" >"$WORK/plan-par.yaml"
 
 # measure NAME COMMAND… → "seconds peak_kib" appended to $WORK/NAME
 measure() {
@@ -93,19 +97,26 @@ for run in $(seq 1 "$RUNS"); do
     measure ours_restore env MYSQL_RESTORE_PASSWORD="$TARGET_PASSWORD" "$BIN" restore --plan "$WORK/plan.yaml" "$id" \
         --to-mysql "mysql://bkadmin@127.0.0.1:$TARGET_PORT"
     drop_target
+    measure par_backup "$BIN" run --plan "$WORK/plan-par.yaml" --full --no-prune
+    id=$("$BIN" list --plan "$WORK/plan-par.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+    measure par_restore env MYSQL_RESTORE_PASSWORD="$TARGET_PASSWORD" "$BIN" restore --plan "$WORK/plan-par.yaml" "$id" \
+        --to-mysql "mysql://bkadmin@127.0.0.1:$TARGET_PORT"
+    drop_target
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 col() { awk "{print \$$2}" "$WORK/$1" | median; }
-report() {
-    local what=$1 base ours
+report() { # report WHAT MODE(ours|par) LABEL
+    local what=$1 mode=$2 base ours
     base=$(col "base_$what" 1)
-    ours=$(col "ours_$what" 1)
-    printf '%-8s baseline %7.2f s (%6d MiB)   backupkit %7.2f s (%6d MiB)   ratio %.2f\n' "$what" "$base" \
-        $(($(col "base_$what" 2 | cut -d. -f1) / 1024)) "$ours" $(($(col "ours_$what" 2 | cut -d. -f1) / 1024)) \
+    ours=$(col "${mode}_$what" 1)
+    printf '%-8s %-16s baseline %7.2f s (%6d MiB)   backupkit %7.2f s (%6d MiB)   ratio %.2f\n' "$what" "$3" "$base" \
+        $(($(col "base_$what" 2 | cut -d. -f1) / 1024)) "$ours" $(($(col "${mode}_$what" 2 | cut -d. -f1) / 1024)) \
         "$(echo "$base / $ours" | bc -l)"
 }
-echo "sizes: baseline $(stat -c %s "$WORK/base.sql.zst") bytes, backupkit $(find "$WORK/store" -name '*.sql.zst' -printf '%s\n' | tail -1) bytes"
-report backup
-report restore
+echo "sizes: baseline $(stat -c %s "$WORK/base.sql.zst") bytes, backupkit $(find "$WORK/store" -name '*.sql.zst' -printf '%s\n' | tail -1) bytes, parallel $(find "$WORK/store-par" -name '*.tar.zst' -printf '%s\n' | tail -1) bytes"
+report backup ours single-stream
+report restore ours single-stream
+report backup par "parallel: $PARALLEL"
+report restore par "parallel: $PARALLEL"
 "${ROOT[@]}" -e "DROP DATABASE IF EXISTS bench"

@@ -66,7 +66,10 @@ struct InsertSegmenterTests {
         #expect(DumpTable.literal(for: .init(name: "f", dataType: "bit")).contains("BIN(`f`)"))
         #expect(DumpTable.literal(for: .init(name: "n", dataType: "decimal")) == "IFNULL(`n`, 'NULL')")
         #expect(
-            DumpTable.literal(for: .init(name: "t`x", dataType: "text")) == #"REPLACE(REPLACE(QUOTE(`t``x`), '\n', '\\n'), '\r', '\\r')"#)
+            DumpTable.literal(for: .init(name: "t`x", dataType: "text", characterSet: "utf8mb4"))
+                == #"REPLACE(REPLACE(QUOTE(`t``x`), '\n', '\\n'), '\r', '\\r')"#)
+        #expect(DumpTable.literal(for: .init(name: "l", dataType: "varchar", characterSet: "latin1")).hasPrefix("CONVERT(REPLACE("))
+        #expect(DumpTable.literal(for: .init(name: "d", dataType: "datetime")) == "QUOTE(`d`)")
         let path = DumpTable(database: "a/b", name: "c\nd", columns: [], engine: "", estimatedBytes: 0).segmentPath(7)
         #expect(path == "data/a_b.c_d.00007.sql")
     }

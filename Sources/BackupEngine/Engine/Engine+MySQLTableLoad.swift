@@ -25,6 +25,7 @@ extension Engine {
                     var sawSchema = false
                     while let header = try await reader.nextEntry() {
                         var content: [UInt8] = []
+                        content.reserveCapacity(Int(min(header.size, 256 << 20)))
                         while let chunk = try await reader.readContent() { content += chunk }
                         switch header.path {
                         case "schema.sql":

@@ -7,6 +7,8 @@ struct DumpTable: Sendable, Hashable {
         var name: String
         /// `DATA_TYPE` from `information_schema.COLUMNS`, lower case (`int`, `varchar`, `blob`, …).
         var dataType: String
+        /// `CHARACTER_SET_NAME` of a character column; `nil` for other columns.
+        var characterSet: String? = nil
     }
 
     var database: String
@@ -40,13 +42,13 @@ struct DumpTable: Sendable, Hashable {
     /// A `SELECT` that makes the server print every row as one line `(literal,literal,…),`.
     ///
     /// Binary and spatial values become `X'…'` hex literals and bits `b'…'`, numbers are printed as
-    /// they are, everything else goes through `QUOTE()` with line breaks written as `\n` and `\r`, so
-    /// a row never spans lines and the line break is a reliable row boundary.
+    /// they are, dates and times quoted, and character values go through `QUOTE()` with line breaks
+    /// written as `\n` and `\r`, so a row never spans lines and the line break is a reliable row
+    /// boundary. Only character columns not already in `utf8mb4` are converted, which keeps the
+    /// server's share of the work small.
     var selectStatement: String {
-        let values = columns.map { column in
-            "CONVERT(\(Self.literal(for: column)) USING utf8mb4)"
-        }
-        return "SELECT CONCAT('(', CONCAT_WS(',', \(values.joined(separator: ", "))), '),') FROM \(quotedName);"
+        let values = columns.map { Self.literal(for: $0) }
+        return "SELECT CONCAT('(', \(values.joined(separator: ", ',', ")), '),') FROM \(quotedName);"
     }
 
     static let binaryTypes: Set<String> = [
@@ -56,6 +58,7 @@ struct DumpTable: Sendable, Hashable {
     static let numericTypes: Set<String> = [
         "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "float", "double", "real",
     ]
+    static let temporalTypes: Set<String> = ["date", "datetime", "timestamp", "time", "year"]
 
     /// The SQL expression that prints one column's value as a literal (`NULL` for null).
     static func literal(for column: Column) -> String {
@@ -69,7 +72,11 @@ struct DumpTable: Sendable, Hashable {
         if numericTypes.contains(column.dataType) {
             return "IFNULL(\(name), 'NULL')"
         }
-        return "REPLACE(REPLACE(QUOTE(\(name)), '\\n', '\\\\n'), '\\r', '\\\\r')"
+        if temporalTypes.contains(column.dataType) {
+            return "QUOTE(\(name))"
+        }
+        let text = "REPLACE(REPLACE(QUOTE(\(name)), '\\n', '\\\\n'), '\\r', '\\\\r')"
+        return column.characterSet?.lowercased() == "utf8mb4" ? text : "CONVERT(\(text) USING utf8mb4)"
     }
 
     /// The tar entry name of the `sequence`-th piece of this table's rows.

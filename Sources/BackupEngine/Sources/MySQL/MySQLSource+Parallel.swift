@@ -73,7 +73,7 @@ extension MySQLSource {
             .joined(separator: ", ")
         let rows = try await connection.query(
             """
-            SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, LOWER(c.DATA_TYPE), c.EXTRA, IFNULL(t.ENGINE, ''), IFNULL(t.DATA_LENGTH, 0)
+            SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, LOWER(c.DATA_TYPE), c.EXTRA, IFNULL(t.ENGINE, ''), IFNULL(t.DATA_LENGTH, 0), c.CHARACTER_SET_NAME
             FROM information_schema.COLUMNS c JOIN information_schema.TABLES t
               ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
             WHERE t.TABLE_TYPE = 'BASE TABLE' AND c.TABLE_SCHEMA IN (\(list))
@@ -81,7 +81,7 @@ extension MySQLSource {
             """, optionFile: optionFile)
         let excluded = Set(config.excludeTables)
         var tables: [DumpTable] = []
-        for row in rows where row.count >= 7 {
+        for row in rows where row.count >= 8 {
             guard let database = row[0], let table = row[1], let column = row[2], let type = row[3] else { continue }
             guard !excluded.contains("\(database).\(table)") else { continue }
             let extra = (row[4] ?? "").uppercased()
@@ -92,7 +92,7 @@ extension MySQLSource {
             }
             // Generated columns are computed again by the server on insert.
             guard !extra.contains("GENERATED"), !extra.contains("PERSISTENT"), extra != "VIRTUAL" else { continue }
-            tables[tables.count - 1].columns.append(DumpTable.Column(name: column, dataType: type))
+            tables[tables.count - 1].columns.append(DumpTable.Column(name: column, dataType: type, characterSet: row[7]))
         }
         return tables
     }

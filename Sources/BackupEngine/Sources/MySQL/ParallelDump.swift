@@ -31,7 +31,7 @@ final class ParallelDump: Sendable {
         var isMariaDB: Bool
         var logger: Logger
         var statementLimit = 1 << 20
-        var segmentLimit = 4 << 20
+        var segmentLimit = 2 << 20
     }
 
     /// What the dump found out, read once the stream ended.
