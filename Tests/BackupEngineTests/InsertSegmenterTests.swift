@@ -106,3 +106,25 @@ struct BoundedQueueTests {
         await #expect(throws: Boom.self) { try await queue.send(3) }
     }
 }
+
+/// The plan's `limits:` reach the tools a source starts.
+struct ChildProcessPriorityTests {
+    @Test("a child started with a priority runs under nice at that niceness; without one it keeps the parent's")
+    func niceness() async throws {
+        func niceness(_ priority: ChildProcessPriority) async throws -> Int? {
+            // Field 19 of /proc/self/stat is the niceness of the process reading it.
+            let child = try ChildProcess(
+                executable: "/bin/sh", arguments: ["-c", "cut -d' ' -f19 /proc/self/stat"],
+                environment: ["PATH": "/usr/bin:/bin"], priority: priority)
+            var output: [UInt8] = []
+            if let reader = child.output {
+                while let chunk = try await reader.next() { output += chunk }
+            }
+            #expect(await child.waitForExit() == 0)
+            return Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let parent = try #require(try await niceness(.normal))
+        let lowered = try await niceness(ChildProcessPriority(niceness: 7, searchPath: ["/usr/bin", "/bin"]))
+        #expect(lowered == min(parent + 7, 19))
+    }
+}

@@ -52,7 +52,8 @@ public struct Engine: Sendable {
         self.encryptionKey = encryptionKey
         self.lockPath = lockPath
         self.metrics = MetricsSystem.factory
-        self.makeSource = Self.defaultSource
+        let priority = plan.limits.flatMap { try? ChildProcessPriority($0) } ?? .normal
+        self.makeSource = { Self.defaultSource($0, priority: priority) }
     }
 
     /// Opens the plan's SQLite catalog and storage and loads its encryption key.
@@ -83,11 +84,12 @@ public struct Engine: Sendable {
     /// The plan's time zone for labels and key dates.
     var timeZone: TimeZone { TimeZone(identifier: plan.timeZoneIdentifier) ?? .utc }
 
-    static func defaultSource(_ config: SourceConfig) -> any BackupSource {
+    /// The source for a plan entry; tools a source starts run with `priority` (the plan's `limits:`).
+    static func defaultSource(_ config: SourceConfig, priority: ChildProcessPriority = .normal) -> any BackupSource {
         switch config {
         case .files(let files): FileTreeSource(files)
         case .sqlite(let sqlite): SQLiteSource(sqlite)
-        case .mysql(let mysql): MySQLSource(mysql)
+        case .mysql(let mysql): MySQLSource(mysql, priority: priority)
         }
     }
 

@@ -40,15 +40,18 @@ final class ChildProcess: Sendable {
     private let errors: BoundedCapture
     private let exit: ExitStatus
 
-    /// Starts `executable` with `arguments` and `environment` (nothing else is inherited).
+    /// Starts `executable` with `arguments` and `environment` (nothing else is inherited), under
+    /// `nice`/`ionice` when `priority` asks for it.
     init(
         executable: String, arguments: [String], environment: [String: String], input: Input = .none,
-        output: Output = .pipe, errorLimit: Int = 64 * 1024, outputChunkSize: Int = 1 << 20, fillsOutputChunks: Bool = true
+        output: Output = .pipe, errorLimit: Int = 64 * 1024, outputChunkSize: Int = 1 << 20, fillsOutputChunks: Bool = true,
+        priority: ChildProcessPriority = .normal
     ) throws {
         name = (executable as NSString).lastPathComponent
+        let command = priority.isNormal ? (executable, arguments) : priority.apply(to: [executable] + arguments)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: command.0)
+        process.arguments = command.1
         process.environment = environment
         let exit = ExitStatus()
         process.terminationHandler = { finished in

@@ -38,6 +38,8 @@ struct MySQLConnection: Sendable {
     var searchPath: String
     /// The environment of children: the parent's, minus the password variable and `MYSQL_PWD`.
     var environment: [String: String]
+    /// The CPU and I/O priority the backup's tools run with (`limits:` of the plan).
+    var priority: ChildProcessPriority = .normal
 
     /// Resolves a source configuration against `environment`.
     ///
@@ -143,7 +145,8 @@ struct MySQLConnection: Sendable {
         let client = try locate(.client)
         var arguments = arguments(optionFile) + ["--batch", "--skip-column-names", "--connect-timeout=10"]
         if let database { arguments.append("--database=\(database)") }
-        let child = try ChildProcess(executable: client, arguments: arguments, environment: environment, input: .pipe)
+        let child = try ChildProcess(
+            executable: client, arguments: arguments, environment: environment, input: .pipe, priority: priority)
         do {
             try await child.feed(Array(sql.utf8))
         } catch {

@@ -31,7 +31,8 @@ final class MySQLSession: Sendable {
                 "--batch", "--raw", "--skip-column-names", "--unbuffered", "--quick", "--default-character-set=utf8mb4",
                 "--connect-timeout=10", "--max-allowed-packet=1G",
             ],
-            environment: connection.environment, input: .pipe, outputChunkSize: 256 << 10, fillsOutputChunks: false)
+            environment: connection.environment, input: .pipe, outputChunkSize: 256 << 10, fillsOutputChunks: false,
+            priority: connection.priority)
     }
 
     /// Runs `sql` (one or more statements, each ending in `;`) and returns the rows it printed, split

@@ -45,7 +45,8 @@ extension MySQLSource {
                 connection.arguments(optionFile) + ["--read-from-remote-server", "--raw", "--result-file=\(folder)/"]
                 + closed.map(\.name)
             let child = try ChildProcess(
-                executable: tool, arguments: arguments, environment: connection.environment, output: .discard)
+                executable: tool, arguments: arguments, environment: connection.environment, output: .discard,
+                priority: connection.priority)
             let exit = await child.waitForExit()
             let errors = await child.errorText()
             guard exit == 0 else { throw connection.failure(tool: child.name, status: exit, errorText: errors, code: .dumpFailed) }

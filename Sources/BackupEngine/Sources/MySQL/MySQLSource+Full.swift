@@ -48,7 +48,8 @@ extension MySQLSource {
                 excludeTables: config.excludeTables)
         logger.info(
             "dumping", metadata: ["tool": "\(tool)", "databases": "\(server.databases.joined(separator: ","))"])
-        let child = try ChildProcess(executable: tool, arguments: arguments, environment: connection.environment)
+        let child = try ChildProcess(
+            executable: tool, arguments: arguments, environment: connection.environment, priority: connection.priority)
         let coordinates = Shared(DumpCoordinates())
         let read = Shared(Int64(0))
         let started = Shared(false)

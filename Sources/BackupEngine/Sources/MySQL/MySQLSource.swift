@@ -20,12 +20,19 @@ public struct MySQLSource: BackupSource {
     public var searchPath: String?
     /// The environment the password variable is read from; the process's environment when `nil`.
     public var environment: [String: String]?
+    /// The CPU and I/O priority of the dump and binlog tools (the plan's `limits:`); the server's own
+    /// work is not affected.
+    public var priority: ChildProcessPriority
 
     /// Creates a source for a plan entry.
-    public init(_ config: MySQLSourceConfig, searchPath: String? = nil, environment: [String: String]? = nil) {
+    public init(
+        _ config: MySQLSourceConfig, searchPath: String? = nil, environment: [String: String]? = nil,
+        priority: ChildProcessPriority = .normal
+    ) {
         self.config = config
         self.searchPath = searchPath
         self.environment = environment
+        self.priority = priority
     }
 
     public var name: String { config.name }
@@ -36,8 +43,10 @@ public struct MySQLSource: BackupSource {
     static let systemDatabases: Set<String> = ["information_schema", "performance_schema", "sys", "mysql"]
 
     func connection() throws -> MySQLConnection {
-        try MySQLConnection.resolve(
+        var connection = try MySQLConnection.resolve(
             config, environment: environment ?? ProcessInfo.processInfo.environment, searchPath: searchPath)
+        connection.priority = priority
+        return connection
     }
 
     public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {

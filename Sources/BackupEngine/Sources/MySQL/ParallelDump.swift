@@ -215,7 +215,9 @@ final class ParallelDump: Sendable {
         let arguments =
             settings.connection.arguments(settings.optionFile) + options + settings.excludedTables.map { "--ignore-table=\($0)" }
             + ["--databases"] + settings.databases
-        let child = try ChildProcess(executable: settings.dumpTool, arguments: arguments, environment: settings.connection.environment)
+        let child = try ChildProcess(
+            executable: settings.dumpTool, arguments: arguments, environment: settings.connection.environment,
+            priority: settings.connection.priority)
         var output: [UInt8] = []
         if let reader = child.output {
             while let chunk = try await reader.next() {
