@@ -92,21 +92,20 @@ final class ParallelDump: Sendable {
 
     // MARK: - Snapshot
 
-    /// Steps 1–3: the lock, the workers' transactions, the position, the unlock.
+    /// Steps 1–3: the lock, the workers' transactions, the position, the unlock. The sessions
+    /// connect and set themselves up before the lock, so writes wait only for the transactions to
+    /// start and the position to be read.
     fileprivate func openSnapshot() async throws -> [MySQLSession] {
-        let coordinator = try session()
-        let sqlMode = settings.isMariaDB ? "SET SESSION max_statement_time = 0;" : ""
-        _ = try await coordinator.run("\(sqlMode) SET SESSION lock_wait_timeout = 60; FLUSH TABLES WITH READ LOCK;")
-        let locked = ContinuousClock.now
+        let noStatementLimit = settings.isMariaDB ? " SET SESSION max_statement_time = 0;" : ""
         var workers: [MySQLSession] = []
         for _ in 0..<settings.parallel { workers.append(try session()) }
-        let setup =
-            "SET SESSION time_zone = '+00:00', net_write_timeout = 3600, net_read_timeout = 3600; \(sqlMode)"
-            + " SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT;"
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in workers { group.addTask { _ = try await worker.run(setup) } }
-            try await group.waitForAll()
-        }
+        try await Self.runEverywhere(
+            "SET SESSION time_zone = '+00:00', net_write_timeout = 3600, net_read_timeout = 3600;\(noStatementLimit)"
+                + " SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;", on: workers)
+        let coordinator = try session()
+        _ = try await coordinator.run("SET SESSION lock_wait_timeout = 60;\(noStatementLimit) FLUSH TABLES WITH READ LOCK;")
+        let locked = ContinuousClock.now
+        try await Self.runEverywhere("START TRANSACTION WITH CONSISTENT SNAPSHOT;", on: workers)
         let status = try await coordinator.run("SHOW MASTER STATUS;")
         var gtid: String? = nil
         if settings.isMariaDB {
@@ -129,6 +128,14 @@ final class ParallelDump: Sendable {
             "consistent snapshot taken",
             metadata: ["sessions": "\(workers.count)", "lock_held_ms": "\(Self.milliseconds(held))"])
         return workers
+    }
+
+    /// Runs `sql` on every session at once.
+    private static func runEverywhere(_ sql: String, on sessions: [MySQLSession]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for session in sessions { group.addTask { _ = try await session.run(sql) } }
+            try await group.waitForAll()
+        }
     }
 
     /// Whole milliseconds of `duration`.
