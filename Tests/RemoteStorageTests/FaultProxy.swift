@@ -23,6 +23,8 @@ final class FaultProxy: Sendable {
         case stall(Duration)
         /// Forward the request, send the answer's head and the first half of its body, then close.
         case truncate
+        /// Forwards the head and half the body, then sends nothing more and keeps the connection open.
+        case stallBody
     }
 
     /// A request as the schedule sees it.

@@ -80,6 +80,21 @@ final class FaultProxyHandler: ChannelInboundHandler {
                 channel.flush()
             } catch {}
             channel.close(promise: nil)
+        case .stallBody:
+            do {
+                let (responseHead, fullBody) = try await proxy.forward(head: head, body: body)
+                var responseBody = fullBody
+                channel.write(HTTPServerResponsePart.head(responseHead), promise: nil)
+                if let half = responseBody.readSlice(length: responseBody.readableBytes / 2) {
+                    channel.write(HTTPServerResponsePart.body(.byteBuffer(half)), promise: nil)
+                }
+                channel.flush()
+            } catch {}
+            // Hold the connection open, silent, until the client gives up (at most two minutes).
+            for _ in 0..<1200 where channel.isActive {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            channel.close(promise: nil)
         case .stall(let duration):
             try? await Task.sleep(for: duration)
             channel.close(promise: nil)

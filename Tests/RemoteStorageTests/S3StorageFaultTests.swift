@@ -131,6 +131,46 @@ struct S3StorageFaultTests {
         }
     }
 
+    @Test(
+        "a download whose body stalls fails after the client's read timeout and resumes with a range",
+        .timeLimit(.minutes(1)))  // the proxy holds a stalled body for two minutes: only a read timeout ends it sooner
+    func stalledDownloadResumes() async throws {
+        try await S3TestServer.withBucket { bucket in
+            let endpoint = try #require(S3TestServer.endpoint)
+            let proxy = try await FaultProxy(upstream: endpoint.absoluteString.trimmingSuffix("/"))
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(1))
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            let retries = EventCounter()
+            do {
+                let storage = try S3TestServer.storage(
+                    bucket: bucket, at: proxy.url, options: Self.options(retries: retries), httpClient: client)
+                let size: Int64 = 3 << 20
+                try await storage.put(deterministicStream(size: size), at: "stalled.bin", options: .overwrite)
+                // The first GET sends half its body, then nothing, with the connection left open.
+                let gets = S3LockedValue<Int>(0)
+                proxy.setSchedule { request in
+                    guard request.method == "GET" else { return .forward }
+                    return gets.withLock { count in
+                        count += 1
+                        return count == 1 ? .stallBody : .forward
+                    }
+                }
+                let downloaded = try await sha256Hex(of: try await storage.get("stalled.bin"))
+                let expected = try await sha256Hex(of: deterministicStream(size: size))
+                #expect(downloaded.count == size)
+                #expect(downloaded.hash == expected.hash)
+                #expect(gets.withLock { $0 } == 2, "one stalled GET, one ranged GET for the rest")
+            } catch {
+                try? await client.shutdown()
+                try? await proxy.stop()
+                throw error
+            }
+            try await client.shutdown()
+            try await proxy.stop()
+        }
+    }
+
     @Test func singlePutAndReadsRetryThroughErrors() async throws {
         try await S3TestServer.withBucket { bucket in
             let endpoint = try #require(S3TestServer.endpoint)
