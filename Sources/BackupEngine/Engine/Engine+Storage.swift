@@ -20,7 +20,7 @@ extension Engine {
     /// - Throws: ``StorageError`` `configuration` naming the setting at fault.
     public static func makeStorage(
         _ config: StorageConfig, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment,
-        httpClient: HTTPClient = .backupTransfers
+        httpClient: HTTPClient = .shared
     ) throws -> any Storage {
         switch config {
         case .local(let local):
@@ -41,7 +41,7 @@ extension Engine {
     ///   without `link_secret_env` and `link_base_url`, or an HTTP repository.
     public static func makeLinkIssuer(
         _ config: StorageConfig, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment,
-        httpClient: HTTPClient = .backupTransfers
+        httpClient: HTTPClient = .shared
     ) throws -> any DownloadLinkIssuing {
         let storage = try makeStorage(config, logger: logger, environment: environment, httpClient: httpClient)
         guard let issuer = storage as? any DownloadLinkIssuing else {

@@ -83,7 +83,7 @@ public struct HTTPStorage: Storage {
     ///   `storage.password_env` or `storage.token_env` when a setting is unusable or a variable is unset.
     public init(
         config: HTTPStorageConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
-        httpClient: HTTPClient = .backupTransfers, logger: Logger = Logger(label: "BackupKit.HTTPStorage"),
+        httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "BackupKit.HTTPStorage"),
         options: Options = Options()
     ) throws {
         func fail(_ message: String) -> StorageError { StorageError(code: .configuration, key: nil, message: message) }

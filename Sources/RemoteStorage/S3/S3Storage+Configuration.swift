@@ -26,7 +26,7 @@ extension S3Storage {
         config: S3StorageConfig,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         options: S3StorageOptions = S3StorageOptions(),
-        httpClient: HTTPClient = .backupTransfers,
+        httpClient: HTTPClient = .shared,
         logger: Logger = Logger(label: "backupkit.s3")
     ) throws {
         let endpoint = try Self.endpoint(for: config)

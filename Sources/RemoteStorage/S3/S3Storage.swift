@@ -52,7 +52,7 @@ public struct S3Storage: Storage, UploadRecovery, DownloadLinkIssuing {
         options: S3StorageOptions = S3StorageOptions(),
         downloadDomain: URL? = nil,
         credentialSource: String = "the configured credentials",
-        httpClient: HTTPClient = .backupTransfers,
+        httpClient: HTTPClient = .shared,
         logger: Logger = Logger(label: "backupkit.s3"),
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
