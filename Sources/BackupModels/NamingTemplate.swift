@@ -23,8 +23,15 @@ public struct NamingTemplate: Hashable, Codable, Sendable, CustomStringConvertib
     /// The default convention, see `Documentation/Naming.md`.
     public static let defaultPattern = "{plan}/{source}/{yyyy}/{MM}/{dd}/{plan}-{source}-{label}.{ext}"
 
-    /// The default template.
-    public static let `default` = try! NamingTemplate(defaultPattern)
+    /// The default template: ``defaultPattern`` spelled out as tokens, so it needs no parsing that
+    /// could fail (a test checks it equals the parsed pattern).
+    public static let `default` = NamingTemplate(
+        checkedPattern: defaultPattern,
+        tokens: [
+            .placeholder(.plan), .literal("/"), .placeholder(.source), .literal("/"), .placeholder(.yyyy), .literal("/"),
+            .placeholder(.MM), .literal("/"), .placeholder(.dd), .literal("/"), .placeholder(.plan), .literal("-"),
+            .placeholder(.source), .literal("-"), .placeholder(.label), .literal("."), .placeholder(.ext),
+        ])
 
     private enum Token: Hashable, Sendable {
         case literal(String)
@@ -77,6 +84,10 @@ public struct NamingTemplate: Hashable, Codable, Sendable, CustomStringConvertib
         guard tokens.contains(.placeholder(.label)) else {
             throw reject("the template must contain {label} so that every backup gets its own key")
         }
+        self.init(checkedPattern: pattern, tokens: tokens)
+    }
+
+    private init(checkedPattern pattern: String, tokens: [Token]) {
         self.pattern = pattern
         self.tokens = tokens
     }

@@ -18,6 +18,11 @@ struct NamingTemplateTests {
         #expect(utcKey.hasPrefix("quickstart/app-db/2026/11/24/"))
     }
 
+    @Test("the spelled-out default template is the parsed default pattern")
+    func defaultTemplateMatchesPattern() throws {
+        #expect(NamingTemplate.default == (try NamingTemplate(NamingTemplate.defaultPattern)))
+    }
+
     @Test("every placeholder renders and parses back")
     func everyPlaceholder() throws {
         let template = try NamingTemplate("{host}/{plan}/{kind}/{yyyy}-{MM}-{dd}T{HH}{mm}{ss}/{source}_{label}.{ext}")
