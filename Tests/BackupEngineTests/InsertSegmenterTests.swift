@@ -116,10 +116,7 @@ struct ChildProcessPriorityTests {
             let child = try ChildProcess(
                 executable: "/bin/sh", arguments: ["-c", "cut -d' ' -f19 /proc/self/stat"],
                 environment: ["PATH": "/usr/bin:/bin"], priority: priority)
-            var output: [UInt8] = []
-            if let reader = child.output {
-                while let chunk = try await reader.next() { output += chunk }
-            }
+            let output = try await child.collectOutput() ?? []
             #expect(await child.waitForExit() == 0)
             return Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         }

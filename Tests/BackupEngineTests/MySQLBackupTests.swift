@@ -165,21 +165,7 @@ struct MySQLBackupTests {
             INSERT INTO big.rows SELECT seq, REPEAT('x', 200) FROM seq_1_to_60000;
             """)
         let scratch = Scratch("mysql-kill")
-        var environment = ProcessInfo.processInfo.environment
-        environment["BK_TEST_MYSQL_PASSWORD"] = server.adminPassword
-        let config = MySQLSourceConfig(
-            name: "meta", host: "127.0.0.1", port: server.port, user: "bkadmin", passwordEnvironmentVariable: "BK_TEST_MYSQL_PASSWORD",
-            databases: ["big"])
-        var engine = try Self.engine(scratch, sources: [config], environment: environment)
-        let gate = DumpGate()
-        let sourceEnvironment = environment
-        engine.makeSource = { _ in GatedSource(inner: MySQLSource(config, environment: sourceEnvironment), gate: gate) }
-        let gatedEngine = engine
-        let run = Task { try await gatedEngine.backup(BackupRequest(kind: .full)) }
-        await gate.waitUntilFlowing()
-        await server.kill()
-        gate.open()
-        let report = try await run.value
+        let (report, engine) = try await server.backupKilledMidDump(databases: ["big"], scratch: scratch)
         let error = try #require(report.outcomes.first?.error as? MySQLError)
         #expect(error.code == .dumpFailed || error.code == .unreachable, "\(error)")
         #expect(report.outcomes.first?.record == nil)

@@ -176,21 +176,7 @@ struct MySQLParallelTests {
             INSERT INTO big.two SELECT seq, REPEAT('y', 200) FROM seq_1_to_60000;
             """)
         let scratch = Scratch("mysql-parallel-kill")
-        var environment = ProcessInfo.processInfo.environment
-        environment["BK_TEST_MYSQL_PASSWORD"] = server.adminPassword
-        let config = MySQLSourceConfig(
-            name: "meta", host: "127.0.0.1", port: server.port, user: "bkadmin", passwordEnvironmentVariable: "BK_TEST_MYSQL_PASSWORD",
-            databases: ["big"], parallel: 2)
-        var engine = try MySQLBackupTests.engine(scratch, sources: [config], environment: environment)
-        let gate = DumpGate()
-        let sourceEnvironment = environment
-        engine.makeSource = { _ in GatedSource(inner: MySQLSource(config, environment: sourceEnvironment), gate: gate) }
-        let gatedEngine = engine
-        let run = Task { try await gatedEngine.backup(BackupRequest(kind: .full)) }
-        await gate.waitUntilFlowing()
-        await server.kill()
-        gate.open()
-        let report = try await run.value
+        let (report, engine) = try await server.backupKilledMidDump(databases: ["big"], parallel: 2, scratch: scratch)
         let error = try #require(report.outcomes.first?.error as? MySQLError)
         #expect([.server, .dumpFailed, .unreachable].contains(error.code), "\(error)")
         #expect(report.outcomes.first?.record == nil)

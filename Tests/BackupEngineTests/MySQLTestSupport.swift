@@ -197,10 +197,7 @@ final class PrivateMariaDB: @unchecked Sendable {
             try? await child.feed(Array(input.utf8))
             await child.closeInput()
         }
-        var output: [UInt8] = []
-        if let reader = child.output {
-            while let chunk = try await reader.next() { output += chunk }
-        }
+        let output = try await child.collectOutput() ?? []
         let status = await child.waitForExit()
         let errors = await child.errorText()
         return (status, String(decoding: output, as: UTF8.self) + errors)
@@ -220,5 +217,27 @@ final class PrivateMariaDB: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension PrivateMariaDB {
+    /// Starts a full backup of `databases` with `parallel` sessions as the administrator, kills the
+    /// server once the first bytes of the dump have arrived, and returns the run's report and the engine.
+    func backupKilledMidDump(databases: [String], parallel: Int = 1, scratch: Scratch) async throws -> (BackupRunReport, Engine) {
+        var environment = ProcessInfo.processInfo.environment
+        environment["BK_TEST_MYSQL_PASSWORD"] = adminPassword
+        let config = MySQLSourceConfig(
+            name: "meta", host: "127.0.0.1", port: port, user: "bkadmin", passwordEnvironmentVariable: "BK_TEST_MYSQL_PASSWORD",
+            databases: databases, parallel: parallel)
+        var engine = try MySQLBackupTests.engine(scratch, sources: [config], environment: environment)
+        let gate = DumpGate()
+        let sourceEnvironment = environment
+        engine.makeSource = { _ in GatedSource(inner: MySQLSource(config, environment: sourceEnvironment), gate: gate) }
+        let gatedEngine = engine
+        let run = Task { try await gatedEngine.backup(BackupRequest(kind: .full)) }
+        await gate.waitUntilFlowing()
+        await kill()
+        gate.open()
+        return (try await run.value, engine)
     }
 }

@@ -137,16 +137,28 @@ extension Engine {
 
     /// Streams a full backup's SQL into the client.
     private func loadDump(of record: BackupRecord, client: String, connection: MySQLConnection, optionFile: OptionFile) async throws {
-        let child = try ChildProcess(
-            executable: client, arguments: connection.arguments(optionFile) + ["--binary-mode"], environment: connection.environment,
-            input: .pipe, output: .discard)
-        var fed: (any Error)? = nil
-        do {
+        try await Self.runClient(client, connection: connection, optionFile: optionFile, loading: "\(record.label)") { child in
             try await withArtifactStream(of: record) { stream in
                 for try await chunk in stream { try await child.feed(chunk) }
             }
-        } catch let error as PipeFailure {
-            fed = error  // the client stopped reading: its own message says why
+        }
+    }
+
+    /// Starts `client` reading SQL from its standard input, lets `feed` write to it and waits for it.
+    /// A client that stopped reading or exited with a failure is reported with its own message, as
+    /// loading `what`; when `feed` fails otherwise, the client is stopped.
+    static func runClient(
+        _ client: String, extraArguments: [String] = [], connection: MySQLConnection, optionFile: OptionFile,
+        loading what: String, feed: (ChildProcess) async throws -> Void
+    ) async throws {
+        let child = try ChildProcess(
+            executable: client, arguments: connection.arguments(optionFile) + ["--binary-mode"] + extraArguments,
+            environment: connection.environment, input: .pipe, output: .discard)
+        var stoppedReading = false
+        do {
+            try await feed(child)
+        } catch is PipeFailure {
+            stoppedReading = true  // the client's exit status and message say why
         } catch {
             child.terminate()
             _ = await child.waitForExit()
@@ -155,9 +167,9 @@ extension Engine {
         await child.closeInput()
         let status = await child.waitForExit()
         let errors = await child.errorText()
-        guard status == 0, fed == nil else {
+        guard status == 0, !stoppedReading else {
             let failure = connection.failure(tool: child.name, status: status, errorText: errors, code: .restoreFailed)
-            throw MySQLError(code: failure.code, subject: failure.subject, message: "loading \(record.label): \(failure.message)")
+            throw MySQLError(code: failure.code, subject: failure.subject, message: "loading \(what): \(failure.message)")
         }
     }
 

@@ -67,30 +67,20 @@ extension Engine {
         }
     }
 
-    /// One loader: a client fed segment after segment until the queue ends.
+    /// One loader: a client fed segment after segment until the queue ends. Its failure fails the
+    /// queue, which stops the reader and the other loaders.
     private static func loadSegments(
         from queue: BoundedQueue<[UInt8]>, setup: [UInt8], label: String, client: String, connection: MySQLConnection,
         optionFile: OptionFile
     ) async throws {
-        let child = try ChildProcess(
-            executable: client, arguments: connection.arguments(optionFile) + ["--binary-mode", "--default-character-set=utf8mb4"],
-            environment: connection.environment, input: .pipe, output: .discard)
         do {
-            try await child.feed(setup)
-            while let segment = try await queue.next() { try await child.feed(segment) }
-        } catch let failure as PipeFailure {
-            _ = failure  // the client stopped reading: its exit status and message below say why
+            try await runClient(
+                client, extraArguments: utf8mb4, connection: connection, optionFile: optionFile, loading: "rows of \(label)"
+            ) { child in
+                try await child.feed(setup)
+                while let segment = try await queue.next() { try await child.feed(segment) }
+            }
         } catch {
-            child.terminate()
-            _ = await child.waitForExit()
-            throw error
-        }
-        await child.closeInput()
-        let status = await child.waitForExit()
-        let errors = await child.errorText()
-        guard status == 0 else {
-            let failure = connection.failure(tool: child.name, status: status, errorText: errors, code: .restoreFailed)
-            let error = MySQLError(code: failure.code, subject: failure.subject, message: "loading rows of \(label): \(failure.message)")
             queue.fail(error)
             throw error
         }
@@ -100,20 +90,10 @@ extension Engine {
     private static func runScript(
         _ script: [UInt8], label: String, client: String, connection: MySQLConnection, optionFile: OptionFile
     ) async throws {
-        let child = try ChildProcess(
-            executable: client, arguments: connection.arguments(optionFile) + ["--binary-mode", "--default-character-set=utf8mb4"],
-            environment: connection.environment, input: .pipe, output: .discard)
-        do {
-            try await child.feed(script)
-        } catch is PipeFailure {
-            // The client stopped reading: its exit status and message below say why.
-        }
-        await child.closeInput()
-        let status = await child.waitForExit()
-        let errors = await child.errorText()
-        guard status == 0 else {
-            let failure = connection.failure(tool: child.name, status: status, errorText: errors, code: .restoreFailed)
-            throw MySQLError(code: failure.code, subject: failure.subject, message: "loading \(label): \(failure.message)")
+        try await runClient(client, extraArguments: utf8mb4, connection: connection, optionFile: optionFile, loading: label) {
+            try await $0.feed(script)
         }
     }
+
+    private static let utf8mb4 = ["--default-character-set=utf8mb4"]
 }

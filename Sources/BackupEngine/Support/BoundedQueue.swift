@@ -127,7 +127,7 @@ final class BoundedQueue<Element: Sendable>: Sendable {
     /// Ends the queue with `error`: what it holds is dropped and every waiting or later call throws it.
     /// Only the first failure is kept.
     func fail(_ error: any Error) {
-        let (senders, receivers) = state.withLock { state in
+        let (failure, senders, receivers) = state.withLock { state in
             if state.failure == nil { state.failure = error }
             defer {
                 state.waitingSenders = []
@@ -135,9 +135,8 @@ final class BoundedQueue<Element: Sendable>: Sendable {
                 state.items = []
                 state.head = 0
             }
-            return (state.waitingSenders.map(\.continuation), state.waitingReceivers)
+            return (state.failure ?? error, state.waitingSenders.map(\.continuation), state.waitingReceivers)
         }
-        let failure = state.withLock { $0.failure } ?? error
         for sender in senders { sender.resume(throwing: failure) }
         for receiver in receivers { receiver.resume(throwing: failure) }
     }

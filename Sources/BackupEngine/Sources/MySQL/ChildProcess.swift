@@ -131,6 +131,21 @@ final class ChildProcess: Sendable {
         try await inputWriter.write(chunk)
     }
 
+    /// Everything the child writes to standard output until it closes it, or `nil` once that passes
+    /// `limit` bytes (the child is then stopped).
+    func collectOutput(limit: Int = .max) async throws -> [UInt8]? {
+        var collected: [UInt8] = []
+        guard let output else { return collected }
+        while let chunk = try await output.next() {
+            collected += chunk
+            if collected.count > limit {
+                terminate()
+                return nil
+            }
+        }
+        return collected
+    }
+
     /// Closes the child's standard input (end of file for the child).
     func closeInput() async {
         await inputWriter?.close()

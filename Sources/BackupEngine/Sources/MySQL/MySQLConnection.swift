@@ -153,15 +153,8 @@ struct MySQLConnection: Sendable {
             // The client exited early (it could not connect); its status and message say why.
         }
         await child.closeInput()
-        var output: [UInt8] = []
-        if let reader = child.output {
-            while let chunk = try await reader.next() {
-                output += chunk
-                if output.count > 256 << 20 {
-                    child.terminate()
-                    throw MySQLError(code: .server, subject: subject, message: "query output exceeds 256 MiB")
-                }
-            }
+        guard let output = try await child.collectOutput(limit: 256 << 20) else {
+            throw MySQLError(code: .server, subject: subject, message: "query output exceeds 256 MiB")
         }
         let status = await child.waitForExit()
         let errors = await child.errorText()

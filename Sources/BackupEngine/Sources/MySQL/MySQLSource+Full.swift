@@ -107,10 +107,7 @@ extension MySQLSource {
     /// The first line of `tool --version`.
     func toolVersion(_ tool: String, connection: MySQLConnection) async throws -> String {
         let child = try ChildProcess(executable: tool, arguments: ["--version"], environment: connection.environment)
-        var output: [UInt8] = []
-        if let reader = child.output {
-            while let chunk = try await reader.next() { output += chunk }
-        }
+        let output = try await child.collectOutput() ?? []
         _ = await child.waitForExit()
         _ = await child.errorText()
         let text = String(decoding: output, as: UTF8.self)

@@ -225,15 +225,8 @@ final class ParallelDump: Sendable {
         let child = try ChildProcess(
             executable: settings.dumpTool, arguments: arguments, environment: settings.connection.environment,
             priority: settings.connection.priority)
-        var output: [UInt8] = []
-        if let reader = child.output {
-            while let chunk = try await reader.next() {
-                output += chunk
-                guard output.count <= 256 << 20 else {
-                    child.terminate()
-                    throw MySQLError(code: .dumpFailed, subject: settings.sourceName, message: "the schema dump exceeds 256 MiB")
-                }
-            }
+        guard let output = try await child.collectOutput(limit: 256 << 20) else {
+            throw MySQLError(code: .dumpFailed, subject: settings.sourceName, message: "the schema dump exceeds 256 MiB")
         }
         let status = await child.waitForExit()
         let errors = await child.errorText()
