@@ -7,11 +7,19 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "BackupModels", targets: ["BackupModels"]),
+        .library(name: "ArtifactFormat", targets: ["ArtifactFormat"]),
         .library(name: "BackupCatalog", targets: ["BackupCatalog"]),
         .library(name: "Retention", targets: ["Retention"]),
         .library(name: "RemoteStorage", targets: ["RemoteStorage"]),
-        .library(name: "BackupEngine", targets: ["BackupEngine"]),
         .library(name: "SnapshotClient", targets: ["SnapshotClient"]),
+        .library(name: "BackupSources", targets: ["BackupSources"]),
+        .library(name: "BackupEngine", targets: ["BackupEngine"]),
+        .library(name: "ArchiveLifecycle", targets: ["ArchiveLifecycle"]),
+        .library(name: "BackupScheduler", targets: ["BackupScheduler"]),
+        .library(name: "BackupPlans", targets: ["BackupPlans"]),
+        // Test support for hosts' unit tests: an in-process Elasticsearch and an in-memory storage.
+        .library(name: "SnapshotClientTesting", targets: ["SnapshotClientTesting"]),
+        .library(name: "RemoteStorageTesting", targets: ["RemoteStorageTesting"]),
         .executable(name: "backup", targets: ["backup"]),
         .executable(name: "es-archive", targets: ["es-archive"]),
         .executable(name: "export-link", targets: ["export-link"]),
@@ -30,9 +38,22 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        // MARK: Library modules
+        // MARK: Library modules (see Documentation/Architecture.md)
 
+        // Shared infrastructure (one lock box, one bounded queue, POSIX helpers): `package` access only.
+        .target(name: "BackupSupport"),
         .target(name: "BackupModels"),
+        .target(
+            name: "ArtifactFormat",
+            dependencies: [
+                "BackupModels",
+                "BackupSupport",
+                "RemoteStorage",
+                "CZstd",
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "BackupCatalog",
             dependencies: [
@@ -45,6 +66,7 @@ let package = Package(
             name: "RemoteStorage",
             dependencies: [
                 "BackupModels",
+                "BackupSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -52,10 +74,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .target(name: "RemoteStorageTesting", dependencies: ["RemoteStorage", "BackupSupport"]),
         .target(
             name: "SnapshotClient",
             dependencies: [
-                "BackupModels",
+                "BackupSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -63,34 +86,80 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // An in-process Elasticsearch stand-in for tests and examples (not a product).
+        // An in-process Elasticsearch stand-in that behaves as the official YAML tests say a cluster behaves.
         .target(
             name: "SnapshotClientTesting",
             dependencies: [
+                "SnapshotClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
-            name: "BackupEngine",
+            name: "BackupSources",
             dependencies: [
+                "ArtifactFormat",
                 "BackupModels",
-                "BackupCatalog",
-                "Retention",
+                "BackupSupport",
                 "RemoteStorage",
-                "SnapshotClient",
-                "CZstd",
-                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BackupEngine",
+            dependencies: [
+                "ArtifactFormat",
+                "BackupCatalog",
+                "BackupModels",
+                "BackupSources",
+                "BackupSupport",
+                "RemoteStorage",
+                "Retention",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "ArchiveLifecycle",
+            dependencies: [
+                "BackupCatalog",
+                "BackupModels",
+                "Retention",
+                "SnapshotClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BackupScheduler",
+            dependencies: [
+                "ArchiveLifecycle",
+                "BackupCatalog",
+                "BackupEngine",
+                "BackupModels",
+                "BackupSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "BackupPlans",
+            dependencies: [
+                "ArtifactFormat",
+                "BackupCatalog",
+                "BackupEngine",
+                "BackupModels",
+                "BackupScheduler",
+                "BackupSources",
+                "RemoteStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -104,11 +173,14 @@ let package = Package(
         .executableTarget(
             name: "backup",
             dependencies: [
-                "BackupModels",
                 "BackupCatalog",
-                "Retention",
-                "RemoteStorage",
                 "BackupEngine",
+                "BackupModels",
+                "BackupPlans",
+                "BackupScheduler",
+                "BackupSources",
+                "RemoteStorage",
+                "Retention",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,10 +189,10 @@ let package = Package(
         .executableTarget(
             name: "es-archive",
             dependencies: [
-                "BackupModels",
+                "ArchiveLifecycle",
                 "BackupCatalog",
+                "BackupModels",
                 "SnapshotClient",
-                "BackupEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -129,9 +201,10 @@ let package = Package(
         .executableTarget(
             name: "export-link",
             dependencies: [
-                "BackupModels",
-                "RemoteStorage",
                 "BackupEngine",
+                "BackupModels",
+                "BackupPlans",
+                "RemoteStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -158,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "RemoteStorageTests",
             dependencies: [
-                "BackupModels", "RemoteStorage",
+                "BackupModels", "RemoteStorage", "RemoteStorageTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -169,7 +242,7 @@ let package = Package(
         .testTarget(
             name: "SnapshotClientTests",
             dependencies: [
-                "BackupModels", "SnapshotClient", "SnapshotClientTesting",
+                "SnapshotClient", "SnapshotClientTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -180,14 +253,15 @@ let package = Package(
         .testTarget(
             name: "BackupEngineTests",
             dependencies: [
-                "BackupModels", "BackupCatalog", "Retention", "RemoteStorage", "BackupEngine",
+                "ArchiveLifecycle", "ArtifactFormat", "BackupCatalog", "BackupEngine", "BackupModels", "BackupPlans",
+                "BackupScheduler", "BackupSources", "BackupSupport", "RemoteStorage", "RemoteStorageTesting", "Retention",
+                "SnapshotClient", "SnapshotClientTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
-                "SnapshotClient", "SnapshotClientTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -2,6 +2,9 @@ import ArgumentParser
 import BackupCatalog
 import BackupEngine
 import BackupModels
+import BackupPlans
+import BackupScheduler
+import BackupSources
 import Foundation
 import Logging
 import RemoteStorage

@@ -1,6 +1,9 @@
 import ArgumentParser
 import BackupEngine
 import BackupModels
+import BackupPlans
+import BackupScheduler
+import BackupSources
 import Foundation
 
 /// `backup coverage`: which tables of the plan's MySQL sources are backed up.

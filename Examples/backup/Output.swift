@@ -1,5 +1,8 @@
 import BackupEngine
 import BackupModels
+import BackupPlans
+import BackupScheduler
+import BackupSources
 import Foundation
 import Retention
 

@@ -1,6 +1,9 @@
 import ArgumentParser
 import BackupEngine
 import BackupModels
+import BackupPlans
+import BackupScheduler
+import BackupSources
 import Foundation
 import Logging
 

@@ -1,6 +1,6 @@
+import ArchiveLifecycle
 import ArgumentParser
 import BackupCatalog
-import BackupEngine
 import BackupModels
 import Foundation
 

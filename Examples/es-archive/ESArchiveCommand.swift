@@ -1,6 +1,6 @@
+import ArchiveLifecycle
 import ArgumentParser
 import BackupCatalog
-import BackupEngine
 import BackupModels
 import Foundation
 import Logging
@@ -88,7 +88,7 @@ struct ClusterOptions: ParsableArguments {
 
     func lifecycle() throws -> ArchiveLifecycle {
         let log = logger(label: "es-archive")
-        return ArchiveLifecycle(catalog: try openCatalog(), cluster: try client(), notifier: LogNotifier(logger: log), logger: log)
+        return ArchiveLifecycle(catalog: try openCatalog(), cluster: try client(), notifier: EventLog(logger: log), logger: log)
     }
 
     func logger(label: String) -> Logger {
@@ -194,5 +194,18 @@ extension ESArchiveCommand {
                             + "\(row.total_size_bytes) bytes")
             }
         }
+    }
+}
+
+/// Logs each archive event as one line (`error` for failures); a host would send them to its own
+/// notifiers (the `BackupEngine` module has webhook and command notifiers).
+struct EventLog: Notifier {
+    var logger: Logger
+
+    func notify(_ event: BackupEvent) async throws {
+        var metadata: Logger.Metadata = ["event": .string(event.kind.rawValue)]
+        for (key, value) in event.details { metadata[key] = .string(value) }
+        logger.log(
+            level: event.isFailure ? .error : .info, "\(event.kind.rawValue.replacingOccurrences(of: "_", with: " "))", metadata: metadata)
     }
 }

@@ -1,4 +1,4 @@
-import BackupEngine
+import ArchiveLifecycle
 import BackupModels
 import Foundation
 import SnapshotClient

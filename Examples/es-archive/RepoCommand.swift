@@ -1,3 +1,4 @@
+import ArchiveLifecycle
 import ArgumentParser
 import Foundation
 import SnapshotClient

@@ -1,5 +1,5 @@
+import ArchiveLifecycle
 import ArgumentParser
-import BackupEngine
 import BackupModels
 import Foundation
 import Retention

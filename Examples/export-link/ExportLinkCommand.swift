@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackupEngine
 import BackupModels
+import BackupPlans
 import Foundation
 import Logging
 import RemoteStorage

@@ -78,6 +78,8 @@ public enum SourceConfig: Hashable, Codable, Sendable {
     case sqlite(SQLiteSourceConfig)
     /// A MySQL or MariaDB server: logical dumps, and binary logs for incrementals.
     case mysql(MySQLSourceConfig)
+    /// A source type a host registered itself (see `SourceRegistry` in BackupSources).
+    case custom(CustomSourceConfig)
 
     /// The source's name within its plan.
     public var name: String {
@@ -85,25 +87,43 @@ public enum SourceConfig: Hashable, Codable, Sendable {
         case .files(let config): config.name
         case .sqlite(let config): config.name
         case .mysql(let config): config.name
+        case .custom(let config): config.name
         }
     }
 
-    /// The `type:` value in plans (`files`, `sqlite`).
+    /// The `type:` value in plans (`files`, `sqlite`, `mysql`, or a registered type's name).
     public var typeName: String {
         switch self {
         case .files: "files"
         case .sqlite: "sqlite"
         case .mysql: "mysql"
+        case .custom(let config): config.type
         }
     }
 
-    /// Whether the source can take incremental backups.
+    /// Whether a built-in source can take incremental backups; a registered type answers through its
+    /// source's `supportsIncremental`, so this is `false` for it.
     public var supportsIncremental: Bool {
         switch self {
         case .files: true
-        case .sqlite: false
+        case .sqlite, .custom: false
         case .mysql(let config): config.incremental == .binlog
         }
+    }
+}
+
+/// The plan entry of a source type a host registered: its name, its `type:` and its other keys as text.
+public struct CustomSourceConfig: Hashable, Codable, Sendable {
+    public var name: String
+    /// The registered type name, as written after `type:`.
+    public var type: String
+    /// Every other key of the entry, as written.
+    public var settings: [String: String]
+
+    public init(name: String, type: String, settings: [String: String] = [:]) {
+        self.name = name
+        self.type = type
+        self.settings = settings
     }
 }
 

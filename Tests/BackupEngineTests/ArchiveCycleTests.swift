@@ -3,7 +3,13 @@ import BackupModels
 import Foundation
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 @Suite("Archive daily cycle (in-memory cluster)")
 struct ArchiveCycleTests {

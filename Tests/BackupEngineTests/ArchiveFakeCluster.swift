@@ -4,6 +4,13 @@ import BackupModels
 import Foundation
 import Logging
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
+
 /// An in-memory cluster for lifecycle unit tests: indices with facts, snapshots whose outcome a test
 /// scripts, disk use, and a log of every call (one call is one HTTP request of the real client).
 actor FakeCluster: ArchiveCluster {

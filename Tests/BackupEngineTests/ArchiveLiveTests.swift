@@ -4,7 +4,13 @@ import Foundation
 import SnapshotClient
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// The whole lifecycle against a real cluster named by `ES_URL` (with `ES_USER`/`ES_PASSWORD` or `ES_API_KEY`)
 /// and a registered `fs` repository named by `ES_ARCHIVE_REPO` (default `backupkit_test`). Indices and

@@ -4,7 +4,13 @@ import Foundation
 import Retention
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 @Suite("Archive restore by time range (in-memory cluster)")
 struct ArchiveRestoreTests {

@@ -7,7 +7,13 @@ import SnapshotClient
 import SnapshotClientTesting
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// The archive lifecycle through the real `SnapshotClient`, over HTTP, against the in-process cluster double.
 @Suite("Archive workflow against the cluster double")

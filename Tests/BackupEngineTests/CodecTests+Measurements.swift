@@ -3,7 +3,13 @@ import Foundation
 import RemoteStorage
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// Throughput measurements, run only with `BACKUPKIT_MEASURE=1` (they take a while and their
 /// numbers only make sense in a quiet machine).

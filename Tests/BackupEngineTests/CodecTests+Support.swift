@@ -1,5 +1,13 @@
+import BackupModels
 import Foundation
 import RemoteStorage
+
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// Helpers of the codec and encryption tests.
 enum CodecFixture {

@@ -3,6 +3,13 @@ import BackupModels
 import Foundation
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
+
 // MARK: - Support
 
 private let shanghai = TimeZone(identifier: "Asia/Shanghai")!

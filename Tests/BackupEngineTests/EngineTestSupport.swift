@@ -4,7 +4,13 @@ import Foundation
 import Logging
 import RemoteStorage
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// A temporary folder removed when the value is released.
 final class Scratch: @unchecked Sendable {

@@ -7,7 +7,13 @@ import RemoteStorage
 import Retention
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 @Suite("Engine: backup, incremental chain, restore")
 struct EngineTests {
@@ -284,6 +290,7 @@ struct FailingSource: BackupSource {
     var name: String { "config" }
     var typeName: String { "files" }
     var supportsIncremental: Bool { false }
+    var payloadExtensions: [String] { ["tar"] }
 
     func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
         let stream = ByteStream {

@@ -3,7 +3,13 @@ import Crypto
 import Foundation
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 @testable import RemoteStorage
 
 private let linkSecret = Array("export-tests-secret-0123456789abcdef".utf8)

@@ -1,7 +1,14 @@
+import BackupModels
 import Foundation
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// How a parallel dump turns the server's row lines into `INSERT` statements and segments.
 struct InsertSegmenterTests {

@@ -1,8 +1,15 @@
+import BackupModels
 import Foundation
 import Logging
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 @Suite("Child process priority")
 struct LimitsTests {

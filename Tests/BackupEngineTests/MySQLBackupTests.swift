@@ -5,7 +5,13 @@ import Logging
 import RemoteStorage
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// Full and binlog backups of a real MariaDB, point-in-time restore into a second server, and faults.
 @Suite(
@@ -22,7 +28,7 @@ struct MySQLBackupTests {
             plan: plan, catalog: try SQLiteCatalog(path: plan.catalogPath), storage: try LocalStorage(root: scratch.sub("store")),
             logger: Logger(label: "test"))
         engine.makeSource = { config in
-            guard case .mysql(let mysql) = config else { return Engine.defaultSource(config) }
+            guard case .mysql(let mysql) = config else { return try SourceRegistry.standard.makeSource(config) }
             return MySQLSource(mysql, environment: environment)
         }
         return engine
@@ -345,6 +351,7 @@ struct GatedSource: BackupSource {
     var name: String { inner.name }
     var typeName: String { inner.typeName }
     var supportsIncremental: Bool { inner.supportsIncremental }
+    var payloadExtensions: [String] { inner.payloadExtensions }
 
     func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
         var prepared = try await inner.prepare(request, progress: progress)

@@ -5,7 +5,13 @@ import Logging
 import RemoteStorage
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// Parallel full backups (`parallel: N`): several sessions in one consistent snapshot, restored by
 /// several loaders, against a real MariaDB.

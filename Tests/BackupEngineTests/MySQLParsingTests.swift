@@ -3,7 +3,13 @@ import Foundation
 import RemoteStorage
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// What BackupKit reads from dumps, schema files and URLs, without a server.
 @Suite("MySQL parsing")
@@ -134,7 +140,7 @@ struct MySQLParsingTests {
     @Test("--stop-datetime is written in UTC")
     func stopDateTime() throws {
         let date = try #require(ISO8601.date(from: "2026-11-25T09:30:05+08:00"))
-        #expect(Engine.binlogDateTime(date) == "2026-11-25 01:30:05")
+        #expect(MySQLSource.binlogDateTime(date) == "2026-11-25 01:30:05")
     }
 
     @Test("option-file values are quoted so any password survives")

@@ -1,7 +1,13 @@
 import BackupModels
 import Foundation
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// The MariaDB server `scripts/services/mariadb.sh` starts, read from its environment variables.
 struct MySQLTestServer: Sendable {
@@ -67,7 +73,7 @@ struct MySQLTestServer: Sendable {
         let connection = connection ?? admin
         let file = try connection.makeOptionFile()
         defer { file.remove() }
-        return try await Engine.tableChecks(databases: databases, connection: connection, optionFile: file)
+        return try await MySQLSource.tableChecks(databases: databases, connection: connection, optionFile: file)
     }
 
     /// A database name unique to one test.

@@ -3,6 +3,13 @@ import BackupModels
 import Foundation
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
+
 private let directory = "/srv/backup"
 
 /// A plan with the given storage mapping, a files source and optional extra top-level lines.

@@ -3,6 +3,13 @@ import BackupModels
 import Foundation
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
+
 /// The working directory plans in these tests resolve against. It does not exist: the loader never
 /// checks that paths exist.
 private let workingDirectory = "/srv/backup"

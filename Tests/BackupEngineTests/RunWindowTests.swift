@@ -2,7 +2,13 @@ import BackupModels
 import Foundation
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 private let shanghai = TimeZone(identifier: "Asia/Shanghai") ?? .utc
 private let newYork = TimeZone(identifier: "America/New_York") ?? .utc

@@ -3,7 +3,13 @@ import Foundation
 import Logging
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 @Suite("Notifier settings")
 struct SchedulerNotifyTests {

@@ -1,8 +1,15 @@
+import BackupModels
 import Foundation
 import PropertyBased
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// Properties of due instants and windows over generated expressions, zones, windows and instants.
 @Suite("Scheduler properties")

@@ -6,7 +6,13 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 /// A clock whose time moves only when the test says so; `sleep` returns once the time reaches the deadline.
 final class ManualClock: Sendable {

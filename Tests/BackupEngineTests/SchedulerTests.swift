@@ -6,7 +6,13 @@ import RemoteStorage
 import ServiceLifecycle
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 private func date(_ iso: String) -> Date { SchedulerFixture.date(iso) }
 

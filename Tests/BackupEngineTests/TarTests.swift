@@ -4,7 +4,13 @@ import Logging
 import RemoteStorage
 import Testing
 
+@testable import ArchiveLifecycle
+@testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupPlans
+@testable import BackupScheduler
+@testable import BackupSources
+@testable import BackupSupport
 
 @Suite("POSIX tar writing and reading")
 struct TarTests {

@@ -1,5 +1,8 @@
+import ArtifactFormat
 import BackupCatalog
 public import BackupModels
+import BackupSources
+import BackupSupport
 import Foundation
 import Logging
 import RemoteStorage
@@ -97,7 +100,12 @@ extension Engine {
     }
 
     private func backupSource(_ config: SourceConfig, request: BackupRequest, progress: ProgressReporter?) async -> SourceRunOutcome {
-        let source = makeSource(config)
+        let source: any BackupSource
+        do {
+            source = try makeSource(config)
+        } catch {
+            return SourceRunOutcome(source: config.name, record: nil, error: error, notes: [])
+        }
         var notes: [String] = []
         let started = clock()
         var logger = self.logger
@@ -215,7 +223,7 @@ extension Engine {
     }
 
     /// The newest committed record of a source.
-    func latestCommitted(source: String) async throws -> BackupRecord? {
+    package func latestCommitted(source: String) async throws -> BackupRecord? {
         try await catalog.records(
             RecordQuery(plan: plan.name, source: source, states: [.committed], newestFirst: true, limit: 1)
         ).first
@@ -243,7 +251,7 @@ extension Engine {
         throw EngineError(code: .io, message: "could not find a free label for source '\(source)'")
     }
 
-    func readManifest(of record: BackupRecord) async throws -> Manifest {
+    package func readManifest(of record: BackupRecord) async throws -> Manifest {
         guard let artifact = record.artifacts.first(where: { $0.role == "data" }) ?? record.artifacts.first else {
             throw EngineError(code: .notRestorable, message: "backup \(record.label) has no artifacts", backupID: record.id)
         }
@@ -252,23 +260,29 @@ extension Engine {
     }
 
     /// Removes an artifact and its manifest after a failed run (best effort; missing is fine).
-    func removeLeftovers(key: String?) async {
+    package func removeLeftovers(key: String?) async {
         guard let key else { return }
         for object in [key, Self.manifestKey(forArtifact: key)] {
             do { try await storage.delete(object) } catch { logger.warning("could not remove leftover '\(object)': \(error)") }
         }
     }
 
-    /// Every key a run of `record` could have stored its artifact under: its source's payload with each
-    /// compression, encrypted or not (the plan's settings may have changed since).
+    /// Every key a run of `record` could have stored its artifact under: each payload extension its
+    /// source writes, with each compression, encrypted or not (the plan's settings may have changed
+    /// since). A record whose source left the plan is tried with every registered type's extensions.
     private func possibleArtifactKeys(of record: BackupRecord) -> [String] {
-        let payloads =
-            switch plan.source(named: record.source) {
-            case .files?: ["tar"]
-            case .sqlite?: ["sqlite"]
-            case .mysql?: ["sql", "binlog.tar"]
-            case nil: ["tar", "sqlite", "sql", "binlog.tar"]
+        let payloads: [String]
+        if let source = try? source(of: record) {
+            payloads = source.payloadExtensions
+        } else {
+            var all: [String] = []
+            for config in plan.sources {
+                for payload in (try? makeSource(config))?.payloadExtensions ?? [] where !all.contains(payload) {
+                    all.append(payload)
+                }
             }
+            payloads = all
+        }
         var keys: [String] = []
         for payload in payloads {
             for compression in CompressionAlgorithm.allCases {

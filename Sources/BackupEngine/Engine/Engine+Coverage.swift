@@ -1,4 +1,9 @@
-import BackupModels
+import ArtifactFormat
+public import BackupModels
+public import BackupSources
+import BackupSupport
+import Logging
+import RemoteStorage
 
 extension Engine {
     /// The schema coverage of the plan's MySQL sources (or of `source` alone): every table of the
@@ -24,10 +29,30 @@ extension Engine {
         }
         var reports: [MySQLCoverageReport] = []
         for config in configs {
-            let built = makeSource(.mysql(config))
+            let built = try makeSource(.mysql(config))
             let mysql = built as? MySQLSource ?? MySQLSource(config)
             reports.append(try await mysql.coverage())
         }
         return reports
+    }
+}
+
+extension Engine {
+    /// Restores a MySQL backup into a server: the chain's full dump, then the binary logs of its
+    /// incrementals up to `until` (see ``MySQLSource/restore(_:to:until:logger:)``).
+    ///
+    /// - Throws: ``EngineError`` `notRestorable` or `unknownSource`, or what the MySQL source throws.
+    public func restoreMySQL(_ id: BackupID, to target: MySQLTarget, until: MySQLRestorePoint? = nil) async throws
+        -> MySQLRestoreReport
+    {
+        let chain = try await restoreChain(for: id)
+        let record = chain.newest.record
+        guard let mysql = try source(of: record) as? MySQLSource else {
+            throw EngineError(
+                code: .notRestorable, message: "backup \(record.label) of source '\(record.source)' is not a MySQL backup",
+                backupID: id)
+        }
+        logger.info("mysql restore started", metadata: ["backup": "\(record.id)", "target": "\(target.address)"])
+        return try await mysql.restore(chain, to: target, until: until, logger: logger)
     }
 }

@@ -1,5 +1,8 @@
+import ArtifactFormat
 import BackupCatalog
 public import BackupModels
+import BackupSources
+import BackupSupport
 import Foundation
 import Logging
 import RemoteStorage

@@ -1,22 +1,11 @@
+import ArtifactFormat
 import BackupCatalog
 public import BackupModels
+public import BackupSources
+import BackupSupport
 import Foundation
 import Logging
-import RemoteStorage
-
-/// How a restore treats its target.
-public struct RestoreOptions: Sendable, Hashable {
-    /// Restore into a folder that already holds files (they may be overwritten or, for paths the
-    /// backup does not hold, deleted). Off by default: restore refuses a non-empty folder.
-    public var allowNonEmptyTarget: Bool
-    /// Restore symbolic links whose target lies outside the restore folder. Off by default.
-    public var allowExternalLinks: Bool
-
-    public init(allowNonEmptyTarget: Bool = false, allowExternalLinks: Bool = false) {
-        self.allowNonEmptyTarget = allowNonEmptyTarget
-        self.allowExternalLinks = allowExternalLinks
-    }
-}
+package import RemoteStorage
 
 /// The result of a restore.
 public struct RestoreReport: Sendable {
@@ -38,46 +27,34 @@ extension Engine {
     /// - Throws: ``EngineError`` `notRestorable` if the backup or a parent is not committed,
     ///   `targetNotEmpty`, `damaged` on a checksum mismatch, or a ``TarError`` for unsafe entries.
     public func restore(_ id: BackupID, to directory: String, options: RestoreOptions = RestoreOptions()) async throws -> RestoreReport {
+        let chain = try await restoreChain(for: id)
+        let record = chain.newest.record
+        let source = try source(of: record)
+        try prepareTarget(directory, allowNonEmpty: options.allowNonEmptyTarget)
+        logger.info("restore started", metadata: ["backup": "\(record.id)", "label": "\(record.label)", "target": "\(directory)"])
+        let restored = try await source.restore(chain, into: directory, options: options, logger: logger)
+        return RestoreReport(
+            target: directory, chain: Array(chain.links.suffix(restored.backupsApplied).map(\.record)),
+            filesWritten: restored.filesWritten, bytesWritten: restored.bytesWritten)
+    }
+
+    /// The committed chain of backup `id`, full first, with each backup's manifest and a reader that
+    /// decodes each payload and checks its stored size and SHA-256 — what a source's restore consumes.
+    ///
+    /// - Throws: ``EngineError`` `notRestorable` if the backup or a parent is missing or not committed.
+    public func restoreChain(for id: BackupID) async throws -> RestoreChain {
         guard let record = try await catalog.record(id) else {
             throw EngineError(code: .notRestorable, message: "no backup \(id) in the catalog", backupID: id)
         }
-        let chain = try await restoreChain(for: record)
-        try prepareTarget(directory, allowNonEmpty: options.allowNonEmptyTarget)
-        let manifest = try await readManifest(of: record)
-        logger.info("restore started", metadata: ["backup": "\(record.id)", "label": "\(record.label)", "target": "\(directory)"])
-
-        switch manifest.sourceType {
-        case "files":
-            let extractor = TarExtractor(root: directory, allowExternalLinks: options.allowExternalLinks)
-            for layer in chain {
-                try await withArtifactStream(of: layer) { stream in
-                    let reader = TarReader(stream)
-                    try await extractor.extract(reader)
-                    // Read past the end-of-archive marker so the whole artifact is hashed.
-                    try await reader.drain()
-                }
-            }
-            if let files = manifest.files {
-                try extractor.removeEverything(except: Set(files.map(\.path)))
-            }
-            extractor.finish()
-            logger.info("restore finished", metadata: ["files": "\(extractor.filesWritten)", "bytes": "\(extractor.bytesWritten)"])
-            return RestoreReport(
-                target: directory, chain: chain, filesWritten: extractor.filesWritten, bytesWritten: extractor.bytesWritten)
-        default:
-            let name = manifest.position?.extra["file_name"] ?? "\(record.source).\(manifest.sourceType)"
-            let fileName = (try? TarExtractor.safeRelativePath(name)).flatMap { $0.contains("/") ? nil : $0 } ?? "\(record.source).restored"
-            var written: Int64 = 0
-            try await withArtifactStream(of: record) { stream in
-                // A put writes a temporary file, syncs it and renames it into place.
-                written = try await LocalStorage(root: directory).put(stream, at: fileName, options: .overwrite).sizeBytes
-            }
-            return RestoreReport(target: directory, chain: [record], filesWritten: 1, bytesWritten: written)
+        var links: [RestoreChain.Link] = []
+        for link in try await restoreChain(for: record) {
+            links.append(RestoreChain.Link(record: link, manifest: try await readManifest(of: link)))
         }
+        return RestoreChain(links: links) { link, body in try await withArtifactStream(of: link.record, body) }
     }
 
     /// The committed chain from the full backup up to `record`.
-    func restoreChain(for record: BackupRecord) async throws -> [BackupRecord] {
+    package func restoreChain(for record: BackupRecord) async throws -> [BackupRecord] {
         var chain: [BackupRecord] = []
         var current: BackupRecord? = record
         while let link = current {
@@ -103,7 +80,7 @@ extension Engine {
     }
 
     /// Streams one record's decoded payload to `body`, then checks the stored bytes' SHA-256.
-    func withArtifactStream(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
+    package func withArtifactStream(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
         guard let artifact = record.artifacts.first(where: { $0.role == "data" }) else {
             throw EngineError(code: .notRestorable, message: "backup \(record.label) has no data artifact", backupID: record.id)
         }

@@ -1,5 +1,8 @@
+package import ArtifactFormat
 import BackupCatalog
 public import BackupModels
+import BackupSources
+import BackupSupport
 import Foundation
 import Logging
 import RemoteStorage
@@ -29,10 +32,18 @@ extension Engine {
         // Read the manifest once: it is compared with the record and tells how to check the payload.
         let manifest: Result<Manifest, any Error>
         do { manifest = .success(try await readManifest(of: record)) } catch { manifest = .failure(error) }
-        let sourceType = (try? manifest.get().sourceType) ?? plan.source(named: record.source)?.typeName
+        // The source checks its payload's structure (a tar archive parses to its end); a record whose
+        // source left the plan, or whose manifest is unreadable, is read through and hashed only.
+        let link = (try? manifest.get()).map { RestoreChain.Link(record: record, manifest: $0) }
+        let source = try? self.source(of: record)
         for artifact in record.artifacts {
-            let isTar = sourceType == "files" || (sourceType == "mysql" && record.kind == .incremental)
-            problems += await verify(artifact, of: record, isTarArchive: isTar && artifact.role == "data")
+            problems += await verify(artifact, of: record) { stream in
+                if let source, let link, artifact.role == "data" {
+                    try await source.verifyPayload(stream, of: link)
+                } else {
+                    for try await _ in stream {}
+                }
+            }
         }
         switch manifest {
         case .success(let manifest):
@@ -48,7 +59,9 @@ extension Engine {
         return VerifyResult(id: record.id, label: record.label, source: record.source, problems: problems)
     }
 
-    private func verify(_ artifact: ArtifactDescriptor, of record: BackupRecord, isTarArchive: Bool) async -> [String] {
+    private func verify(
+        _ artifact: ArtifactDescriptor, of record: BackupRecord, reading check: (ByteStream) async throws -> Void
+    ) async -> [String] {
         var problems: [String] = []
         do {
             guard let head = try await storage.head(artifact.key) else {
@@ -60,12 +73,7 @@ extension Engine {
             let reading = try Pipeline.decode(
                 try await storage.get(artifact.key), compression: artifact.compression,
                 key: try key(for: artifact, of: record))
-            if isTarArchive {
-                let reader = TarReader(reading.stream)
-                try await reader.drain()
-            } else {
-                for try await _ in reading.stream {}
-            }
+            try await check(reading.stream)
             let digest = reading.storedDigest()
             if digest.hex != artifact.sha256 {
                 problems.append("artifact '\(artifact.key)' checksum is \(digest.hex), the catalog says \(artifact.sha256)")
@@ -77,7 +85,7 @@ extension Engine {
     }
 
     /// The key that decrypts an artifact, or an error naming the key id that is needed.
-    func key(for artifact: ArtifactDescriptor, of record: BackupRecord) throws -> EncryptionKey? {
+    package func key(for artifact: ArtifactDescriptor, of record: BackupRecord) throws -> EncryptionKey? {
         guard let needed = artifact.encryptionKeyID else { return nil }
         guard let encryptionKey else {
             throw EngineError(

@@ -1,5 +1,8 @@
+public import ArtifactFormat
 public import BackupCatalog
 public import BackupModels
+public import BackupSources
+import BackupSupport
 public import CoreMetrics
 public import Foundation
 public import Logging
@@ -26,8 +29,14 @@ public struct Engine: Sendable {
     public var clock: @Sendable () -> Date
     /// The encryption key, when the plan encrypts.
     public var encryptionKey: EncryptionKey?
-    /// Builds the source for a plan entry; replace it to add source types.
-    public var makeSource: @Sendable (SourceConfig) -> any BackupSource
+    /// The source types this engine can build, back up, restore and verify; register a type of your
+    /// own in it (see ``SourceRegistry``).
+    public var sources: SourceRegistry
+    /// The priority of the tools sources start (the plan's `limits:`).
+    public var childPriority: ChildProcessPriority
+    /// Builds the source for a plan entry: by default from ``sources`` with ``childPriority``. Tests
+    /// replace it to wrap a source.
+    public var makeSource: @Sendable (SourceConfig) throws -> any BackupSource
     /// Where the plan lock file lives; `nil` runs without one (tests of concurrent behaviour).
     public var lockPath: String?
     /// Where counters and timers go: `backupkit_backups_total{plan,source,result}`,
@@ -41,7 +50,8 @@ public struct Engine: Sendable {
     public init(
         plan: BackupPlan, catalog: any Catalog, storage: any Storage, logger: Logger,
         host: String = ProcessInfo.processInfo.hostName, clock: @escaping @Sendable () -> Date = { Date() },
-        encryptionKey: EncryptionKey? = nil, lockPath: String? = nil
+        encryptionKey: EncryptionKey? = nil, lockPath: String? = nil, sources: SourceRegistry = .standard,
+        childPriority: ChildProcessPriority = .normal
     ) {
         self.plan = plan
         self.catalog = catalog
@@ -52,53 +62,35 @@ public struct Engine: Sendable {
         self.encryptionKey = encryptionKey
         self.lockPath = lockPath
         self.metrics = MetricsSystem.factory
-        let priority = plan.limits.flatMap { try? ChildProcessPriority($0) } ?? .normal
-        self.makeSource = { Self.defaultSource($0, priority: priority) }
-    }
-
-    /// Opens the plan's SQLite catalog and storage and loads its encryption key.
-    ///
-    /// - Throws: ``CatalogError``, ``StorageError`` or an encryption-key error naming the file or variable.
-    public static func open(
-        _ plan: BackupPlan, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
-    ) async throws -> Engine {
-        let storage = try makeStorage(plan.storage, logger: logger)
-        let catalog = try SQLiteCatalog(path: plan.catalogPath)
-        var key: EncryptionKey? = nil
-        if let encryption = plan.encryption {
-            if let file = encryption.keyFile {
-                key = try EncryptionKey(fileAt: file)
-            } else if let variable = encryption.keyEnvironmentVariable {
-                key = try EncryptionKey(environmentVariable: variable)
-            }
-        }
-        var engine = Engine(
-            plan: plan, catalog: catalog, storage: storage, logger: logger, clock: clock, encryptionKey: key,
-            lockPath: plan.catalogPath + ".\(plan.name).lock")
-        if let notify = plan.notify {
-            engine.notifier = try makeNotifier(notify, logger: logger)
-        }
-        return engine
+        self.sources = sources
+        self.childPriority = childPriority
+        self.makeSource = { try sources.makeSource($0, context: SourceContext(priority: childPriority)) }
     }
 
     /// The plan's time zone for labels and key dates.
-    var timeZone: TimeZone { TimeZone(identifier: plan.timeZoneIdentifier) ?? .utc }
+    package var timeZone: TimeZone { TimeZone(identifier: plan.timeZoneIdentifier) ?? .utc }
 
-    /// The source for a plan entry; tools a source starts run with `priority` (the plan's `limits:`).
-    static func defaultSource(_ config: SourceConfig, priority: ChildProcessPriority = .normal) -> any BackupSource {
-        switch config {
-        case .files(let files): FileTreeSource(files)
-        case .sqlite(let sqlite): SQLiteSource(sqlite)
-        case .mysql(let mysql): MySQLSource(mysql, priority: priority)
-        }
-    }
-
-    static func keySafeHost(_ host: String) -> String {
+    package static func keySafeHost(_ host: String) -> String {
         let cleaned = host.unicodeScalars.filter {
             $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
         }
         let text = String(String.UnicodeScalarView(cleaned))
         return text.isEmpty || text == "." || text == ".." ? "localhost" : text
+    }
+
+    /// The source that made `record`, built from the plan's entry of that name.
+    ///
+    /// - Throws: ``EngineError`` `unknownSource` when the plan no longer has the source.
+    public func source(of record: BackupRecord) throws -> any BackupSource {
+        guard let config = plan.source(named: record.source) else {
+            let known = plan.sources.map(\.name).joined(separator: ", ")
+            throw EngineError(
+                code: .unknownSource,
+                message:
+                    "plan '\(plan.name)' has no source '\(record.source)' any more (sources: \(known)); add it back to restore or verify \(record.label)",
+                backupID: record.id)
+        }
+        return try makeSource(config)
     }
 
     /// Records of this plan, oldest first.
@@ -110,14 +102,14 @@ public struct Engine: Sendable {
     public static func manifestKey(forArtifact key: String) -> String { key + ".manifest.json" }
 
     /// The artifact extension for a source payload under the plan's compression and encryption.
-    func artifactExtension(payload: String) -> String {
+    package func artifactExtension(payload: String) -> String {
         var ext = payload
         if let compressed = plan.compression.algorithm.fileExtension { ext += "." + compressed }
         if encryptionKey != nil { ext += ".enc" }
         return ext
     }
 
-    func withPlanLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    package func withPlanLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         guard let lockPath else { return try await body() }
         let lock = PlanLock(path: lockPath)
         try lock.acquire(plan: plan.name)
@@ -125,7 +117,7 @@ public struct Engine: Sendable {
         return try await body()
     }
 
-    func recordMetrics(source: String, result: String, bytes: Int64, seconds: Double) {
+    package func recordMetrics(source: String, result: String, bytes: Int64, seconds: Double) {
         let dimensions = [("plan", plan.name), ("source", source)]
         Counter(label: "backupkit_backups_total", dimensions: dimensions + [("result", result)], factory: metrics).increment()
         if bytes > 0 {

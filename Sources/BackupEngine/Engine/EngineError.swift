@@ -1,4 +1,8 @@
+import ArtifactFormat
 public import BackupModels
+import BackupSources
+import BackupSupport
+import RemoteStorage
 
 /// An error from the engine: a backup, restore, verify or prune that could not complete.
 public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,3 +1,9 @@
+import ArtifactFormat
+import BackupModels
+import BackupSources
+import BackupSupport
+import RemoteStorage
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -9,16 +15,16 @@
 /// The kernel releases the lock when the process dies, so a lock is never left stale by a crash;
 /// while a run holds it, any `running` record of the plan belongs to a dead run. Hosts sharing a catalog
 /// over NFS need the lease of the automation layer instead.
-final class PlanLock {
-    let path: String
+package final class PlanLock {
+    package let path: String
     private var fd: Int32 = -1
 
-    init(path: String) { self.path = path }
+    package init(path: String) { self.path = path }
 
     deinit { release() }
 
     /// Takes the lock, or throws ``EngineError/Code-swift.struct/locked`` if another process holds it.
-    func acquire(plan: String) throws {
+    package func acquire(plan: String) throws {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw EngineError(code: .io, message: "cannot open lock file '\(path)': \(FileSystem.errorText(errno))")
@@ -37,7 +43,7 @@ final class PlanLock {
         _ = text.withCString { write(fd, $0, strlen($0)) }
     }
 
-    func release() {
+    package func release() {
         guard fd >= 0 else { return }
         flock(fd, LOCK_UN)
         close(fd)

@@ -1,4 +1,8 @@
+import ArtifactFormat
 public import BackupModels
+package import BackupSources
+import BackupSupport
+import RemoteStorage
 import Synchronization
 
 /// One progress report of a running backup.
@@ -65,14 +69,14 @@ public final class ProgressReporter: Sendable {
         self.interval = interval
     }
 
-    func emit(_ event: ProgressEvent) { continuation.yield(event) }
+    package func emit(_ event: ProgressEvent) { continuation.yield(event) }
 
     /// Ends the event sequence.
     public func finish() { continuation.finish() }
 }
 
 /// Tracks one source's transfer and throttles its events.
-final class TransferMeter: Sendable {
+package final class TransferMeter: Sendable {
     private struct State {
         var bytes: Int64 = 0
         var files = 0
@@ -85,20 +89,20 @@ final class TransferMeter: Sendable {
     private let state: Mutex<State>
     private let totals = Mutex<(bytes: Int64?, files: Int?)>((nil, nil))
 
-    init(reporter: ProgressReporter?, template: ProgressEvent) {
+    package init(reporter: ProgressReporter?, template: ProgressEvent) {
         self.reporter = reporter
         self.template = template
         self.state = Mutex(State(lastEmit: ContinuousClock.now))
     }
 
     /// Emits the `started` event once the source knows its totals.
-    func begin(expectedBytes: Int64?, expectedFiles: Int?) {
+    package func begin(expectedBytes: Int64?, expectedFiles: Int?) {
         totals.withLock { $0 = (expectedBytes, expectedFiles) }
         reporter?.emit(event(.started, bytes: 0, files: 0, at: .now))
     }
 
     /// Adds a source's progress; emits a `transferring` event at most once per interval.
-    func add(_ delta: SourceProgress) {
+    package func add(_ delta: SourceProgress) {
         let now = ContinuousClock.now
         let interval = reporter?.interval
         let snapshot: (bytes: Int64, files: Int)? = state.withLock { state in
@@ -111,7 +115,7 @@ final class TransferMeter: Sendable {
         if let snapshot { reporter?.emit(event(.transferring, bytes: snapshot.bytes, files: snapshot.files, at: now)) }
     }
 
-    func end(_ phase: ProgressEvent.Phase, detail: String) {
+    package func end(_ phase: ProgressEvent.Phase, detail: String) {
         let (bytes, files) = state.withLock { ($0.bytes, $0.files) }
         reporter?.emit(event(phase, bytes: bytes, files: files, at: .now, detail: detail))
     }

@@ -1,3 +1,9 @@
+import ArtifactFormat
+import BackupModels
+import BackupSources
+import BackupSupport
+import RemoteStorage
+
 /// An error from an export: a request that cannot be packaged, or an upload that does not match what
 /// was packaged. Storage and source failures are thrown as their own errors (``StorageError``,
 /// ``SourceError``).

@@ -1,4 +1,9 @@
+import ArtifactFormat
+import BackupModels
+import BackupSources
+import BackupSupport
 public import Foundation
+import RemoteStorage
 
 /// The file name of an export: `<app>_<index_set_id>_<YYYYMMDDHHmmss>_<10 × [a-z0-9]>.tar.gz`, or for an
 /// export that is not tied to one index set (a union export) `<app>_<YYYYMMDDHHmmss>_<random>.tar.gz`.
@@ -72,7 +77,7 @@ public struct ExportName: Hashable, Sendable {
     }
 
     /// `YYYYMMDDHHmmss` of `date` in `timeZone`.
-    static func stamp(_ date: Date, timeZone: TimeZone) -> String {
+    package static func stamp(_ date: Date, timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -85,7 +90,7 @@ public struct ExportName: Hashable, Sendable {
     }
 
     /// The date of a `YYYYMMDDHHmmss` stamp in `timeZone`, or `nil` if it is not one.
-    static func date(from stamp: String, timeZone: TimeZone) -> Date? {
+    package static func date(from stamp: String, timeZone: TimeZone) -> Date? {
         let digits = Array(stamp.utf8)
         guard digits.count == 14, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
         func number(_ start: Int, _ length: Int) -> Int {
@@ -101,7 +106,7 @@ public struct ExportName: Hashable, Sendable {
         return Self.stamp(date, timeZone: timeZone) == stamp ? date : nil
     }
 
-    static func isValidApp(_ app: String) -> Bool {
+    package static func isValidApp(_ app: String) -> Bool {
         guard let first = app.unicodeScalars.first, app.unicodeScalars.count <= 64, first != ".", first != "-" else {
             return false
         }
@@ -110,7 +115,7 @@ public struct ExportName: Hashable, Sendable {
         }
     }
 
-    static func isValidSuffix(_ suffix: String) -> Bool {
+    package static func isValidSuffix(_ suffix: String) -> Bool {
         suffix.unicodeScalars.count == 10 && suffix.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
 }

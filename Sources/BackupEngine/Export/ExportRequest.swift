@@ -1,4 +1,9 @@
+import ArtifactFormat
+import BackupModels
+import BackupSources
+import BackupSupport
 public import Foundation
+import RemoteStorage
 
 /// What to export: files and folders packaged together as one `.tar.gz`.
 public struct ExportRequest: Hashable, Sendable {

@@ -1,4 +1,9 @@
+import ArtifactFormat
+import BackupModels
+import BackupSources
+import BackupSupport
 public import Foundation
+import RemoteStorage
 
 /// A finished export.
 public struct ExportResult: Hashable, Sendable, Codable {

@@ -1,4 +1,7 @@
+import ArtifactFormat
 import BackupModels
+import BackupSources
+import BackupSupport
 public import Foundation
 public import Logging
 public import RemoteStorage
@@ -173,7 +176,7 @@ public struct Exporter: Sendable {
 
     /// The archive name a work-folder file belongs to: itself, or `<name>` for a partial file
     /// `.<name>.partial-<random>`.
-    static func archiveName(ofLocalFile file: String) -> String {
+    package static func archiveName(ofLocalFile file: String) -> String {
         guard file.hasPrefix("."), let marker = file.range(of: ".partial-", options: .backwards) else { return file }
         return String(file[file.index(after: file.startIndex)..<marker.lowerBound])
     }

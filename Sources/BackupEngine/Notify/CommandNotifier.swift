@@ -1,5 +1,9 @@
-import BackupModels
+import ArtifactFormat
+public import BackupModels
+import BackupSources
+import BackupSupport
 import Foundation
+import RemoteStorage
 
 #if canImport(Glibc)
     import Glibc

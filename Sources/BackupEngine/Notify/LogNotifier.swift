@@ -1,6 +1,10 @@
-import BackupModels
+import ArtifactFormat
+public import BackupModels
+import BackupSources
+import BackupSupport
 import Foundation
 public import Logging
+import RemoteStorage
 
 /// Writes one log line per event: `info` for successes, `error` for failures.
 ///

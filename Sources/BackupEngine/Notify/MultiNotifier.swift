@@ -1,3 +1,9 @@
+import ArtifactFormat
+public import BackupModels
+import BackupSources
+import BackupSupport
+import RemoteStorage
+
 /// Delivers each event to several notifiers at once; one failing never stops the others.
 public struct MultiNotifier: Notifier {
     /// One notifier that could not deliver an event.

@@ -1,3 +1,9 @@
+import ArtifactFormat
+import BackupModels
+import BackupSources
+import BackupSupport
+import RemoteStorage
+
 /// An error from a ``Notifier``: a command that failed or timed out, a webhook that answered with an
 /// error, a setting that is invalid. The message never holds header values, URL credentials or queries,
 /// or a command's environment.

@@ -1,3 +1,9 @@
+import ArtifactFormat
+import BackupModels
+import BackupSources
+import BackupSupport
+import RemoteStorage
+
 /// How a ``WebhookNotifier`` retries: exponential backoff with jitter, bounded in attempts and in total time.
 ///
 /// The delay before attempt *n + 1* is `initialDelay × multiplier^(n − 1)`, capped at `maxDelay`, then

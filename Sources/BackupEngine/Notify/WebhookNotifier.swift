@@ -1,5 +1,9 @@
-import BackupModels
+import ArtifactFormat
+public import BackupModels
+import BackupSources
+import BackupSupport
 public import Foundation
+import RemoteStorage
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -164,14 +168,14 @@ public struct WebhookNotifier: Notifier {
         }
     }
 
-    static func redact(_ url: URL) -> String {
+    package static func redact(_ url: URL) -> String {
         guard let scheme = url.scheme, let host = url.host else { return "<invalid URL>" }
         var text = "\(scheme)://\(host)"
         if let port = url.port { text += ":\(port)" }
         return text + url.path
     }
 
-    static func redact(_ text: String) -> String {
+    package static func redact(_ text: String) -> String {
         guard let url = URL(string: text) else { return "<invalid URL>" }
         return redact(url)
     }

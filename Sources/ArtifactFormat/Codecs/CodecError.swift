@@ -1,0 +1,63 @@
+import BackupSupport
+
+/// An error from a codec: compression, decompression, encryption, decryption or key loading.
+///
+/// The ``code`` is extensible; ``codec`` names the codec (`zstd`, `gzip`, `aes-256-gcm-framed-v1`,
+/// `encryption key`). Messages never contain key material.
+public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of problem occurred.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case corrupt = "corrupt input"
+            case truncated = "truncated input"
+            case library = "library failure"
+            case invalidArgument = "invalid argument"
+            case invalidKey = "invalid key"
+            case keyMismatch = "wrong key"
+            case authenticationFailed = "authentication failed"
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The input is not valid for the codec (bad magic, damaged data, data after the end).
+        public static let corrupt = Code(.corrupt)
+        /// The input ends before the codec's end marker.
+        public static let truncated = Code(.truncated)
+        /// The underlying C library failed (allocation, an unexpected state).
+        public static let library = Code(.library)
+        /// A setting is out of range (a compression level, a frame size).
+        public static let invalidArgument = Code(.invalidArgument)
+        /// Key material is missing, malformed or stored insecurely.
+        public static let invalidKey = Code(.invalidKey)
+        /// The data was encrypted with a different key (the key ids differ).
+        public static let keyMismatch = Code(.keyMismatch)
+        /// An encrypted frame failed authentication: the data was modified, reordered or cut.
+        public static let authenticationFailed = Code(.authenticationFailed)
+
+        /// The code as text (`truncated input`).
+        public var description: String { base.rawValue }
+    }
+
+    /// What kind of problem occurred.
+    public var code: Code
+    /// The codec that failed: `zstd`, `gzip`, `aes-256-gcm-framed-v1` or `encryption key`.
+    public var codec: String
+    /// A human-readable explanation; never contains key material.
+    public var message: String
+
+    /// Creates an error.
+    ///
+    /// - Parameters:
+    ///   - code: what kind of problem occurred.
+    ///   - codec: the codec's name.
+    ///   - message: the explanation.
+    public init(code: Code, codec: String, message: String) {
+        self.code = code
+        self.codec = codec
+        self.message = message
+    }
+
+    /// `codec: code: message`.
+    public var description: String { "\(codec): \(code): \(message)" }
+}

@@ -1,0 +1,39 @@
+import ArtifactFormat
+import BackupCatalog
+public import BackupEngine
+public import BackupModels
+public import BackupSources
+public import Foundation
+public import Logging
+import RemoteStorage
+
+extension Engine {
+    /// Opens the plan's SQLite catalog and storage, loads its encryption key and builds its notifiers;
+    /// the tools its sources start run with the priority its `limits:` ask for.
+    ///
+    /// - Throws: ``CatalogError``, ``StorageError`` or an encryption-key error naming the file or variable.
+    public static func open(
+        _ plan: BackupPlan, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+        sources: SourceRegistry = .standard
+    ) async throws -> Engine {
+        let storage = try makeStorage(plan.storage, logger: logger)
+        let catalog = try SQLiteCatalog(path: plan.catalogPath)
+        var key: EncryptionKey? = nil
+        if let encryption = plan.encryption {
+            if let file = encryption.keyFile {
+                key = try EncryptionKey(fileAt: file)
+            } else if let variable = encryption.keyEnvironmentVariable {
+                key = try EncryptionKey(environmentVariable: variable)
+            }
+        }
+        var engine = Engine(
+            plan: plan, catalog: catalog, storage: storage, logger: logger, clock: clock, encryptionKey: key,
+            lockPath: plan.catalogPath + ".\(plan.name).lock", sources: sources,
+            childPriority: try plan.limits.map { try ChildProcessPriority($0) } ?? .normal)
+        if let notify = plan.notify {
+            engine.notifier = try makeNotifier(notify, logger: logger)
+        }
+        return engine
+    }
+
+}

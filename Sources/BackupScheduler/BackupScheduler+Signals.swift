@@ -1,0 +1,20 @@
+import ArchiveLifecycle
+import BackupCatalog
+import BackupEngine
+import BackupModels
+import BackupSources
+import BackupSupport
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+extension BackupScheduler {
+    /// Runs the scheduler in a service group that shuts down gracefully on SIGTERM or SIGINT, for
+    /// programs that run nothing else (such as `backup schedule`). Hosts with other services add the
+    /// scheduler to their own `ServiceGroup` instead.
+    /// - Throws: What the service group throws.
+    public func runUntilTerminated() async throws {
+        let group = ServiceGroup(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}

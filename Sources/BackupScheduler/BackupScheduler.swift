@@ -1,0 +1,178 @@
+import ArchiveLifecycle
+public import BackupCatalog
+public import BackupEngine
+public import BackupModels
+import BackupSources
+package import BackupSupport
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Runs plans on their cron schedules until graceful shutdown: a swift-service-lifecycle `Service`.
+///
+/// For every due instant of a plan the scheduler waits a random jitter (never past the window's end),
+/// takes a run slot (at most ``Configuration-swift.struct/maxConcurrentRuns`` at once), checks that the
+/// run may still start inside the plan's window (otherwise it is skipped and a
+/// ``BackupEvent/Kind-swift.struct/runSkipped`` event is sent), takes the plan's lease in the catalog
+/// (another process holding it runs the plan instead), checks that nobody ran that instant already,
+/// and runs the plan while renewing the lease every third of its duration.
+///
+/// ```swift
+/// let scheduler = try BackupScheduler(engines: engines, logger: logger, notifier: notifier)
+/// let group = ServiceGroup(services: [scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
+/// ```
+///
+/// Graceful shutdown stops waiting at once; a run in progress finishes
+/// (``ShutdownBehavior-swift.enum/finishRunning``, the default) or is cancelled
+/// (``ShutdownBehavior-swift.enum/cancelRunning``), in which case the engine marks its record failed and
+/// removes what it stored. Leases are released either way.
+public struct BackupScheduler: Service {
+    /// What graceful shutdown does to a run in progress.
+    public enum ShutdownBehavior: Sendable, Hashable {
+        /// Let the run finish (the service group's own shutdown timeout may still cancel it).
+        case finishRunning
+        /// Cancel the run: the engine marks it failed and removes its partial artifacts.
+        case cancelRunning
+    }
+
+    /// Settings of a scheduler.
+    public struct Configuration: Sendable, Hashable {
+        /// How many plans may run at once (at least 1).
+        public var maxConcurrentRuns: Int
+        /// How long a plan's lease lasts without renewal; it is renewed every third of it while a run lasts.
+        public var leaseDuration: Duration
+        /// What graceful shutdown does to a run in progress.
+        public var shutdown: ShutdownBehavior
+
+        /// Creates settings.
+        /// - Parameters:
+        ///   - maxConcurrentRuns: How many plans may run at once.
+        ///   - leaseDuration: How long a lease lasts without renewal (at least 3 seconds).
+        ///   - shutdown: What graceful shutdown does to a run in progress.
+        public init(maxConcurrentRuns: Int = 1, leaseDuration: Duration = .seconds(120), shutdown: ShutdownBehavior = .finishRunning) {
+            self.maxConcurrentRuns = maxConcurrentRuns
+            self.leaseDuration = leaseDuration
+            self.shutdown = shutdown
+        }
+    }
+
+    /// One plan with the catalog its leases and records live in.
+    package struct Job: Sendable {
+        package var plan: ScheduledPlan
+        package var catalog: any SchedulerCatalog
+    }
+
+    /// The plans, in the order given.
+    public var plans: [ScheduledPlan] { jobs.map(\.plan) }
+    /// The scheduler's settings.
+    public let configuration: Configuration
+    /// Where scheduler logs go.
+    public var logger: Logger
+    /// Where skipped runs and failures the run closure throws are reported; `nil` sends none.
+    public var notifier: (any Notifier)?
+    /// The scheduler's time source.
+    public var clock: SchedulerClock
+    /// A random number in `0..<1` for each jitter.
+    public var randomFraction: @Sendable () -> Double
+    /// The owner presented for each lease acquisition: this host and process with a new token.
+    public var leaseOwner: @Sendable () -> LeaseOwner
+
+    package let jobs: [Job]
+    package let runPlan: @Sendable (ScheduledPlan) async throws -> ScheduledRunResult
+    package let slots: RunSlots
+    /// How many plan loops are doing something other than waiting for their next due instant (tests
+    /// move a manual clock only when this is zero).
+    package let busyLoops = Shared(0)
+
+    /// Creates a scheduler whose plans keep their leases and records in one catalog.
+    ///
+    /// - Parameters:
+    ///   - plans: The plans to run.
+    ///   - catalog: Where leases are taken and the plans' latest records are read.
+    ///   - configuration: Concurrency, lease duration, shutdown behaviour.
+    ///   - logger: Where scheduler logs go.
+    ///   - notifier: Where skipped runs are reported.
+    ///   - clock: The time source; the system clock by default.
+    ///   - randomFraction: Random numbers for jitter.
+    ///   - run: Runs one plan once; it is cancelled on shutdown with ``ShutdownBehavior-swift.enum/cancelRunning``
+    ///     or when the lease is lost.
+    /// - Throws: ``ScheduleError`` for duplicate plans, overlapping windows or invalid limits.
+    public init(
+        plans: [ScheduledPlan], catalog: any SchedulerCatalog, configuration: Configuration = Configuration(),
+        logger: Logger, notifier: (any Notifier)? = nil, clock: SchedulerClock = .system,
+        randomFraction: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        run: @escaping @Sendable (ScheduledPlan) async throws -> ScheduledRunResult
+    ) throws {
+        try self.init(
+            jobs: plans.map { Job(plan: $0, catalog: catalog) }, configuration: configuration, logger: logger,
+            notifier: notifier, clock: clock, randomFraction: randomFraction, run: run)
+    }
+
+    /// Creates a scheduler that runs `engine.backup` for each engine's plan, on the plan's `schedule:`.
+    ///
+    /// Each plan's lease and records live in its engine's catalog, which must be a ``SQLiteCatalog``
+    /// (or another ``SchedulerCatalog``).
+    /// - Parameters:
+    ///   - engines: One engine per plan; every plan must have a schedule.
+    ///   - configuration: Concurrency, lease duration, shutdown behaviour.
+    ///   - logger: Where scheduler logs go.
+    ///   - notifier: Where skipped runs are reported (set the engines' own notifier for backup events).
+    ///   - clock: The time source; the system clock by default.
+    ///   - request: What each run does; an automatic full or incremental with retention by default.
+    /// - Throws: ``ScheduleError`` for a plan without a schedule or with an invalid one, duplicate plans,
+    ///   overlapping windows or invalid limits.
+    public init(
+        engines: [Engine], configuration: Configuration = Configuration(), logger: Logger,
+        notifier: (any Notifier)? = nil, clock: SchedulerClock = .system, request: BackupRequest = BackupRequest()
+    ) throws {
+        var jobs: [Job] = []
+        var byName: [String: Engine] = [:]
+        for engine in engines {
+            let plan = try ScheduledPlan(engine.plan)
+            guard let catalog = engine.catalog as? any SchedulerCatalog else {
+                throw ScheduleError(
+                    code: .invalidLimit, field: "catalog", plan: plan.name,
+                    message: "the scheduler needs a catalog that keeps leases (SQLiteCatalog)")
+            }
+            jobs.append(Job(plan: plan, catalog: catalog))
+            byName[plan.name] = engine
+        }
+        let engineByName = byName
+        try self.init(
+            jobs: jobs, configuration: configuration, logger: logger, notifier: notifier, clock: clock,
+            randomFraction: { Double.random(in: 0..<1) },
+            run: { plan in
+                guard let engine = engineByName[plan.name] else {
+                    return ScheduledRunResult(succeeded: false, summary: "no engine for plan '\(plan.name)'")
+                }
+                return ScheduledRunResult(try await engine.backup(request))
+            })
+    }
+
+    private init(
+        jobs: [Job], configuration: Configuration, logger: Logger, notifier: (any Notifier)?, clock: SchedulerClock,
+        randomFraction: @escaping @Sendable () -> Double, run: @escaping @Sendable (ScheduledPlan) async throws -> ScheduledRunResult
+    ) throws {
+        guard configuration.maxConcurrentRuns >= 1 else {
+            throw ScheduleError(
+                code: .invalidLimit, field: "max_concurrent_runs",
+                message: "\(configuration.maxConcurrentRuns): at least one run must be allowed")
+        }
+        guard configuration.leaseDuration >= .seconds(3) else {
+            throw ScheduleError(
+                code: .invalidLimit, field: "lease_duration",
+                message: "\(configuration.leaseDuration): a lease must last at least 3 seconds")
+        }
+        try ScheduledPlan.validate(jobs.map(\.plan), maxConcurrentRuns: configuration.maxConcurrentRuns, at: clock.now())
+        self.jobs = jobs
+        self.configuration = configuration
+        self.logger = logger
+        self.notifier = notifier
+        self.clock = clock
+        self.randomFraction = randomFraction
+        self.leaseOwner = { LeaseOwner.current() }
+        self.runPlan = run
+        self.slots = RunSlots(configuration.maxConcurrentRuns)
+    }
+}

@@ -1,0 +1,59 @@
+import ArchiveLifecycle
+public import BackupCatalog
+public import BackupEngine
+public import BackupModels
+import BackupSources
+import BackupSupport
+public import Foundation
+
+/// Where a plan stands: the latest backup of each source, whether it runs right now, and when it runs
+/// next. What `backup status` prints.
+public struct PlanStatus: Sendable {
+    /// The latest record of one source.
+    public struct SourceStatus: Sendable {
+        /// The source's name.
+        public var source: String
+        /// The source's newest record in any state (running, committed, failed, expired), if any.
+        public var latest: BackupRecord?
+    }
+
+    /// The plan's name.
+    public var plan: String
+    /// One entry per source of the plan, in the plan's order.
+    public var sources: [SourceStatus]
+    /// The holder of the plan's unexpired lease: a scheduler running the plan now.
+    public var runningOn: LeaseOwner?
+    /// The plan's schedule, when it has one.
+    public var schedule: ScheduledPlan?
+    /// The schedule's zone as the plan names it (`UTC`, `Asia/Shanghai`).
+    public var timeZoneIdentifier: String?
+    /// The next due instant (without jitter), when the plan has a schedule.
+    public var nextRun: Date?
+
+    /// Reads the status of `engine`'s plan from its catalog.
+    /// - Parameters:
+    ///   - engine: The engine of the plan.
+    ///   - now: The current time.
+    /// - Returns: The plan's status.
+    /// - Throws: ``ScheduleError`` for an invalid schedule, or a catalog error.
+    public static func read(for engine: Engine, now: Date) async throws -> PlanStatus {
+        let plan = engine.plan
+        var sources: [SourceStatus] = []
+        for source in plan.sources {
+            let latest = try await engine.catalog.records(
+                RecordQuery(plan: plan.name, source: source.name, newestFirst: true, limit: 1)
+            ).first
+            sources.append(SourceStatus(source: source.name, latest: latest))
+        }
+        var runningOn: LeaseOwner?
+        if let leases = engine.catalog as? SQLiteCatalog,
+            let lease = try await leases.lease(named: Lease.name(forPlan: plan.name)), !lease.isExpired(at: now)
+        {
+            runningOn = lease.owner
+        }
+        let schedule = try plan.schedule.map { try ScheduledPlan(name: plan.name, config: $0) }
+        return PlanStatus(
+            plan: plan.name, sources: sources, runningOn: runningOn, schedule: schedule,
+            timeZoneIdentifier: plan.schedule?.timeZoneIdentifier, nextRun: schedule?.cron.next(after: now))
+    }
+}

@@ -1,0 +1,277 @@
+import ArtifactFormat
+public import BackupModels
+import BackupSupport
+public import Logging
+public import RemoteStorage
+
+/// What a source is asked to produce for one backup.
+public struct SourceRequest: Sendable {
+    /// Full or incremental; sources that cannot do incrementals are never asked for one.
+    public var kind: BackupKind
+    /// The parent backup's manifest, for incrementals.
+    public var parent: Manifest?
+    /// The parent backup's record, for incrementals.
+    public var parentRecord: BackupRecord?
+    public var logger: Logger
+
+    public init(kind: BackupKind, parent: Manifest? = nil, parentRecord: BackupRecord? = nil, logger: Logger) {
+        self.kind = kind
+        self.parent = parent
+        self.parentRecord = parentRecord
+        self.logger = logger
+    }
+}
+
+/// Progress a source reports while its stream is read: bytes read and entries completed since the
+/// previous report.
+public struct SourceProgress: Sendable, Hashable {
+    public var bytes: Int64
+    public var files: Int
+
+    public init(bytes: Int64 = 0, files: Int = 0) {
+        self.bytes = bytes
+        self.files = files
+    }
+}
+
+/// What a source learned while its stream was read: the tree index, deletions, warnings, position.
+public struct SourceOutcome: Sendable {
+    public var files: [FileEntry]?
+    public var deletedPaths: [String]?
+    public var notes: [String]
+    public var position: SourcePosition?
+    public var filesTotal: Int
+    public var filesStored: Int
+    public var bytesRead: Int64
+
+    public init(
+        files: [FileEntry]? = nil, deletedPaths: [String]? = nil, notes: [String] = [], position: SourcePosition? = nil,
+        filesTotal: Int = 0, filesStored: Int = 0, bytesRead: Int64 = 0
+    ) {
+        self.files = files
+        self.deletedPaths = deletedPaths
+        self.notes = notes
+        self.position = position
+        self.filesTotal = filesTotal
+        self.filesStored = filesStored
+        self.bytesRead = bytesRead
+    }
+}
+
+/// A prepared backup: the payload stream plus what the source reports once the stream is read.
+public struct PreparedBackup: Sendable {
+    /// The payload (a tar stream, a database file).
+    public var stream: ByteStream
+    /// The payload's extension before compression (`tar`, `sqlite`).
+    public var fileExtension: String
+    /// Bytes the stream is expected to produce, for progress and ETA.
+    public var expectedBytes: Int64?
+    /// Entries the stream is expected to hold.
+    public var expectedFiles: Int?
+    /// Called after the stream was read to its end.
+    public var outcome: @Sendable () throws -> SourceOutcome
+    /// Removes temporary files; called whatever happened.
+    public var cleanup: @Sendable () -> Void
+
+    public init(
+        stream: ByteStream, fileExtension: String, expectedBytes: Int64? = nil, expectedFiles: Int? = nil,
+        outcome: @escaping @Sendable () throws -> SourceOutcome, cleanup: @escaping @Sendable () -> Void = {}
+    ) {
+        self.stream = stream
+        self.fileExtension = fileExtension
+        self.expectedBytes = expectedBytes
+        self.expectedFiles = expectedFiles
+        self.outcome = outcome
+        self.cleanup = cleanup
+    }
+}
+
+/// Something BackupKit can back up, restore and verify: a file tree, a database.
+///
+/// A source type is added in one place: a type conforming to this protocol, registered under its plan
+/// `type:` in a ``SourceRegistry``. The engine asks the source for everything that depends on its
+/// type: the payload of a backup, whether a chain may continue, the payload extensions an interrupted
+/// run may have left in storage, how a payload is checked, and how a chain is restored into a folder.
+public protocol BackupSource: Sendable {
+    /// The source's name within its plan.
+    var name: String { get }
+    /// The plan `type:` (`files`, `sqlite`, `mysql`, or a registered type's name).
+    var typeName: String { get }
+    /// Whether ``prepare(_:progress:)`` accepts incremental requests.
+    var supportsIncremental: Bool { get }
+    /// Every payload extension (before compression and encryption) a backup of this source may
+    /// write — `tar`, `sqlite`, `sql`, `binlog.tar`. A run that died is cleaned up by rendering its
+    /// artifact key with each of them.
+    var payloadExtensions: [String] { get }
+
+    /// Checks the source can be read (paths exist, database opens) and prepares its payload stream.
+    ///
+    /// - Parameter progress: called with the bytes read and entries completed as the stream is consumed.
+    func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup
+
+    /// Decides whether an incremental can build on `parent` (a MySQL source checks its binary logs are
+    /// still there). The default continues the chain.
+    ///
+    /// - Throws: when the chain is broken and the source is configured to fail rather than restart.
+    func checkChain(from parent: BackupRecord, logger: Logger) async throws -> ChainDecision
+
+    /// Reads one decoded payload to its end and throws if its structure is broken (a tar archive that
+    /// does not parse). The artifact's size and SHA-256 are checked by the caller. The default reads
+    /// the bytes and checks nothing more.
+    func verifyPayload(_ payload: ByteStream, of link: RestoreChain.Link) async throws
+
+    /// Restores `chain` (full backup first) into the folder `directory`, which exists and is empty
+    /// unless `options` allow otherwise. The default writes the newest backup's payload as one file
+    /// (a SQLite database, a SQL dump).
+    func restore(_ chain: RestoreChain, into directory: String, options: RestoreOptions, logger: Logger) async throws
+        -> RestoredFiles
+}
+
+extension BackupSource {
+    /// Continues the chain: sources whose incrementals cannot break need no check.
+    public func checkChain(from parent: BackupRecord, logger: Logger) async throws -> ChainDecision { .continue }
+
+    /// Reads the payload to its end.
+    public func verifyPayload(_ payload: ByteStream, of link: RestoreChain.Link) async throws {
+        for try await _ in payload {}
+    }
+
+    /// Writes the newest backup's payload into `directory` as one file, named by the position's
+    /// `file_name` or `<source>.<type>`; the file appears only once it is complete.
+    public func restore(_ chain: RestoreChain, into directory: String, options: RestoreOptions, logger: Logger) async throws
+        -> RestoredFiles
+    {
+        let link = chain.newest
+        let name = link.manifest.position?.extra["file_name"] ?? "\(link.record.source).\(link.manifest.sourceType)"
+        let fileName =
+            (try? TarExtractor.safeRelativePath(name)).flatMap { $0.contains("/") ? nil : $0 } ?? "\(link.record.source).restored"
+        var written: Int64 = 0
+        try await chain.withPayload(of: link) { stream in
+            // A put writes a temporary file, syncs it and renames it into place.
+            written = try await LocalStorage(root: directory).put(stream, at: fileName, options: .overwrite).sizeBytes
+        }
+        return RestoredFiles(filesWritten: 1, bytesWritten: written, backupsApplied: 1)
+    }
+}
+
+/// The committed backups a restore applies, full first, with their manifests and a way to read each
+/// one's decoded payload. The engine builds it (``withPayload(of:_:)`` decrypts, decompresses and
+/// checks the stored bytes' size and SHA-256 as they are read).
+public struct RestoreChain: Sendable {
+    /// One backup of the chain.
+    public struct Link: Sendable {
+        public var record: BackupRecord
+        public var manifest: Manifest
+
+        public init(record: BackupRecord, manifest: Manifest) {
+            self.record = record
+            self.manifest = manifest
+        }
+    }
+
+    /// Streams a link's decoded payload to a body and checks the stored bytes afterwards.
+    public typealias PayloadReader = @Sendable (Link, (ByteStream) async throws -> Void) async throws -> Void
+
+    /// The backups, full first; never empty.
+    public var links: [Link]
+    private let read: PayloadReader
+
+    /// Creates a chain.
+    /// - Parameters:
+    ///   - links: the backups, full first; must not be empty.
+    ///   - read: streams a link's decoded payload and checks its checksum once the body returns.
+    public init(links: [Link], read: @escaping PayloadReader) {
+        precondition(!links.isEmpty, "a restore chain holds at least one backup")
+        self.links = links
+        self.read = read
+    }
+
+    /// The backup restored to (the chain's last).
+    public var newest: Link { links[links.count - 1] }
+
+    /// Streams `link`'s decoded payload to `body`, then checks the stored bytes' size and SHA-256.
+    public func withPayload(of link: Link, _ body: (ByteStream) async throws -> Void) async throws {
+        try await read(link, body)
+    }
+}
+
+/// How a restore into a folder treats its target.
+public struct RestoreOptions: Sendable, Hashable {
+    /// Restore into a folder that already holds files (they may be overwritten or, for paths the
+    /// backup does not hold, deleted). Off by default: restore refuses a non-empty folder.
+    public var allowNonEmptyTarget: Bool
+    /// Restore symbolic links whose target lies outside the restore folder. Off by default.
+    public var allowExternalLinks: Bool
+
+    public init(allowNonEmptyTarget: Bool = false, allowExternalLinks: Bool = false) {
+        self.allowNonEmptyTarget = allowNonEmptyTarget
+        self.allowExternalLinks = allowExternalLinks
+    }
+}
+
+/// What a source's restore into a folder wrote.
+public struct RestoredFiles: Sendable, Hashable {
+    public var filesWritten: Int
+    public var bytesWritten: Int64
+    /// How many backups of the chain were applied.
+    public var backupsApplied: Int
+
+    public init(filesWritten: Int, bytesWritten: Int64, backupsApplied: Int) {
+        self.filesWritten = filesWritten
+        self.bytesWritten = bytesWritten
+        self.backupsApplied = backupsApplied
+    }
+}
+
+/// Whether an incremental builds on its parent or a full backup starts a new chain.
+public enum ChainDecision: Sendable, Hashable {
+    /// Take the incremental on the parent.
+    case `continue`
+    /// Take a full backup instead; the note says why.
+    case restartWithFull(note: String)
+}
+
+/// An error raised by a source: a path that is missing or unreadable, a database that will not open.
+public struct SourceError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case missingPath = "missing path"
+            case unreadable = "unreadable"
+            case invalidConfiguration = "invalid configuration"
+            case database = "database error"
+            case damaged = "damaged backup"
+            case io = "I/O error"
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+        public static let missingPath = Code(.missingPath)
+        public static let unreadable = Code(.unreadable)
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+        public static let database = Code(.database)
+        /// A backup's payload is not what its manifest says (an unexpected entry, a wrong checksum).
+        public static let damaged = Code(.damaged)
+        /// Reading or writing a local file failed.
+        public static let io = Code(.io)
+        public var description: String { base.rawValue }
+    }
+
+    public var code: Code
+    /// The source's name.
+    public var source: String
+    /// The file at fault, when there is one.
+    public var path: String?
+    public var message: String
+
+    public init(code: Code, source: String, path: String? = nil, message: String) {
+        self.code = code
+        self.source = source
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String {
+        var text = "source '\(source)': \(code)"
+        if let path { text += " '\(path)'" }
+        return text + ": \(message)"
+    }
+}

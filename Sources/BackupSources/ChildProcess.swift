@@ -1,0 +1,496 @@
+import ArtifactFormat
+import BackupModels
+import BackupSupport
+package import Foundation
+import RemoteStorage
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A child process (`mariadb-dump`, `mariadb`, `mariadb-binlog`) whose pipes are served by dedicated
+/// threads and whose exit is awaited through its termination handler, so no cooperative thread ever
+/// blocks on it.
+package final class ChildProcess: Sendable {
+    /// Where the child's standard input comes from.
+    package enum Input {
+        /// `/dev/null`.
+        case none
+        /// A pipe fed through ``feed(_:)``.
+        case pipe
+        /// The standard output of a process launched after this one (`a | b`: launch `b` first).
+        case pipeline(Pipe)
+    }
+
+    /// Where the child's standard output goes.
+    package enum Output {
+        /// Read through ``output``.
+        case pipe
+        /// Into a pipe another child reads.
+        case pipeline(Pipe)
+        /// `/dev/null`.
+        case discard
+    }
+
+    /// The executable's file name, for messages.
+    package let name: String
+    /// The standard output, when it is ``Output/pipe``.
+    package let output: PipeReader?
+    private let process: Process
+    private let inputWriter: PipeWriter?
+    private let errors: BoundedCapture
+    private let exit: ExitStatus
+
+    /// Starts `executable` with `arguments` and `environment` (nothing else is inherited), under
+    /// `nice`/`ionice` when `priority` asks for it.
+    package init(
+        executable: String, arguments: [String], environment: [String: String], input: Input = .none,
+        output: Output = .pipe, errorLimit: Int = 64 * 1024, outputChunkSize: Int = 1 << 20, fillsOutputChunks: Bool = true,
+        priority: ChildProcessPriority = .normal
+    ) throws {
+        name = (executable as NSString).lastPathComponent
+        let command = priority.isNormal ? (executable, arguments) : priority.apply(to: [executable] + arguments)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command.0)
+        process.arguments = command.1
+        process.environment = environment
+        let exit = ExitStatus()
+        process.terminationHandler = { finished in
+            let status = finished.terminationReason == .uncaughtSignal ? -finished.terminationStatus : finished.terminationStatus
+            exit.finish(status)
+        }
+
+        // Pipes are created close-on-exec, so a child started at the same time from another thread
+        // never inherits the parent's ends (which would keep a pipe open after its own child exits).
+        var parentEnds: [Int32] = []
+        var childEnds: [Int32] = []
+        func closeAll() {
+            for fd in parentEnds + childEnds { close(fd) }
+        }
+        var inputFD: Int32? = nil
+        switch input {
+        case .none: process.standardInput = FileHandle.nullDevice
+        case .pipe:
+            let (read, write) = try Self.makePipe()
+            parentEnds.append(write)
+            childEnds.append(read)
+            inputFD = write
+            process.standardInput = FileHandle(fileDescriptor: read, closeOnDealloc: false)
+        case .pipeline(let pipe): process.standardInput = pipe
+        }
+        var outputFD: Int32? = nil
+        switch output {
+        case .pipe:
+            do {
+                let (read, write) = try Self.makePipe()
+                parentEnds.append(read)
+                childEnds.append(write)
+                outputFD = read
+                process.standardOutput = FileHandle(fileDescriptor: write, closeOnDealloc: false)
+            } catch {
+                closeAll()
+                throw error
+            }
+        case .pipeline(let pipe): process.standardOutput = pipe
+        case .discard: process.standardOutput = FileHandle.nullDevice
+        }
+        let errorFD: Int32
+        do {
+            let (read, write) = try Self.makePipe()
+            parentEnds.append(read)
+            childEnds.append(write)
+            errorFD = read
+            process.standardError = FileHandle(fileDescriptor: write, closeOnDealloc: false)
+            try process.run()
+        } catch {
+            closeAll()
+            throw error
+        }
+        for fd in childEnds { close(fd) }
+        self.process = process
+        self.exit = exit
+        self.errors = BoundedCapture(fd: errorFD, limit: errorLimit)
+        self.output = outputFD.map { PipeReader(fd: $0, chunkSize: outputChunkSize, fills: fillsOutputChunks) }
+        self.inputWriter = inputFD.map { PipeWriter(fd: $0) }
+    }
+
+    /// A pipe whose two ends are closed on exec (`Process` hands the child its end through `dup2`,
+    /// which clears the flag on the copy).
+    private static func makePipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            throw MySQLError(code: .server, subject: "pipe", message: "cannot create a pipe: \(String(cString: strerror(errno)))")
+        }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+
+    /// Writes `chunk` to the child's standard input, waiting (without blocking a thread of the pool)
+    /// while the pipe is full.
+    package func feed(_ chunk: [UInt8]) async throws {
+        guard let inputWriter else { return }
+        try await inputWriter.write(chunk)
+    }
+
+    /// Everything the child writes to standard output until it closes it, or `nil` once that passes
+    /// `limit` bytes (the child is then stopped).
+    package func collectOutput(limit: Int = .max) async throws -> [UInt8]? {
+        var collected: [UInt8] = []
+        guard let output else { return collected }
+        while let chunk = try await output.next() {
+            collected += chunk
+            if collected.count > limit {
+                terminate()
+                return nil
+            }
+        }
+        return collected
+    }
+
+    /// Closes the child's standard input (end of file for the child).
+    package func closeInput() async {
+        await inputWriter?.close()
+    }
+
+    /// The exit status, once the child ended: its code, or minus the signal that killed it.
+    package func waitForExit() async -> Int32 {
+        await exit.wait()
+    }
+
+    /// What the child wrote to standard error (at most the capture limit), once it closed it.
+    package func errorText() async -> String {
+        await errors.text()
+    }
+
+    /// Sends SIGTERM if the child still runs, and stops the pipe threads.
+    package func terminate() {
+        output?.cancel()
+        inputWriter?.cancel()
+        if process.isRunning { process.terminate() }
+    }
+}
+
+/// The exit status of a child, awaited by any number of tasks.
+package final class ExitStatus: Sendable {
+    private struct State {
+        var status: Int32?
+        var waiters: [CheckedContinuation<Int32, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    package func finish(_ status: Int32) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
+            state.status = status
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: status) }
+    }
+
+    package func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Int32? in
+                if let status = state.status { return status }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
+
+/// Reads a pipe on a dedicated thread into a small bounded queue that an async consumer drains:
+/// back-pressure reaches the child through the full pipe.
+package final class PipeReader: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [[UInt8]] = []
+    private var finished = false
+    private var failure: Int32?
+    private var cancelled = false
+    private var waiter: CheckedContinuation<[UInt8]?, any Error>?
+    private let capacity = 4
+
+    /// Starts reading `fd` on a thread of its own. With `fills`, each chunk is read until it holds
+    /// `chunkSize` bytes or the pipe ends (for bulk output); without, each chunk is what one read
+    /// returns (for a dialogue, where the answer to a statement must arrive without waiting for more).
+    package init(fd: Int32, chunkSize: Int, fills: Bool = true) {
+        Thread.detachNewThread { [self] in self.pump(fd: fd, chunkSize: chunkSize, fills: fills) }
+    }
+
+    /// Reads until `buffer` is full or the pipe ends: a pipe hands out at most 64 KiB per read, and the
+    /// pipeline (compression, hashing, upload) runs much faster on large chunks. Without `fills`,
+    /// returns after the first read that gave bytes.
+    ///
+    /// - Returns: the bytes read, and the `errno` of a failed read (`nil` at end of file or when full).
+    private static func fill(_ buffer: inout [UInt8], from fd: Int32, fills: Bool) -> (count: Int, failure: Int32?) {
+        var filled = 0
+        while filled < buffer.count && (fills || filled == 0) {
+            let count = buffer.withUnsafeMutableBytes { bytes -> Int in
+                guard let base = bytes.baseAddress else { return 0 }
+                return read(fd, base + filled, bytes.count - filled)
+            }
+            if count > 0 {
+                filled += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return (filled, count < 0 ? errno : nil)
+            }
+        }
+        return (filled, nil)
+    }
+
+    private func pump(fd: Int32, chunkSize: Int, fills: Bool) {
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var pendingFailure: Int32?
+        defer { close(fd) }
+        while true {
+            condition.lock()
+            while chunks.count >= capacity && !cancelled { condition.wait() }
+            let stop = cancelled
+            condition.unlock()
+            if stop { return }
+            let count: Int
+            let readFailure: Int32?
+            if let pending = pendingFailure {
+                (count, readFailure) = (0, pending)
+            } else {
+                (count, readFailure) = Self.fill(&buffer, from: fd, fills: fills)
+            }
+            condition.lock()
+            if count > 0 {
+                // A failure after some bytes is reported once those bytes are delivered.
+                pendingFailure = readFailure
+                let chunk = Array(buffer[0..<count])
+                if let waiter {
+                    self.waiter = nil
+                    condition.unlock()
+                    waiter.resume(returning: chunk)
+                } else {
+                    chunks.append(chunk)
+                    condition.unlock()
+                }
+                continue
+            }
+            finished = true
+            if let readFailure { failure = readFailure }
+            let waiter = self.waiter
+            self.waiter = nil
+            let failure = self.failure
+            condition.unlock()
+            if let waiter {
+                if let failure {
+                    waiter.resume(throwing: PipeFailure(errorNumber: failure))
+                } else {
+                    waiter.resume(returning: nil)
+                }
+            }
+            return
+        }
+    }
+
+    /// The next chunk, or `nil` at end of file.
+    package func next() async throws -> [UInt8]? {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            if !chunks.isEmpty {
+                let chunk = chunks.removeFirst()
+                condition.signal()
+                condition.unlock()
+                continuation.resume(returning: chunk)
+            } else if finished || cancelled {
+                let failure = self.failure
+                condition.unlock()
+                if let failure {
+                    continuation.resume(throwing: PipeFailure(errorNumber: failure))
+                } else {
+                    continuation.resume(returning: nil)
+                }
+            } else {
+                waiter = continuation
+                condition.unlock()
+            }
+        }
+    }
+
+    /// Stops reading (the thread ends after its current read returns).
+    package func cancel() {
+        condition.lock()
+        cancelled = true
+        let waiter = self.waiter
+        self.waiter = nil
+        condition.signal()
+        condition.unlock()
+        waiter?.resume(returning: nil)
+    }
+}
+
+/// Writes chunks to a pipe on a dedicated thread; the async writer waits while one chunk is pending.
+package final class PipeWriter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [UInt8]?
+    private var pendingDone: CheckedContinuation<Void, any Error>?
+    private var closing = false
+    private var closed: CheckedContinuation<Void, Never>?
+    private var failure: Int32?
+    private var cancelled = false
+
+    package init(fd: Int32) {
+        Thread.detachNewThread { [self] in self.pump(fd: fd) }
+    }
+
+    private func pump(fd: Int32) {
+        // A child that exits early makes writes fail with EPIPE instead of killing this process.
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        while true {
+            condition.lock()
+            while pending == nil && !closing && !cancelled { condition.wait() }
+            if cancelled || (pending == nil && closing) {
+                let closed = self.closed
+                self.closed = nil
+                let done = pendingDone
+                pendingDone = nil
+                condition.unlock()
+                Glibc.close(fd)
+                done?.resume(throwing: PipeFailure(errorNumber: EPIPE))
+                closed?.resume()
+                return
+            }
+            let chunk = pending ?? []
+            condition.unlock()
+            let error = Self.writeAll(chunk, to: fd)
+            condition.lock()
+            pending = nil
+            let done = pendingDone
+            pendingDone = nil
+            if let error { failure = error }
+            condition.unlock()
+            if let error {
+                done?.resume(throwing: PipeFailure(errorNumber: error))
+            } else {
+                done?.resume()
+            }
+        }
+    }
+
+    /// Writes every byte of `chunk`, returning the error number of a failed write.
+    private static func writeAll(_ chunk: [UInt8], to fd: Int32) -> Int32? {
+        chunk.withUnsafeBytes { raw -> Int32? in
+            guard let base = raw.baseAddress else { return nil }
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, base + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+
+    /// Hands `chunk` to the writer thread and waits until it was written.
+    package func write(_ chunk: [UInt8]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            condition.lock()
+            if let failure = self.failure {
+                condition.unlock()
+                continuation.resume(throwing: PipeFailure(errorNumber: failure))
+                return
+            }
+            if cancelled || closing {
+                condition.unlock()
+                continuation.resume(throwing: PipeFailure(errorNumber: EPIPE))
+                return
+            }
+            pending = chunk
+            pendingDone = continuation
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Closes the pipe once pending bytes are written.
+    package func close() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            if closing || cancelled {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            closing = true
+            closed = continuation
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    package func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.signal()
+        condition.unlock()
+    }
+}
+
+/// Reads a pipe to its end on a dedicated thread, keeping at most `limit` bytes.
+package final class BoundedCapture: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var bytes: [UInt8] = []
+    private var done = false
+    private var waiters: [CheckedContinuation<String, Never>] = []
+
+    package init(fd: Int32, limit: Int) {
+        Thread.detachNewThread { [self] in self.pump(fd: fd, limit: limit) }
+    }
+
+    private func pump(fd: Int32, limit: Int) {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            condition.lock()
+            let room = max(0, limit - bytes.count)
+            bytes += buffer[0..<min(count, room)]
+            condition.unlock()
+        }
+        close(fd)
+        condition.lock()
+        done = true
+        let text = String(decoding: bytes, as: UTF8.self)
+        let waiters = self.waiters
+        self.waiters = []
+        condition.unlock()
+        for waiter in waiters { waiter.resume(returning: text) }
+    }
+
+    /// Everything captured, once the writer closed the pipe.
+    package func text() async -> String {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            if done {
+                let text = String(decoding: bytes, as: UTF8.self)
+                condition.unlock()
+                continuation.resume(returning: text)
+            } else {
+                waiters.append(continuation)
+                condition.unlock()
+            }
+        }
+    }
+}
+
+/// A read or write on a child's pipe failed.
+package struct PipeFailure: Error, CustomStringConvertible {
+    package var errorNumber: Int32
+    package var description: String { "pipe error: \(String(cString: strerror(errorNumber)))" }
+}

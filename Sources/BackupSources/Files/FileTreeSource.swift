@@ -1,0 +1,275 @@
+import ArtifactFormat
+public import BackupModels
+import BackupSupport
+import Crypto
+public import Logging
+public import RemoteStorage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Backs up configuration files and data folders as one POSIX tar stream.
+///
+/// - A full backup stores every file. An incremental stores the files that changed since the parent
+///   (size, mtime, inode, mode or owner differ; with ``FileTreeSourceConfig/hashContents`` also a
+///   content hash), and the manifest records the paths deleted since.
+/// - Symbolic links are stored as links and never followed; fifos, sockets and devices are skipped
+///   with a warning.
+/// - A file that changes while it is read is stored as read, reported in the manifest's notes, and
+///   marked so the next incremental stores it again.
+/// - Each configured path becomes a top-level entry named after its last component.
+public struct FileTreeSource: BackupSource {
+    public let config: FileTreeSourceConfig
+    /// Bytes per chunk of the tar stream.
+    public var chunkSize: Int
+
+    public init(_ config: FileTreeSourceConfig, chunkSize: Int = 1 << 20) {
+        self.config = config
+        self.chunkSize = chunkSize
+    }
+
+    public var name: String { config.name }
+    public var typeName: String { "files" }
+    public var supportsIncremental: Bool { true }
+    /// A POSIX tar stream.
+    public var payloadExtensions: [String] { ["tar"] }
+
+    /// Parses the tar archive to its end.
+    public func verifyPayload(_ payload: ByteStream, of link: RestoreChain.Link) async throws {
+        try await TarReader(payload).drain()
+    }
+
+    /// Extracts the full backup, then each incremental, into `directory`, then removes every path the
+    /// newest backup's file list does not hold (files deleted between backups).
+    ///
+    /// Entries that would land outside `directory` (absolute paths, `..`, writing through links, links
+    /// pointing out unless allowed) are refused with a ``TarError``.
+    public func restore(_ chain: RestoreChain, into directory: String, options: RestoreOptions, logger: Logger) async throws
+        -> RestoredFiles
+    {
+        let extractor = TarExtractor(root: directory, allowExternalLinks: options.allowExternalLinks)
+        for link in chain.links {
+            try await chain.withPayload(of: link) { stream in
+                let reader = TarReader(stream)
+                try await extractor.extract(reader)
+                // Read past the end-of-archive marker so the whole artifact is hashed.
+                try await reader.drain()
+            }
+        }
+        if let files = chain.newest.manifest.files {
+            try extractor.removeEverything(except: Set(files.map(\.path)))
+        }
+        extractor.finish()
+        logger.info("restore finished", metadata: ["files": "\(extractor.filesWritten)", "bytes": "\(extractor.bytesWritten)"])
+        return RestoredFiles(
+            filesWritten: extractor.filesWritten, bytesWritten: extractor.bytesWritten, backupsApplied: chain.links.count)
+    }
+
+    public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
+        let scan = try scanTree(logger: request.logger)
+        let parentIndex: [String: FileEntry]
+        if request.kind == .incremental, let files = request.parent?.files {
+            parentIndex = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { $1 })
+        } else {
+            parentIndex = [:]
+        }
+
+        var toStore: [ScannedEntry] = []
+        var index: [FileEntry] = []
+        for var scanned in scan.entries {
+            // Full backups have no parent index, so everything is stored. An incremental stores new and
+            // changed entries, and every folder (cheap, and it keeps modes exact).
+            guard let previous = parentIndex[scanned.entry.path], !Self.changed(scanned.entry, since: previous),
+                scanned.entry.type != .directory
+            else {
+                toStore.append(scanned)
+                continue
+            }
+            if config.hashContents, scanned.entry.type == .file {
+                scanned.entry.sha256 = try hashFile(scanned.absolutePath)
+                if scanned.entry.sha256 != previous.sha256 {
+                    toStore.append(scanned)
+                    continue
+                }
+            } else {
+                scanned.entry.sha256 = previous.sha256
+            }
+            index.append(scanned.entry)
+        }
+        let currentPaths = Set(scan.entries.map(\.entry.path))
+        let deleted =
+            request.kind == .incremental
+            ? parentIndex.keys.filter { !currentPaths.contains($0) }.sorted() : nil
+
+        let state = Shared(StreamState(index: index, notes: scan.notes))
+        let expectedBytes = toStore.reduce(Int64(0)) { $0 + ($1.entry.type == .file ? $1.entry.size : 0) }
+        let storedCount = toStore.count
+        let total = scan.entries.count
+        let hashContents = config.hashContents
+        let chunkSize = chunkSize
+        let sourceName = name
+        let entriesToStore = toStore
+        let stream = ByteStream {
+            let producer = TarProducer(
+                entries: entriesToStore, chunkSize: chunkSize, hashContents: hashContents, source: sourceName,
+                state: state, progress: progress)
+            return { try producer.next() }
+        }
+        return PreparedBackup(
+            stream: stream, fileExtension: "tar", expectedBytes: expectedBytes, expectedFiles: storedCount,
+            outcome: {
+                state.withLock { state in
+                    SourceOutcome(
+                        files: state.index.sorted { $0.path < $1.path }, deletedPaths: deleted, notes: state.notes,
+                        filesTotal: total, filesStored: state.stored, bytesRead: state.bytesRead)
+                }
+            })
+    }
+
+    // MARK: Scanning
+
+    package struct ScannedEntry: Sendable {
+        package var entry: FileEntry
+        package var absolutePath: String
+    }
+
+    package struct Scan {
+        package var entries: [ScannedEntry] = []
+        package var notes: [String] = []
+    }
+
+    /// Walks the configured paths (never following links) and applies the include and exclude globs.
+    package func scanTree(logger: Logger) throws -> Scan {
+        var scan = Scan()
+        var topNames: [String: String] = [:]
+        for root in config.paths {
+            let trimmed = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+            let topName = trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+            if let other = topNames[topName] {
+                throw SourceError(
+                    code: .invalidConfiguration, source: name, path: trimmed,
+                    message: "'\(trimmed)' and '\(other)' would both be stored as '\(topName)'")
+            }
+            topNames[topName] = trimmed
+            switch FileSystem.lstatus(trimmed) {
+            case .failure(let error):
+                throw SourceError(
+                    code: error == .notFound ? .missingPath : .unreadable, source: name, path: trimmed,
+                    message: error.text)
+            case .success(let status):
+                try visit(absolute: trimmed, relative: topName, status: status, into: &scan, logger: logger)
+            }
+        }
+        return scan
+    }
+
+    private func visit(absolute: String, relative: String, status: FileSystem.Status, into scan: inout Scan, logger: Logger) throws {
+        let isDirectory = status.isDirectory
+        if isExcluded(relative, isDirectory: isDirectory) { return }
+        var entry = FileEntry(
+            path: relative, type: .file, size: 0, mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode,
+            mode: status.permissions, uid: status.uid, gid: status.gid)
+        if isDirectory {
+            entry.type = .directory
+            scan.entries.append(ScannedEntry(entry: entry, absolutePath: absolute))
+            let names: [String]
+            switch FileSystem.children(of: absolute) {
+            case .success(let list): names = list
+            case .failure(let error):
+                throw SourceError(code: .unreadable, source: name, path: absolute, message: "cannot list folder: \(error.text)")
+            }
+            for child in names {
+                let childAbsolute = absolute + "/" + child
+                switch FileSystem.lstatus(childAbsolute) {
+                case .success(let childStatus):
+                    try visit(absolute: childAbsolute, relative: relative + "/" + child, status: childStatus, into: &scan, logger: logger)
+                case .failure(let error) where error == .notFound:
+                    continue  // vanished between listing and stat
+                case .failure(let error):
+                    throw SourceError(code: .unreadable, source: name, path: childAbsolute, message: error.text)
+                }
+            }
+        } else if status.isRegular {
+            guard isIncluded(relative) else { return }
+            entry.size = status.size
+            scan.entries.append(ScannedEntry(entry: entry, absolutePath: absolute))
+        } else if status.isSymlink {
+            guard isIncluded(relative) else { return }
+            switch FileSystem.readLink(absolute) {
+            case .success(let target): entry.linkTarget = target
+            case .failure(let error):
+                throw SourceError(code: .unreadable, source: name, path: absolute, message: "cannot read link: \(error.text)")
+            }
+            entry.type = .symlink
+            scan.entries.append(ScannedEntry(entry: entry, absolutePath: absolute))
+        } else {
+            let note = "skipped \(status.kindName) '\(relative)'"
+            logger.warning("\(note)", metadata: ["source": "\(name)"])
+            scan.notes.append(note)
+        }
+    }
+
+    /// Patterns without `/` match the name at any depth; patterns with `/` match the relative path;
+    /// a trailing `/` matches folders only.
+    package func isExcluded(_ relative: String, isDirectory: Bool) -> Bool {
+        config.exclude.contains { Self.glob($0, matches: relative, isDirectory: isDirectory) }
+    }
+
+    package func isIncluded(_ relative: String) -> Bool {
+        config.include.isEmpty || config.include.contains { Self.glob($0, matches: relative, isDirectory: false) }
+    }
+
+    package static func glob(_ pattern: String, matches relative: String, isDirectory: Bool) -> Bool {
+        var pattern = pattern
+        if pattern.hasSuffix("/") {
+            guard isDirectory else { return false }
+            pattern.removeLast()
+        }
+        if pattern.contains("/") {
+            // Relative to the source root, or to any of the configured top-level entries.
+            let withoutTop = relative.split(separator: "/", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            return FileSystem.matches(pattern, relative, pathname: true)
+                || (!withoutTop.isEmpty && FileSystem.matches(pattern, withoutTop, pathname: true))
+        }
+        let base = relative.split(separator: "/").last.map(String.init) ?? relative
+        return FileSystem.matches(pattern, base, pathname: false)
+    }
+
+    package static func changed(_ current: FileEntry, since previous: FileEntry) -> Bool {
+        current.type != previous.type || current.size != previous.size
+            || current.mtimeNanoseconds != previous.mtimeNanoseconds || current.inode != previous.inode
+            || current.mode != previous.mode || current.uid != previous.uid || current.gid != previous.gid
+            || current.linkTarget != previous.linkTarget
+    }
+
+    private func hashFile(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw SourceError(code: .unreadable, source: name, path: path, message: FileSystem.errorText(errno))
+        }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SourceError(code: .unreadable, source: name, path: path, message: FileSystem.errorText(errno))
+            }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return HashingTransformer.hex(hasher.finalize())
+    }
+}
+
+/// What the tar producer learns while streaming.
+package struct StreamState: Sendable {
+    package var index: [FileEntry]
+    package var notes: [String]
+    package var stored = 0
+    package var bytesRead: Int64 = 0
+}

@@ -1,0 +1,210 @@
+package import ArtifactFormat
+import BackupModels
+import BackupSupport
+import RemoteStorage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writes tar entries under a root folder, refusing anything that would land outside it.
+///
+/// - Paths that are absolute or contain `..` are refused.
+/// - Nothing is written through a symbolic link: every parent folder is checked with `lstat`, and
+///   files are opened with `O_NOFOLLOW`.
+/// - A link whose target points outside the root is refused unless `allowExternalLinks` is set.
+/// - Folder modes and times are applied at the end, after their contents were written.
+package final class TarExtractor {
+    package let root: String
+    package let allowExternalLinks: Bool
+    package let restoreOwnership: Bool
+    private var directories: [String: TarHeader] = [:]
+    package private(set) var filesWritten = 0
+    package private(set) var bytesWritten: Int64 = 0
+
+    package init(root: String, allowExternalLinks: Bool) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.allowExternalLinks = allowExternalLinks
+        self.restoreOwnership = geteuid() == 0
+    }
+
+    /// Extracts every entry of `reader`.
+    package func extract(_ reader: TarReader) async throws {
+        while let header = try await reader.nextEntry() {
+            let relative = try Self.safeRelativePath(header.path)
+            let target = root + "/" + relative
+            try ensureParents(of: relative)
+            switch header.type {
+            case .directory:
+                try makeDirectory(target, relative: relative)
+                directories[target] = header
+            case .file:
+                try await writeFile(target, header: header, reader: reader)
+            case .symlink:
+                try makeSymlink(target, relative: relative, header: header)
+            default:
+                throw TarError(
+                    code: .unsupported, message: "entry '\(header.path)' is a \(header.type) entry, which restore does not create")
+            }
+        }
+    }
+
+    /// Removes every path under the root that is not in `keep` (deletions recorded by incrementals).
+    package func removeEverything(except keep: Set<String>) throws {
+        func walk(_ relative: String) throws {
+            let absolute = relative.isEmpty ? root : root + "/" + relative
+            guard case .success(let names) = FileSystem.children(of: absolute) else { return }
+            for name in names {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                let childAbsolute = root + "/" + child
+                guard case .success(let status) = FileSystem.lstatus(childAbsolute) else { continue }
+                if status.isDirectory {
+                    try walk(child)
+                    if !keep.contains(child) { rmdir(childAbsolute) }
+                } else if !keep.contains(child) {
+                    guard unlink(childAbsolute) == 0 else {
+                        throw TarError(code: .unsafePath, message: "cannot remove '\(child)': \(FileSystem.errorText(errno))")
+                    }
+                    directories.removeValue(forKey: childAbsolute)
+                }
+            }
+        }
+        try walk("")
+    }
+
+    /// Applies folder modes and modification times, deepest first.
+    package func finish() {
+        for (path, header) in directories.sorted(by: { $0.key.count > $1.key.count }) {
+            guard case .success(let status) = FileSystem.lstatus(path), status.isDirectory else { continue }
+            chmod(path, mode_t(header.mode & 0o7777))
+            if restoreOwnership { lchown(path, uid_t(header.uid), gid_t(header.gid)) }
+            var times = [timespec(tv_sec: Int(header.mtime), tv_nsec: 0), timespec(tv_sec: Int(header.mtime), tv_nsec: 0)]
+            utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW)
+        }
+    }
+
+    // MARK: Entries
+
+    private func writeFile(_ target: String, header: TarHeader, reader: TarReader) async throws {
+        try removeIfNotRegularFile(target)
+        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw TarError(code: .unsafePath, message: "cannot create '\(header.path)': \(FileSystem.errorText(errno))")
+        }
+        defer { close(fd) }
+        while let chunk = try await reader.readContent() {
+            if case .failure(let error) = FileSystem.writeAll(chunk, to: fd) {
+                throw TarError(code: .unsafePath, message: "cannot write '\(header.path)': \(error.text)")
+            }
+            bytesWritten += Int64(chunk.count)
+        }
+        fchmod(fd, mode_t(header.mode & 0o7777))
+        if restoreOwnership { fchown(fd, uid_t(header.uid), gid_t(header.gid)) }
+        var times = [timespec(tv_sec: Int(header.mtime), tv_nsec: 0), timespec(tv_sec: Int(header.mtime), tv_nsec: 0)]
+        futimens(fd, &times)
+        filesWritten += 1
+    }
+
+    private func makeDirectory(_ target: String, relative: String) throws {
+        switch FileSystem.lstatus(target) {
+        case .success(let status) where status.isDirectory: return
+        case .success:
+            guard unlink(target) == 0 else {
+                throw TarError(code: .unsafePath, message: "cannot replace '\(relative)' with a folder: \(FileSystem.errorText(errno))")
+            }
+        case .failure: break
+        }
+        guard mkdir(target, 0o700) == 0 || errno == EEXIST else {
+            throw TarError(code: .unsafePath, message: "cannot create folder '\(relative)': \(FileSystem.errorText(errno))")
+        }
+    }
+
+    private func makeSymlink(_ target: String, relative: String, header: TarHeader) throws {
+        let link = header.linkTarget
+        if !allowExternalLinks {
+            let parent = relative.split(separator: "/").dropLast().joined(separator: "/")
+            let joined = link.hasPrefix("/") ? nil : (parent.isEmpty ? link : parent + "/" + link)
+            guard let joined, Self.normalizedStaysInside(joined) else {
+                throw TarError(
+                    code: .unsafePath,
+                    message: "link '\(header.path)' points outside the restore target ('\(link)'); allow external links to restore it")
+            }
+        }
+        if case .success(let status) = FileSystem.lstatus(target) {
+            if status.isDirectory {
+                throw TarError(code: .unsafePath, message: "'\(relative)' is a folder; cannot replace it with a link")
+            }
+            unlink(target)
+        }
+        guard symlink(link, target) == 0 else {
+            throw TarError(code: .unsafePath, message: "cannot create link '\(relative)': \(FileSystem.errorText(errno))")
+        }
+        if restoreOwnership { lchown(target, uid_t(header.uid), gid_t(header.gid)) }
+        filesWritten += 1
+    }
+
+    /// Creates missing parent folders and refuses parents that are links or files.
+    private func ensureParents(of relative: String) throws {
+        let components = relative.split(separator: "/").dropLast()
+        var path = root
+        for component in components {
+            path += "/" + component
+            switch FileSystem.lstatus(path) {
+            case .success(let status) where status.isDirectory: continue
+            case .success:
+                throw TarError(
+                    code: .unsafePath, message: "'\(path.dropFirst(root.count + 1))' is not a folder (a link or file is in the way)")
+            case .failure:
+                guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+                    throw TarError(code: .unsafePath, message: "cannot create folder '\(path)': \(FileSystem.errorText(errno))")
+                }
+            }
+        }
+    }
+
+    private func removeIfNotRegularFile(_ target: String) throws {
+        guard case .success(let status) = FileSystem.lstatus(target) else { return }
+        if status.isRegular { return }
+        if status.isDirectory {
+            throw TarError(code: .unsafePath, message: "'\(target)' is a folder; cannot replace it with a file")
+        }
+        unlink(target)
+    }
+
+    // MARK: Paths
+
+    /// The entry's path relative to the root, or an error if it could escape it.
+    package static func safeRelativePath(_ path: String) throws -> String {
+        var trimmed = Substring(path)
+        while trimmed.hasPrefix("./") { trimmed = trimmed.dropFirst(2) }
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard !trimmed.isEmpty, !trimmed.hasPrefix("/") else {
+            throw TarError(code: .unsafePath, message: "entry '\(path)' has an absolute or empty path")
+        }
+        let components = trimmed.split(separator: "/", omittingEmptySubsequences: true)
+        guard !components.contains("..") else {
+            throw TarError(code: .unsafePath, message: "entry '\(path)' contains '..'")
+        }
+        guard !trimmed.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            throw TarError(code: .unsafePath, message: "entry '\(path)' contains a NUL character")
+        }
+        return components.filter { $0 != "." }.joined(separator: "/")
+    }
+
+    /// Whether a relative path, resolved lexically, stays inside its root.
+    package static func normalizedStaysInside(_ path: String) -> Bool {
+        var depth = 0
+        for component in path.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..":
+                depth -= 1
+                if depth < 0 { return false }
+            default: depth += 1
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,187 @@
+import ArtifactFormat
+import BackupModels
+package import BackupSupport
+import Crypto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Produces the tar stream of a file-tree backup lazily, one chunk per call, reading each file as
+/// the consumer pulls. Owned by one iteration of the stream (sequential access only).
+package final class TarProducer: @unchecked Sendable {
+    private let entries: [FileTreeSource.ScannedEntry]
+    private let chunkSize: Int
+    private let hashContents: Bool
+    private let source: String
+    private let state: Shared<StreamState>
+    private let progress: @Sendable (SourceProgress) -> Void
+
+    private var nextIndex = 0
+    private var current: OpenFile?
+    private var finished = false
+    private var scratch: [UInt8]
+
+    private struct OpenFile {
+        var fd: Int32
+        var entry: FileEntry
+        var path: String
+        var remaining: Int64
+        var opened: FileSystem.Status
+        var hasher: SHA256?
+        var shortRead = false
+    }
+
+    package init(
+        entries: [FileTreeSource.ScannedEntry], chunkSize: Int, hashContents: Bool, source: String,
+        state: Shared<StreamState>, progress: @escaping @Sendable (SourceProgress) -> Void
+    ) {
+        self.entries = entries
+        self.chunkSize = chunkSize
+        self.hashContents = hashContents
+        self.source = source
+        self.state = state
+        self.progress = progress
+        self.scratch = [UInt8](repeating: 0, count: chunkSize)
+    }
+
+    deinit {
+        if let current { close(current.fd) }
+    }
+
+    /// The next chunk of the archive, or `nil` after the end-of-archive blocks.
+    package func next() throws -> [UInt8]? {
+        if finished { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(chunkSize + 3 * TarHeader.blockSize)
+        while output.count < chunkSize {
+            if current != nil {
+                try readCurrent(into: &output)
+                continue
+            }
+            guard nextIndex < entries.count else {
+                output += [UInt8](repeating: 0, count: 2 * TarHeader.blockSize)
+                finished = true
+                break
+            }
+            let scanned = entries[nextIndex]
+            nextIndex += 1
+            try begin(scanned, into: &output)
+        }
+        return output
+    }
+
+    private func begin(_ scanned: FileTreeSource.ScannedEntry, into output: inout [UInt8]) throws {
+        var entry = scanned.entry
+        switch entry.type {
+        case .directory, .symlink:
+            output += header(for: entry, size: 0).encoded()
+            record(entry, bytes: 0)
+        case .file:
+            let fd = open(scanned.absolutePath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else {
+                let code = errno
+                if code == ENOENT {
+                    note("vanished before it was read: '\(entry.path)'")
+                    return
+                }
+                throw SourceError(code: .unreadable, source: source, path: scanned.absolutePath, message: FileSystem.errorText(code))
+            }
+            guard case .success(let status) = FileSystem.fstatus(fd), status.isRegular else {
+                close(fd)
+                note("replaced by a non-file before it was read: '\(entry.path)'")
+                return
+            }
+            // The header carries the size seen now; later changes are detected after reading.
+            entry.size = status.size
+            entry.mtimeNanoseconds = status.mtimeNanoseconds
+            entry.inode = status.inode
+            entry.mode = status.permissions
+            output += header(for: entry, size: status.size).encoded()
+            current = OpenFile(
+                fd: fd, entry: entry, path: scanned.absolutePath, remaining: status.size, opened: status,
+                hasher: hashContents ? SHA256() : nil)
+            if status.size == 0 { try finishCurrent(into: &output) }
+        }
+    }
+
+    private func readCurrent(into output: inout [UInt8]) throws {
+        guard var file = current else { return }
+        let want = Int(min(Int64(chunkSize - output.count), file.remaining))
+        guard want > 0 else {
+            try finishCurrent(into: &output)
+            return
+        }
+        let count = scratch.withUnsafeMutableBytes { read(file.fd, $0.baseAddress, want) }
+        if count < 0 {
+            let code = errno
+            if code == EINTR { return }
+            close(file.fd)
+            current = nil
+            throw SourceError(code: .unreadable, source: source, path: file.path, message: FileSystem.errorText(code))
+        }
+        if count == 0 {
+            // The file shrank while being read: pad with zeros so the archive stays well-formed.
+            file.shortRead = true
+            let zeros = Int(min(Int64(chunkSize - output.count), file.remaining))
+            output += [UInt8](repeating: 0, count: zeros)
+            file.remaining -= Int64(zeros)
+        } else {
+            output.append(contentsOf: scratch[0..<count])
+            file.hasher?.update(data: scratch[0..<count])
+            file.remaining -= Int64(count)
+            progress(SourceProgress(bytes: Int64(count)))
+        }
+        current = file
+        if file.remaining == 0 { try finishCurrent(into: &output) }
+    }
+
+    private func finishCurrent(into output: inout [UInt8]) throws {
+        guard var file = current else { return }
+        current = nil
+        defer { close(file.fd) }
+        output += [UInt8](repeating: 0, count: TarHeader.padding(file.entry.size))
+
+        var changed = file.shortRead
+        if case .success(let after) = FileSystem.fstatus(file.fd) {
+            if after.size != file.opened.size || after.mtimeNanoseconds != file.opened.mtimeNanoseconds { changed = true }
+        }
+        if changed {
+            note("changed while it was read: '\(file.entry.path)' (stored as read; the next backup stores it again)")
+            // An impossible mtime makes the next incremental see the file as changed.
+            file.entry.mtimeNanoseconds = -1
+            file.entry.sha256 = nil
+        } else if let hasher = file.hasher {
+            file.entry.sha256 = HashingTransformer.hex(hasher.finalize())
+        }
+        record(file.entry, bytes: file.entry.size)
+    }
+
+    private func header(for entry: FileEntry, size: Int64) -> TarHeader {
+        let type: TarHeader.EntryType =
+            switch entry.type {
+            case .file: .file
+            case .directory: .directory
+            case .symlink: .symlink
+            }
+        return TarHeader(
+            path: entry.type == .directory ? entry.path + "/" : entry.path, type: type, size: size, mode: entry.mode,
+            uid: entry.uid, gid: entry.gid, mtime: max(0, entry.mtimeNanoseconds) / 1_000_000_000,
+            linkTarget: entry.linkTarget ?? "")
+    }
+
+    private func record(_ entry: FileEntry, bytes: Int64) {
+        progress(SourceProgress(files: 1))
+        state.withLock { state in
+            state.index.append(entry)
+            state.stored += 1
+            state.bytesRead += bytes
+        }
+    }
+
+    private func note(_ text: String) {
+        state.withLock { $0.notes.append(text) }
+    }
+}

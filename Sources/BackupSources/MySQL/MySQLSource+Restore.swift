@@ -1,0 +1,303 @@
+import ArtifactFormat
+import BackupCatalog
+import BackupModels
+import BackupSupport
+import Crypto
+package import Foundation
+public import Logging
+import RemoteStorage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension MySQLSource {
+    /// Restores a MySQL backup into a server: loads the chain's full dump, replays the binary logs its
+    /// incrementals copied (up to `until`, when given), then reads every restored table's row count and
+    /// `CHECKSUM TABLE` from the target.
+    ///
+    /// Binary logs are replayed with `mariadb-binlog` (or `mysqlbinlog`) piped into the client; a time
+    /// is passed as `--stop-datetime` in UTC with `TZ=UTC` in the tool's environment, so events stamped
+    /// at or before `until` (one-second resolution) are applied. Every artifact's SHA-256 and every
+    /// log's own SHA-256 from the manifest are checked as they are read.
+    ///
+    /// - Parameters:
+    ///   - id: the backup to restore (a full, or an incremental whose chain is applied).
+    ///   - target: the server to load into; the backup's own source server is refused unless `force`.
+    ///   - until: where to stop replaying binary logs; all logs of the chain when `nil`.
+    /// - Throws: ``SourceError`` `damaged` or `invalidConfiguration`; ``MySQLError`` `restoreRefused`,
+    ///   `restoreFailed`, `toolMissing` or a connection error naming the target.
+    public func restore(
+        _ chain: RestoreChain, to target: MySQLTarget, until: MySQLRestorePoint? = nil, logger: Logger
+    ) async throws -> MySQLRestoreReport {
+        let record = chain.newest.record
+        let full = chain.links[0].manifest
+        guard full.sourceType == typeName, full.kind == .full else {
+            throw SourceError(
+                code: .invalidConfiguration, source: name,
+                message: "backup \(record.label) is not a MySQL backup chain (source type \(full.sourceType))")
+        }
+        if target.isSameServer(host: config.host, port: config.port), !target.force {
+            throw MySQLError(
+                code: .restoreRefused, subject: target.address,
+                message:
+                    "\(target.address) is the server source '\(record.source)' backs up; restore into another server, or force it to overwrite the source"
+            )
+        }
+        let records = chain.links.map(\.record)
+        if case .time(let instant) = until, instant < records[0].startedAt {
+            throw MySQLError(
+                code: .invalidConfiguration, subject: target.address,
+                message:
+                    "until \(ISO8601.string(from: instant)) is before full backup \(records[0].label) started (\(ISO8601.string(from: records[0].startedAt))); choose an older full backup"
+            )
+        }
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["MYSQL_PWD"] = nil
+        if let password = target.password { environment = environment.filter { $0.value != password } }
+        let connection = MySQLConnection(
+            subject: target.address, host: target.host, port: target.port, user: target.user, password: target.password,
+            optionFile: target.optionFile, searchPath: target.searchPath ?? environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            environment: environment)
+        let client = try connection.locate(.client)
+        let binlogTool = chain.links.count > 1 ? try connection.locate(.binlog) : nil
+        let optionFile = try connection.makeOptionFile()
+        defer { optionFile.remove() }
+        // Fail early with a clear message when the target cannot be reached.
+        _ = try await connection.query("SELECT 1;", optionFile: optionFile)
+        logger.info("mysql restore started", metadata: ["backup": "\(record.id)", "target": "\(target.address)"])
+
+        let databases = full.position?.extra["databases"].map { $0.split(separator: ",").map(String.init) } ?? []
+
+        // 1. The full dump, streamed into the client (a parallel dump by several clients at once).
+        if full.position?.extra["dump_format"] == "tables" {
+            let sessions = target.parallel ?? full.position?.extra["parallel"].flatMap { Int($0) } ?? 1
+            try await loadTableDump(
+                of: chain.links[0], in: chain, sessions: max(1, sessions), client: client, connection: connection,
+                optionFile: optionFile)
+        } else {
+            try await loadDump(of: chain.links[0], in: chain, client: client, connection: connection, optionFile: optionFile)
+        }
+
+        // 2. The binary logs of the incrementals, up to the point.
+        var notes: [String] = []
+        var replayed: [String] = []
+        if let binlogTool, chain.links.count > 1 {
+            let folder = try Self.makePrivateFolder(prefix: "backupkit-replay")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            var files: [String] = []
+            for link in chain.links.dropFirst() {
+                files += try await extractBinlogs(of: link, in: chain, into: folder)
+            }
+            // The binary log tool reads local files: no server, no option files.
+            var arguments = ["--no-defaults"]
+            if let position = full.position?.binlogPosition, files.first == full.position?.binlogFile {
+                arguments.append("--start-position=\(position)")
+            }
+            switch until {
+            case .time(let instant)?:
+                arguments.append("--stop-datetime=\(Self.binlogDateTime(instant.addingTimeInterval(1)))")
+                if let last = records.last, let finished = last.finishedAt, instant > finished {
+                    notes.append(
+                        "until \(ISO8601.string(from: instant)) is after backup \(last.label) finished; replayed every log it holds")
+                }
+            case .position(let file, let position)?:
+                guard let index = files.firstIndex(of: file) else {
+                    throw MySQLError(
+                        code: .invalidConfiguration, subject: target.address,
+                        message: "binary log \(file) is not in the chain of \(record.label) (it holds \(files.joined(separator: ", ")))")
+                }
+                files = Array(files[...index])
+                arguments.append("--stop-position=\(position)")
+            case nil:
+                break
+            }
+            arguments += files.map { folder + "/" + $0 }
+            replayed = files
+            // One pass per database (`--database` keeps other databases' events out); events of tables
+            // the dump excluded fail on the target and are tolerated, anything else fails the restore.
+            let excluded = full.position?.extra["excluded_tables"].map { $0.split(separator: ",").map(String.init) } ?? []
+            for database in databases {
+                notes += try await replay(
+                    arguments: ["--no-defaults", "--database=\(database)"] + arguments.dropFirst(), tool: binlogTool, client: client,
+                    excludedTables: excluded, connection: connection, optionFile: optionFile)
+            }
+        }
+
+        // 3. What the target holds now.
+        let tables = try await Self.tableChecks(databases: databases, connection: connection, optionFile: optionFile)
+        logger.info("mysql restore finished", metadata: ["tables": "\(tables.count)", "binlogs": "\(replayed.count)"])
+        return MySQLRestoreReport(
+            target: target.address, chain: records, binlogsReplayed: replayed, until: until, tables: tables, notes: notes)
+    }
+
+    /// Streams a full backup's SQL into the client.
+    private func loadDump(
+        of link: RestoreChain.Link, in chain: RestoreChain, client: String, connection: MySQLConnection, optionFile: OptionFile
+    ) async throws {
+        try await Self.runClient(client, connection: connection, optionFile: optionFile, loading: "\(link.record.label)") { child in
+            try await chain.withPayload(of: link) { stream in
+                for try await chunk in stream { try await child.feed(chunk) }
+            }
+        }
+    }
+
+    /// Starts `client` reading SQL from its standard input, lets `feed` write to it and waits for it.
+    /// A client that stopped reading or exited with a failure is reported with its own message, as
+    /// loading `what`; when `feed` fails otherwise, the client is stopped.
+    package static func runClient(
+        _ client: String, extraArguments: [String] = [], connection: MySQLConnection, optionFile: OptionFile,
+        loading what: String, feed: (ChildProcess) async throws -> Void
+    ) async throws {
+        let child = try ChildProcess(
+            executable: client, arguments: connection.arguments(optionFile) + ["--binary-mode"] + extraArguments,
+            environment: connection.environment, input: .pipe, output: .discard)
+        var stoppedReading = false
+        do {
+            try await feed(child)
+        } catch is PipeFailure {
+            stoppedReading = true  // the client's exit status and message say why
+        } catch {
+            child.terminate()
+            _ = await child.waitForExit()
+            throw error
+        }
+        await child.closeInput()
+        let status = await child.waitForExit()
+        let errors = await child.errorText()
+        guard status == 0, !stoppedReading else {
+            let failure = connection.failure(tool: child.name, status: status, errorText: errors, code: .restoreFailed)
+            throw MySQLError(code: failure.code, subject: failure.subject, message: "loading \(what): \(failure.message)")
+        }
+    }
+
+    /// Extracts an incremental's binary logs, checking each against the SHA-256 its manifest lists.
+    private func extractBinlogs(of link: RestoreChain.Link, in chain: RestoreChain, into folder: String) async throws -> [String] {
+        let record = link.record
+        let manifest = link.manifest
+        let expected = Dictionary((manifest.files ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var names: [String] = []
+        try await chain.withPayload(of: link) { stream in
+            let reader = TarReader(stream)
+            while let header = try await reader.nextEntry() {
+                let name = header.path
+                guard header.type == .file, !name.contains("/"), !name.hasPrefix("."), let entry = expected[name] else {
+                    throw SourceError(
+                        code: .damaged, source: name, message: "incremental \(record.label) holds an unexpected entry '\(name)'")
+                }
+                let path = folder + "/" + name
+                guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+                    let handle = FileHandle(forWritingAtPath: path)
+                else {
+                    throw SourceError(code: .io, source: name, path: path, message: "cannot create the file")
+                }
+                var hasher = SHA256()
+                while let chunk = try await reader.readContent() {
+                    hasher.update(data: chunk)
+                    try handle.write(contentsOf: chunk)
+                }
+                try handle.close()
+                guard hasher.finalize().map({ String(format: "%02x", $0) }).joined() == entry.sha256 else {
+                    throw SourceError(
+                        code: .damaged, source: name, message: "binary log \(name) in \(record.label) does not match its SHA-256")
+                }
+                names.append(name)
+            }
+            try await reader.drain()
+        }
+        return names
+    }
+
+    /// `binlog-tool … | client`, waiting for both; returns notes on tolerated errors.
+    private func replay(
+        arguments: [String], tool: String, client: String, excludedTables: [String], connection: MySQLConnection,
+        optionFile: OptionFile
+    ) async throws -> [String] {
+        var environment = connection.environment
+        environment["TZ"] = "UTC"
+        let pipe = Pipe()
+        var clientArguments = connection.arguments(optionFile) + ["--binary-mode"]
+        if !excludedTables.isEmpty { clientArguments.append("--force") }
+        let consumer = try ChildProcess(
+            executable: client, arguments: clientArguments, environment: connection.environment, input: .pipeline(pipe),
+            output: .discard)
+        let producer: ChildProcess
+        do {
+            producer = try ChildProcess(
+                executable: tool, arguments: arguments, environment: environment, input: .none, output: .pipeline(pipe))
+        } catch {
+            try? pipe.fileHandleForWriting.close()
+            consumer.terminate()
+            throw error
+        }
+        try? pipe.fileHandleForWriting.close()
+        try? pipe.fileHandleForReading.close()
+        let producerStatus = await producer.waitForExit()
+        let producerErrors = await producer.errorText()
+        let consumerStatus = await consumer.waitForExit()
+        let consumerErrors = await consumer.errorText()
+        guard producerStatus == 0 else {
+            throw connection.failure(tool: producer.name, status: producerStatus, errorText: producerErrors, code: .restoreFailed)
+        }
+        guard consumerStatus != 0 else { return [] }
+        let errorLines = consumerErrors.split(separator: "\n").filter { $0.hasPrefix("ERROR") }
+        let tolerated = errorLines.filter { line in excludedTables.contains { line.contains("'\($0)'") } }
+        if !errorLines.isEmpty && tolerated.count == errorLines.count {
+            return ["\(tolerated.count) binary log event(s) of excluded tables were skipped"]
+        }
+        let failure = connection.failure(tool: consumer.name, status: consumerStatus, errorText: consumerErrors, code: .restoreFailed)
+        throw MySQLError(code: failure.code, subject: failure.subject, message: "replaying binary logs: \(failure.message)")
+    }
+
+    /// Row count and `CHECKSUM TABLE` of every base table in `databases`.
+    package static func tableChecks(databases: [String], connection: MySQLConnection, optionFile: OptionFile) async throws
+        -> [MySQLTableCheck]
+    {
+        guard !databases.isEmpty else { return [] }
+        let list = databases.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
+        let rows = try await connection.query(
+            "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (\(list)) ORDER BY 1, 2;",
+            optionFile: optionFile)
+        let tables = rows.compactMap { row -> (String, String)? in
+            guard row.count >= 2, let database = row[0], let table = row[1] else { return nil }
+            return (database, table)
+        }
+        guard !tables.isEmpty else { return [] }
+        func quoted(_ name: String) -> String { "`" + name.replacingOccurrences(of: "`", with: "``") + "`" }
+        let qualified = tables.map { "\(quoted($0.0)).\(quoted($0.1))" }
+        let checksums = try await connection.query("CHECKSUM TABLE \(qualified.joined(separator: ", "));", optionFile: optionFile)
+        let counts = try await connection.query(
+            tables.enumerated().map { index, _ in "SELECT \(index), COUNT(*) FROM \(qualified[index])" }.joined(separator: " UNION ALL ")
+                + ";", optionFile: optionFile)
+        var rowsByIndex: [Int: Int64] = [:]
+        for row in counts where row.count >= 2 {
+            if let index = Int(row[0] ?? ""), let count = Int64(row[1] ?? "") { rowsByIndex[index] = count }
+        }
+        return tables.enumerated().map { index, table in
+            let name = "\(table.0).\(table.1)"
+            let checksum = checksums.first { ($0.first ?? nil) == name }.flatMap { $0.count > 1 ? $0[1] : nil }
+            return MySQLTableCheck(name: name, rows: rowsByIndex[index] ?? 0, checksum: checksum)
+        }
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` in UTC, as `--stop-datetime` reads it with `TZ=UTC`.
+    package static func binlogDateTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0,
+            parts.minute ?? 0, parts.second ?? 0)
+    }
+
+    package static func makePrivateFolder(prefix: String) throws -> String {
+        var template = Array((NSTemporaryDirectory() + "/\(prefix)-XXXXXX").utf8CString)
+        guard let created = mkdtemp(&template) else {
+            throw SourceError(code: .io, source: "restore", path: NSTemporaryDirectory(), message: "cannot create a temporary folder")
+        }
+        return String(cString: created)
+    }
+}
