@@ -20,6 +20,7 @@ let package = Package(
         // Test support for hosts' unit tests: an in-process Elasticsearch and an in-memory storage.
         .library(name: "SnapshotClientTesting", targets: ["SnapshotClientTesting"]),
         .library(name: "RemoteStorageTesting", targets: ["RemoteStorageTesting"]),
+        .library(name: "BackupCatalogTesting", targets: ["BackupCatalogTesting"]),
         .executable(name: "backup", targets: ["backup"]),
         .executable(name: "es-archive", targets: ["es-archive"]),
         .executable(name: "export-link", targets: ["export-link"]),
@@ -61,6 +62,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The conformance suite every catalog implementation runs (SQLiteCatalog's tests run it).
+        .target(name: "BackupCatalogTesting", dependencies: ["BackupCatalog", "BackupModels"]),
         .target(name: "Retention", dependencies: ["BackupModels"]),
         .target(
             name: "RemoteStorage",
@@ -220,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "BackupCatalogTests",
             dependencies: [
-                "BackupModels", "BackupCatalog",
+                "BackupModels", "BackupCatalog", "BackupCatalogTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -265,6 +268,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // A source type defined outside the library, through its public API only.
+        .testTarget(
+            name: "SourceExtensionTests",
+            dependencies: [
+                "BackupCatalog", "BackupEngine", "BackupModels", "BackupPlans", "BackupSources", "RemoteStorage",
+                "RemoteStorageTesting",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
