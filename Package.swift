@@ -68,7 +68,6 @@ let package = Package(
         .target(
             name: "RemoteStorage",
             dependencies: [
-                "BackupModels",
                 "BackupSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -234,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "RemoteStorageTests",
             dependencies: [
-                "BackupModels", "RemoteStorage", "RemoteStorageTesting",
+                "RemoteStorage", "RemoteStorageTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

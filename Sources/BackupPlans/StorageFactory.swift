@@ -29,14 +29,14 @@ extension Engine {
     ) throws -> any Storage {
         switch config {
         case .local(let local):
-            if local.linkSecretEnvironmentVariable != nil || local.linkBaseURL != nil {
-                return try SignedLocalStorage(config: local, environment: environment)
+            if let signer = try StorageSettings.linkSigner(for: local, environment: environment) {
+                return SignedLocalStorage(storage: try LocalStorage(root: local.path), signer: signer)
             }
             return try LocalStorage(root: local.path)
         case .http(let http):
-            return try HTTPStorage(config: http, environment: environment, httpClient: httpClient, logger: logger)
+            return try StorageSettings.httpStorage(http, environment: environment, httpClient: httpClient, logger: logger)
         case .s3(let s3):
-            return try S3Storage(config: s3, environment: environment, httpClient: httpClient, logger: logger)
+            return try StorageSettings.s3Storage(s3, environment: environment, httpClient: httpClient, logger: logger)
         }
     }
 

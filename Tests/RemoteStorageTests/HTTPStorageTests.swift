@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import BackupModels
 import Crypto
 import Foundation
 import NIOCore
@@ -21,10 +20,10 @@ enum DAVServer {
         bandwidthLimit: Int64? = nil, _ body: (HTTPStorage, String) async throws -> T
     ) async throws -> T {
         let base = (url ?? "") + "t-\(UUID().uuidString)/"
-        let config = HTTPStorageConfig(
-            url: base, userEnvironmentVariable: "BACKUPKIT_DAV_USER", passwordEnvironmentVariable: "BACKUPKIT_DAV_PASSWORD",
-            bandwidthLimit: bandwidthLimit)
-        let storage = try HTTPStorage(config: config)
+        let storage = try HTTPStorage(
+            baseURL: try #require(URL(string: base)),
+            credentials: .basic(user: environment["BACKUPKIT_DAV_USER"] ?? "", password: environment["BACKUPKIT_DAV_PASSWORD"] ?? ""),
+            credentialSource: "BACKUPKIT_DAV_USER/BACKUPKIT_DAV_PASSWORD", bandwidthLimit: bandwidthLimit)
         do {
             let result = try await body(storage, base)
             try await removeCollection(base)
@@ -161,28 +160,6 @@ struct HTTPStorageTests {
         }
     }
 
-    @Test("a wrong password is permissionDenied naming the settings, without the password")
-    func wrongPassword() async throws {
-        let password = "wrong-\(UUID().uuidString)"
-        let config = HTTPStorageConfig(
-            url: DAVServer.url ?? "", userEnvironmentVariable: "DAV_USER", passwordEnvironmentVariable: "DAV_PASSWORD")
-        let storage = try HTTPStorage(config: config, environment: ["DAV_USER": "backupkit", "DAV_PASSWORD": password])
-        for operation in ["put", "head", "list"] {
-            let error = await #expect(throws: StorageError.self) {
-                switch operation {
-                case "put": try await storage.put([1, 2, 3], at: "denied.bin")
-                case "head": _ = try await storage.head("denied.bin")
-                default: _ = try await storage.list(prefix: "", after: nil, limit: 1)
-                }
-            }
-            #expect(error?.code == .permissionDenied)
-            let text = "\(error.map { "\($0)" } ?? "")"
-            #expect(text.contains("storage.user_env/storage.password_env"))
-            #expect(text.contains("authentication failed for storage.url"))
-            #expect(!text.contains(password))
-        }
-    }
-
     @Test("a bandwidth limit slows nothing down functionally: bytes arrive intact")
     func bandwidthLimited() async throws {
         try await DAVServer.withStorage(bandwidthLimit: 64 << 20) { storage, _ in
@@ -196,41 +173,25 @@ struct HTTPStorageTests {
 
 @Suite("HTTPStorage configuration")
 struct HTTPStorageConfigurationTests {
-    @Test(
-        "a missing variable names the setting that names it",
-        arguments: [
-            (
-                "storage.user_env",
-                HTTPStorageConfig(url: "http://127.0.0.1:1/r/", userEnvironmentVariable: "NOPE_U", passwordEnvironmentVariable: "P")
-            ),
-            (
-                "storage.password_env",
-                HTTPStorageConfig(url: "http://127.0.0.1:1/r/", userEnvironmentVariable: "U", passwordEnvironmentVariable: "NOPE_P")
-            ),
-            ("storage.token_env", HTTPStorageConfig(url: "http://127.0.0.1:1/r/", tokenEnvironmentVariable: "NOPE_T")),
-        ])
-    func missingVariable(setting: String, config: HTTPStorageConfig) throws {
-        let error = #expect(throws: StorageError.self) {
-            _ = try HTTPStorage(config: config, environment: ["U": "user", "P": "secret-password"])
-        }
-        #expect(error?.code == .configuration)
-        #expect(error?.message.contains(setting) == true)
-        #expect(error?.message.contains("secret-password") == false)
-    }
-
-    @Test("a URL holding credentials or not http(s) is refused without echoing the password")
+    @Test("a URL holding credentials or not http(s) is refused without echoing the password, in storage terms")
     func badURL() throws {
-        for url in ["ftp://host/repo/", "not a url", "http://user:hunter2pass@host/repo/"] {
-            let error = #expect(throws: StorageError.self) { _ = try HTTPStorage(config: HTTPStorageConfig(url: url), environment: [:]) }
+        for url in ["ftp://host/repo/", "http://user:hunter2pass@host/repo/", "http://host/repo/?q=1"] {
+            let error = #expect(throws: StorageError.self) { _ = try HTTPStorage(baseURL: try #require(URL(string: url))) }
             #expect(error?.code == .configuration)
-            #expect(error?.message.contains("storage.url") == true)
+            #expect(error?.message.contains("the repository URL") == true)
+            #expect(error?.message.contains("storage.") == false)
             #expect(error.map { "\($0)" }?.contains("hunter2pass") == false)
         }
+        let user = #expect(throws: StorageError.self) {
+            _ = try HTTPStorage(baseURL: try #require(URL(string: "http://h/r/")), credentials: .basic(user: "a:b", password: "pw-secret"))
+        }
+        #expect(user?.message.contains("pw-secret") == false)
+        #expect(throws: StorageError.self) { _ = try HTTPStorage(baseURL: try #require(URL(string: "http://h/r/")), bandwidthLimit: 0) }
     }
 
     @Test("keys are percent-encoded segment by segment and the base URL gains a trailing slash")
     func urls() throws {
-        let storage = try HTTPStorage(config: HTTPStorageConfig(url: "http://127.0.0.1:1/repo"), environment: [:])
+        let storage = try HTTPStorage(baseURL: try #require(URL(string: "http://127.0.0.1:1/repo")))
         #expect(storage.baseURL.absoluteString == "http://127.0.0.1:1/repo/")
         #expect(try storage.url(of: "a b/ä+?.bin") == "http://127.0.0.1:1/repo/a%20b/%C3%A4%2B%3F.bin")
         #expect(throws: StorageError.self) { _ = try storage.url(of: "../escape") }

@@ -1,4 +1,3 @@
-import BackupModels
 import Crypto
 import Foundation
 import Testing
@@ -96,26 +95,14 @@ struct LocalLinkSignerTests {
         #expect(error?.code == .forbiddenKey)
     }
 
-    @Test("short secrets and unset variables are refused naming the setting, without the secret")
+    @Test("short secrets are refused without the secret")
     func configuration() throws {
-        #expect(throws: StorageError.self) { _ = try signer(secret: Array(repeating: 1, count: 31)) }
-        let config = LocalStorageConfig(path: "/tmp/x", linkSecretEnvironmentVariable: "LINK_SECRET", linkBaseURL: "https://h/d")
-        #expect(try LocalLinkSigner(config: LocalStorageConfig(path: "/tmp/x"), environment: [:]) == nil)
-        let unset = #expect(throws: StorageError.self) { _ = try LocalLinkSigner(config: config, environment: [:]) }
-        #expect(unset?.message.contains("storage.link_secret_env") == true)
-        let short = #expect(throws: StorageError.self) {
-            _ = try LocalLinkSigner(config: config, environment: ["LINK_SECRET": "too-short-secret"])
+        let error = #expect(throws: StorageError.self) { _ = try signer(secret: Array(repeating: 1, count: 31)) }
+        #expect(error?.code == .configuration)
+        #expect(error.map { "\($0)" }?.contains(String(repeating: "\u{1}", count: 31)) == false)
+        #expect(throws: StorageError.self) {
+            _ = try LocalLinkSigner(secret: secret, baseURL: try #require(URL(string: "ftp://h/d")))
         }
-        #expect(short?.message.contains("storage.link_secret_env") == true)
-        #expect(short.map { "\($0)" }?.contains("too-short-secret") == false)
-        let noBase = LocalStorageConfig(path: "/tmp/x", linkSecretEnvironmentVariable: "LINK_SECRET")
-        let missing = #expect(throws: StorageError.self) {
-            _ = try LocalLinkSigner(config: noBase, environment: ["LINK_SECRET": String(repeating: "s", count: 40)])
-        }
-        #expect(missing?.message.contains("storage.link_base_url") == true)
-        let configured = try #require(
-            try LocalLinkSigner(config: config, environment: ["LINK_SECRET": String(repeating: "s", count: 40)]))
-        #expect(configured.baseURL.absoluteString == "https://h/d")
     }
 
     @Test("parameters already in the base URL are kept")
@@ -189,17 +176,6 @@ struct SignedLocalStorageTests {
                 let error = await #expect(throws: StorageError.self) { _ = try await storage.download(link, now: now) }
                 #expect(error?.code == .notFound)
             }
-        }
-    }
-
-    @Test("built from a configuration, the storage issues links its environment's secret verifies")
-    func fromConfiguration() async throws {
-        try await withTemporaryFolder { folder in
-            let config = LocalStorageConfig(path: folder, linkSecretEnvironmentVariable: "S", linkBaseURL: "http://127.0.0.1/dl")
-            let storage = try SignedLocalStorage(config: config, environment: ["S": String(repeating: "k", count: 32)])
-            let link = try storage.downloadLink(for: "a", lifetime: 5, now: now)
-            #expect(try storage.signer.verify(link, now: now) == "a")
-            #expect(throws: StorageError.self) { _ = try SignedLocalStorage(config: LocalStorageConfig(path: folder), environment: [:]) }
         }
     }
 }

@@ -119,7 +119,8 @@ struct S3StorageTests {
                 bucket: bucket, credentials: S3Credentials(accessKeyID: good.accessKeyID, secretAccessKey: wrongSecret))
             let error = await #expect(throws: StorageError.self) { try await storage.put([1, 2], at: "denied.bin") }
             #expect(error?.code == .permissionDenied)
-            #expect(error?.message.contains("authentication failed: check access_key_env/secret_key_env") == true)
+            #expect(error?.message.contains("authentication failed: check the access key pair") == true)
+            #expect(error?.message.contains("BACKUPKIT_S3_ACCESS_KEY / BACKUPKIT_S3_SECRET_KEY") == true)
             #expect(error?.underlying?.contains("SignatureDoesNotMatch") == true)
             let text = error.map { String(describing: $0) } ?? ""
             #expect(!text.contains(wrongSecret))
@@ -135,7 +136,7 @@ struct S3StorageTests {
             #expect(try await reader.getBytes("readable.bin") == [7, 7])
             let error = await #expect(throws: StorageError.self) { try await reader.put([1], at: "forbidden.bin") }
             #expect(error?.code == .permissionDenied)
-            #expect(error?.message.contains("access_key_env/secret_key_env") == true)
+            #expect(error?.message.contains("BACKUPKIT_S3_ACCESS_KEY / BACKUPKIT_S3_SECRET_KEY") == true)
             #expect(try await writer.head("forbidden.bin") == nil)
         }
     }

@@ -4,7 +4,6 @@
 //   bench-s3 upload   <endpoint> <bucket> <key> <file>
 //   bench-s3 download <endpoint> <bucket> <key> <file>
 
-import BackupModels
 import Foundation
 import RemoteStorage
 
@@ -17,10 +16,16 @@ struct BenchS3 {
             exit(2)
         }
         let (mode, endpoint, bucket, key, file) = (arguments[1], arguments[2], arguments[3], arguments[4], arguments[5])
-        let config = S3StorageConfig(
-            provider: .minio, endpoint: endpoint, region: "us-east-1", bucket: bucket,
-            accessKeyEnvironmentVariable: "BACKUPKIT_S3_ACCESS_KEY", secretKeyEnvironmentVariable: "BACKUPKIT_S3_SECRET_KEY")
-        let storage = try S3Storage(config: config)
+        let environment = ProcessInfo.processInfo.environment
+        guard let server = URL(string: endpoint), let access = environment["BACKUPKIT_S3_ACCESS_KEY"],
+            let secret = environment["BACKUPKIT_S3_SECRET_KEY"]
+        else {
+            FileHandle.standardError.write(Data("bench-s3: set BACKUPKIT_S3_ACCESS_KEY and BACKUPKIT_S3_SECRET_KEY\n".utf8))
+            exit(2)
+        }
+        let storage = try S3Storage(
+            endpoint: try S3Endpoint(endpoint: server, bucket: bucket, region: "us-east-1", pathStyle: true),
+            credentials: S3Credentials(accessKeyID: access, secretAccessKey: secret))
         let url = URL(fileURLWithPath: file)
         if mode == "upload" {
             let folder = try LocalStorage(root: url.deletingLastPathComponent().path)

@@ -70,7 +70,7 @@ extension HTTPStorage {
             } catch {
                 guard attempt < attempts, Self.isConnectionFailure(error) else {
                     throw StorageError(
-                        code: .io, key: key, message: "the \(request.method.rawValue) request to storage.url \(baseURL) failed",
+                        code: .io, key: key, message: "the \(request.method.rawValue) request to \(baseURL) failed",
                         underlying: "\(error)")
                 }
                 logger.debug(
@@ -90,8 +90,8 @@ extension HTTPStorage {
         case 401, 403:
             return StorageError(
                 code: .permissionDenied, key: key,
-                message: "authentication failed for storage.url \(baseURL) while trying to \(action) the object; "
-                    + "check \(credentialSettings)",
+                message: "authentication failed for \(baseURL) while trying to \(action) the object; "
+                    + "check \(credentialSource)",
                 underlying: underlying)
         case 404:
             return StorageError(code: .notFound, key: key, message: "no such object", underlying: underlying)

@@ -1,5 +1,4 @@
 public import AsyncHTTPClient
-public import BackupModels
 import Crypto
 public import Foundation
 public import Logging
@@ -27,8 +26,7 @@ import Synchronization
 /// exponential backoff after a connection failure or a 5xx status; a `PUT` streams a body that cannot
 /// be replayed and is sent once.
 ///
-/// Credentials come from environment variables named in the configuration and are sent only in the
-/// `Authorization` header; they never appear in errors or logs.
+/// Credentials are sent only in the `Authorization` header; they never appear in errors or logs.
 public struct HTTPStorage: Storage {
     /// Timeouts and retries.
     public struct Options: Hashable, Sendable {
@@ -64,78 +62,72 @@ public struct HTTPStorage: Storage {
     let logger: Logger
     /// The `Authorization` header value, if any.
     let authorization: String?
-    /// Which settings supply the credentials, for error messages.
-    let credentialSettings: String
+    /// Where the credentials come from, for error messages.
+    let credentialSource: String
     /// Collections known to exist (shared by copies of this storage).
     let knownCollections: KnownCollections
     /// Waits between retries (injected by tests).
     let sleep: @Sendable (Duration) async throws -> Void
 
-    /// Opens the repository `config` describes.
+    /// The credentials sent in the `Authorization` header.
+    public enum Credentials: Hashable, Sendable {
+        /// HTTP Basic authentication; the user must not contain `:`.
+        case basic(user: String, password: String)
+        /// A bearer token.
+        case bearer(token: String)
+    }
+
+    /// Opens the repository at `baseURL`.
     ///
     /// - Parameters:
-    ///   - config: the `storage:` settings of type `http`.
-    ///   - environment: where the variables named by `user_env`, `password_env` and `token_env` are read.
+    ///   - baseURL: the repository's `http(s)` URL with a host, without credentials, query or fragment;
+    ///     a trailing `/` is added when missing.
+    ///   - credentials: sent with every request; `nil` for none.
+    ///   - credentialSource: how to name the credentials' origin in authentication errors (never the
+    ///     credentials themselves).
+    ///   - bandwidthLimit: a cap in bytes per second shared by every transfer, or `nil`.
     ///   - httpClient: the client that sends the requests; the shared one by default.
     ///   - logger: receives request traces (never credentials).
     ///   - options: timeouts and retries.
-    /// - Throws: ``StorageError`` `configuration` naming `storage.url`, `storage.user_env`,
-    ///   `storage.password_env` or `storage.token_env` when a setting is unusable or a variable is unset.
+    /// - Throws: ``StorageError`` `configuration` when the URL, the user name or the bandwidth limit is
+    ///   unusable; never a credential.
     public init(
-        config: HTTPStorageConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
-        httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "BackupKit.HTTPStorage"),
-        options: Options = Options()
+        baseURL: URL, credentials: Credentials? = nil, credentialSource: String = "the configured credentials",
+        bandwidthLimit: Int64? = nil, httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "BackupKit.HTTPStorage"), options: Options = Options()
     ) throws {
         func fail(_ message: String) -> StorageError { StorageError(code: .configuration, key: nil, message: message) }
-        guard var components = URLComponents(string: config.url), let scheme = components.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: true),
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty
         else {
-            throw fail("storage.url '\(Self.redacted(config.url))' is not an http(s) URL with a host")
+            throw fail("the repository URL '\(Self.redacted(baseURL.absoluteString))' is not an http(s) URL with a host")
         }
         guard components.user == nil, components.password == nil else {
-            throw fail("storage.url must not hold credentials; name variables in storage.user_env and storage.password_env")
+            throw fail("the repository URL must not hold credentials; pass them separately")
         }
         guard components.query == nil, components.fragment == nil else {
-            throw fail("storage.url '\(config.url)' must not have a query or fragment")
+            throw fail("the repository URL '\(baseURL.absoluteString)' must not have a query or fragment")
         }
         if !components.percentEncodedPath.hasSuffix("/") { components.percentEncodedPath += "/" }
-        guard let url = components.url else { throw fail("storage.url '\(config.url)' cannot be parsed") }
-
-        func variable(_ name: String?, setting: String) throws -> String? {
-            guard let name else { return nil }
-            guard let value = environment[name], !value.isEmpty else {
-                throw fail("the environment variable '\(name)' named by \(setting) is not set")
-            }
-            return value
-        }
-        let user = try variable(config.userEnvironmentVariable, setting: "storage.user_env")
-        let password = try variable(config.passwordEnvironmentVariable, setting: "storage.password_env")
-        let token = try variable(config.tokenEnvironmentVariable, setting: "storage.token_env")
-        switch (user, password, token) {
-        case (nil, nil, nil):
+        guard let url = components.url else { throw fail("the repository URL '\(baseURL.absoluteString)' cannot be parsed") }
+        switch credentials {
+        case nil:
             authorization = nil
-            credentialSettings = "storage.user_env/storage.password_env or storage.token_env"
-        case (nil, nil, let token?):
+        case .bearer(let token):
             authorization = "Bearer " + token
-            credentialSettings = "storage.token_env"
-        case (let user?, let password?, nil):
-            guard !user.contains(":") else { throw fail("the user in storage.user_env must not contain ':'") }
+        case .basic(let user, let password):
+            guard !user.contains(":") else { throw fail("the user name must not contain ':'") }
             authorization = "Basic " + Data((user + ":" + password).utf8).base64EncodedString()
-            credentialSettings = "storage.user_env/storage.password_env"
-        case (_, _, .some):
-            throw fail("set either storage.token_env or storage.user_env and storage.password_env, not both")
-        case (.some, nil, nil):
-            throw fail("storage.user_env is set but storage.password_env is not")
-        case (nil, .some, nil):
-            throw fail("storage.password_env is set but storage.user_env is not")
         }
-        if let limit = config.bandwidthLimit, limit <= 0 {
-            throw fail("storage.bandwidth_limit must be a positive number of bytes per second")
+        if let limit = bandwidthLimit, limit <= 0 {
+            throw fail("the bandwidth limit must be a positive number of bytes per second")
         }
 
         self.baseURL = url
         self.options = options
-        self.bandwidthLimiter = config.bandwidthLimit.map { BandwidthLimiter(bytesPerSecond: $0) }
+        self.bandwidthLimiter = bandwidthLimit.map { BandwidthLimiter(bytesPerSecond: $0) }
+        self.credentialSource = credentialSource
         self.httpClient = httpClient
         self.logger = logger
         self.knownCollections = KnownCollections()

@@ -1,4 +1,3 @@
-public import BackupModels
 import Crypto
 public import Foundation
 
@@ -8,7 +7,7 @@ public import Foundation
 /// A link is the endpoint's URL with three query parameters appended:
 ///
 /// ```
-/// <link_base_url>?key=<percent-encoded key>&expires=<unix seconds>&signature=<base64url HMAC>
+/// <base URL>?key=<percent-encoded key>&expires=<unix seconds>&signature=<base64url HMAC>
 /// ```
 ///
 /// The signature is HMAC-SHA256 with the secret over the UTF-8 bytes of
@@ -44,49 +43,6 @@ public struct LocalLinkSigner: Sendable {
         }
         self.secret = secret
         self.baseURL = baseURL
-    }
-
-    /// Creates the signer a local storage configuration asks for, or `nil` when it sets neither
-    /// `link_secret_env` nor `link_base_url`.
-    ///
-    /// - Parameters:
-    ///   - config: the local storage settings.
-    ///   - environment: where the secret's variable is looked up.
-    /// - Throws: ``StorageError`` `configuration` naming `storage.link_secret_env` or
-    ///   `storage.link_base_url` when only one is set, the variable is unset, or the secret is shorter
-    ///   than 32 bytes (generate one with `openssl rand -hex 32`).
-    public init?(config: LocalStorageConfig, environment: [String: String]) throws {
-        switch (config.linkSecretEnvironmentVariable, config.linkBaseURL) {
-        case (nil, nil):
-            return nil
-        case (nil, _):
-            throw StorageError(
-                code: .configuration, key: nil, message: "storage.link_base_url is set but storage.link_secret_env is not")
-        case (_, nil):
-            throw StorageError(
-                code: .configuration, key: nil, message: "storage.link_secret_env is set but storage.link_base_url is not")
-        case (let variable?, let base?):
-            guard let value = environment[variable], !value.isEmpty else {
-                throw StorageError(
-                    code: .configuration, key: nil,
-                    message: "the environment variable '\(variable)' named by storage.link_secret_env is not set")
-            }
-            let secret = Array(value.utf8)
-            guard secret.count >= Self.minimumSecretLength else {
-                throw StorageError(
-                    code: .configuration, key: nil,
-                    message: "the secret in '\(variable)' (storage.link_secret_env) holds \(secret.count) bytes; "
-                        + "at least \(Self.minimumSecretLength) are needed (generate one with `openssl rand -hex 32`)")
-            }
-            guard let url = URL(string: base) else {
-                throw StorageError(code: .configuration, key: nil, message: "storage.link_base_url '\(base)' is not a URL")
-            }
-            do {
-                try self.init(secret: secret, baseURL: url)
-            } catch let error as StorageError {
-                throw StorageError(code: error.code, key: nil, message: "storage.link_base_url: \(error.message)")
-            }
-        }
     }
 
     /// A link to `key` that expires at `expiresAt` (rounded down to the second).

@@ -1,4 +1,3 @@
-public import BackupModels
 public import Foundation
 
 #if canImport(Glibc)
@@ -28,19 +27,6 @@ public struct SignedLocalStorage: DownloadLinkIssuing, UploadRecovery {
     public init(storage: LocalStorage, signer: LocalLinkSigner) {
         self.storage = storage
         self.signer = signer
-    }
-
-    /// Opens the folder of `config` with the signer its link settings describe.
-    ///
-    /// - Throws: ``StorageError`` `configuration` naming `storage.path`, `storage.link_secret_env` or
-    ///   `storage.link_base_url`; also when neither link setting is present (use ``LocalStorage`` then).
-    public init(config: LocalStorageConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard let signer = try LocalLinkSigner(config: config, environment: environment) else {
-            throw StorageError(
-                code: .configuration, key: nil,
-                message: "download links need storage.link_secret_env and storage.link_base_url")
-        }
-        self.init(storage: try LocalStorage(root: config.path), signer: signer)
     }
 
     /// A link to the object at `key` that works until `now + lifetime`.

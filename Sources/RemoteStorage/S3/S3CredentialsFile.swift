@@ -11,7 +11,7 @@ enum S3CredentialsFile {
     ///   group or others, or lacks a key; never a value from it.
     static func read(path: String) throws -> S3Credentials {
         func invalid(_ reason: String) -> StorageError {
-            StorageError(code: .configuration, key: nil, message: "storage.credentials_file: \(path) \(reason)")
+            StorageError(code: .configuration, key: nil, message: "the credentials file \(path) \(reason)")
         }
         let attributes: [FileAttributeKey: Any]
         do {

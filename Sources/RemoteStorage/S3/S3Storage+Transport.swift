@@ -148,19 +148,19 @@ extension S3Storage {
         case "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "TokenRefreshRequired":
             return StorageError(
                 code: .permissionDenied, key: key,
-                message: "authentication failed: check access_key_env/secret_key_env (\(credentialSource))",
+                message: "authentication failed: check the access key pair (\(credentialSource))",
                 underlying: underlying)
         case "AccessDenied", "AllAccessDisabled":
             return StorageError(
                 code: .permissionDenied, key: key,
                 message:
                     "S3 \(operation) in bucket '\(bucket)' was denied: check that the key pair "
-                    + "(\(credentialSource); access_key_env/secret_key_env) may do this",
+                    + "(\(credentialSource)) may do this",
                 underlying: underlying)
         case "NoSuchBucket":
             return StorageError(
                 code: .configuration, key: key,
-                message: "storage.bucket: bucket '\(bucket)' does not exist at \(endpoint.endpoint.absoluteString)",
+                message: "the bucket '\(bucket)' does not exist at \(endpoint.endpoint.absoluteString)",
                 underlying: underlying)
         case "NoSuchKey":
             return StorageError(code: .notFound, key: key, message: "no such object", underlying: underlying)
@@ -170,7 +170,7 @@ extension S3Storage {
             return StorageError(code: .tooLarge, key: key, message: "S3 refused the object as too large", underlying: underlying)
         case "InvalidBucketName":
             return StorageError(
-                code: .configuration, key: key, message: "storage.bucket: '\(bucket)' is not a valid bucket name",
+                code: .configuration, key: key, message: "'\(bucket)' is not a valid bucket name",
                 underlying: underlying)
         default:
             break
@@ -180,7 +180,7 @@ extension S3Storage {
             return StorageError(
                 code: .permissionDenied, key: key,
                 message:
-                    "S3 \(operation) was refused (HTTP 403): check access_key_env/secret_key_env (\(credentialSource))",
+                    "S3 \(operation) was refused (HTTP 403): check the access key pair (\(credentialSource))",
                 underlying: underlying)
         case 404:
             return StorageError(code: .notFound, key: key, message: "no such object", underlying: underlying)

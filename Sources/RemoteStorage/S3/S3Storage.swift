@@ -27,7 +27,7 @@ public struct S3Storage: Storage, UploadRecovery, DownloadLinkIssuing {
     let httpClient: HTTPClient
     let logger: Logger
     let now: @Sendable () -> Date
-    /// Where the credentials came from, named for error messages (`access_key_env S3_ACCESS_KEY …`).
+    /// Where the credentials came from, named for error messages (such as the variables holding them).
     let credentialSource: String
 
     /// Creates a storage from an endpoint and credentials already resolved (tests, hosts that
@@ -75,7 +75,7 @@ public struct S3Storage: Storage, UploadRecovery, DownloadLinkIssuing {
         do {
             try validateStorageKey(trimmed)
         } catch let error as StorageError {
-            throw StorageError(code: .configuration, key: nil, message: "storage.prefix '\(prefix)': \(error.message)")
+            throw StorageError(code: .configuration, key: nil, message: "the key prefix '\(prefix)' is not usable: \(error.message)")
         }
         return trimmed + "/"
     }
