@@ -47,7 +47,7 @@ public struct ArchiveLifecycle: Sendable {
     }
 
     /// Where configurations, snapshot records, archived indices and restores are kept.
-    public let catalog: any Catalog
+    public let catalog: any ArchiveCatalog
     /// The cluster archived and restored.
     public let cluster: any ArchiveCluster
     /// Where `snapshot_failed` and `restore_finished` events go; `nil` sends none.
@@ -61,7 +61,7 @@ public struct ArchiveLifecycle: Sendable {
 
     /// Creates a lifecycle.
     public init(
-        catalog: any Catalog, cluster: any ArchiveCluster, notifier: (any Notifier)? = nil,
+        catalog: any ArchiveCatalog, cluster: any ArchiveCluster, notifier: (any Notifier)? = nil,
         logger: Logger = Logger(label: "BackupKit.archive"), options: Options = Options(),
         pause: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {

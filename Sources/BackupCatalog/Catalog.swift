@@ -31,12 +31,17 @@ public struct RecordQuery: Hashable, Sendable {
 
 /// The catalog: what backups, archive configurations, archived indices and restores exist.
 ///
+/// A composition of ``BackupRecordCatalog`` and ``ArchiveCatalog``; leases are a separate concern
+/// (``LeaseCatalog``). ``SQLiteCatalog`` conforms to all three.
+public typealias Catalog = BackupRecordCatalog & ArchiveCatalog
+
+/// The backup records of a catalog.
+///
 /// The catalog enforces the record life cycle (``BackupState/canTransition(to:)``): a record is
 /// inserted `running`, becomes `committed` only with complete artifacts (size and SHA-256), and so never
-/// claims a backup that is not fully stored.
-public protocol Catalog: Sendable {
-    // MARK: Backup records
-
+/// claims a backup that is not fully stored. `BackupCatalogTesting.CatalogConformance.checkRecords`
+/// checks an implementation against these promises.
+public protocol BackupRecordCatalog: Sendable {
     /// Inserts a new record. Its state must be `running` and its id and label unused for its source.
     func insert(_ record: BackupRecord) async throws
 
@@ -61,9 +66,14 @@ public protocol Catalog: Sendable {
 
     /// Records matching `query`, ordered by start time.
     func records(_ query: RecordQuery) async throws -> [BackupRecord]
+}
 
-    // MARK: Elasticsearch archive
-
+/// The Elasticsearch archive of a catalog: archive configurations, archived indices, restores and
+/// archive snapshot records.
+///
+/// `BackupCatalogTesting.CatalogConformance.checkArchive` checks an implementation against these
+/// promises.
+public protocol ArchiveCatalog: Sendable {
     /// Inserts or updates an archive configuration. At most one enabled configuration per table.
     func save(_ config: ArchiveConfig) async throws
 
@@ -113,7 +123,7 @@ public protocol Catalog: Sendable {
     func deleteArchiveSnapshot(repository: String, snapshot: String) async throws
 }
 
-extension Catalog {
+extension BackupRecordCatalog {
     /// The record whose id is `text` or starts with `text` (at least four characters), within a plan.
     ///
     /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or

@@ -46,7 +46,7 @@ public struct PlanStatus: Sendable {
             sources.append(SourceStatus(source: source.name, latest: latest))
         }
         var runningOn: LeaseOwner?
-        if let leases = engine.catalog as? SQLiteCatalog,
+        if let leases = engine.catalog as? any LeaseCatalog,
             let lease = try await leases.lease(named: Lease.name(forPlan: plan.name)), !lease.isExpired(at: now)
         {
             runningOn = lease.owner
