@@ -32,7 +32,6 @@ let package = Package(
         .executableTarget(
             name: "bench-s3",
             dependencies: [
-                .product(name: "BackupModels", package: "BackupKit"),
                 .product(name: "RemoteStorage", package: "BackupKit"),
             ]
         ),
@@ -41,7 +40,7 @@ let package = Package(
             dependencies: [
                 .product(name: "BackupModels", package: "BackupKit"),
                 .product(name: "BackupCatalog", package: "BackupKit"),
-                .product(name: "BackupEngine", package: "BackupKit"),
+                .product(name: "ArchiveLifecycle", package: "BackupKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

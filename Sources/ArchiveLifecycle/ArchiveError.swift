@@ -1,7 +1,7 @@
 import BackupModels
 
 /// An error from the archive lifecycle: a refused configuration or restore, or a cluster that failed it.
-public struct ArchiveError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What went wrong. Extensible: adding a code never breaks a `switch` in user code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -43,7 +43,11 @@ public struct ArchiveError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
 
     /// Creates an error.
-    public init(code: Code, subject: String, message: String) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(code: Code, subject: String, message: String, underlying: (any Error)? = nil) {
+        self.underlying = underlying
         self.code = code
         self.subject = subject
         self.message = message

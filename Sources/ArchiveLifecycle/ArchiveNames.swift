@@ -1,11 +1,9 @@
 import BackupModels
+import SnapshotClient
 
 /// The name rules the cluster applies to repositories and snapshots, checked before anything is sent
-/// or recorded.
+/// or recorded: the client's ``SnapshotClient/SnapshotNames``, with errors naming the configuration field.
 public enum ArchiveNames {
-    /// Characters no repository or snapshot name may hold.
-    package static let forbidden: Set<Character> = ["\\", "/", "*", "?", "\"", "<", ">", "|", ",", "#", ":", " ", "\t", "\n", "\r"]
-
     /// Checks a snapshot repository name.
     /// - Parameters:
     ///   - name: The repository name.
@@ -24,19 +22,16 @@ public enum ArchiveNames {
         try validate(name, kind: "snapshot", field: field, lowercaseOnly: true)
     }
 
+    /// The cluster's rules (``SnapshotClient/SnapshotNames``), with the error naming `field`.
     private static func validate(_ name: String, kind: String, field: String, lowercaseOnly: Bool) throws {
-        func refuse(_ why: String) -> ArchiveError {
-            ArchiveError(code: .invalidName, subject: field, message: "\(kind) name '\(name)' \(why)")
+        do {
+            if lowercaseOnly {
+                try SnapshotNames.validateSnapshot(name)
+            } else {
+                try SnapshotNames.validateRepository(name)
+            }
+        } catch let error as SnapshotClientError {
+            throw ArchiveError(code: .invalidName, subject: field, message: error.message, underlying: error)
         }
-        guard !name.isEmpty else { throw refuse("is empty") }
-        guard name.utf8.count <= 255 else { throw refuse("is longer than 255 bytes") }
-        guard name != ".", name != ".." else { throw refuse("is not a name") }
-        if let first = name.first, first == "_" || first == "-" || first == "+" {
-            throw refuse("must not start with '\(first)'")
-        }
-        if let bad = name.first(where: { forbidden.contains($0) || $0.isNewline || $0.isWhitespace }) {
-            throw refuse("must not contain '\(bad == " " ? "space" : String(bad))'")
-        }
-        if lowercaseOnly, name.contains(where: \.isUppercase) { throw refuse("must be lowercase") }
     }
 }

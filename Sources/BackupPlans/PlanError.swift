@@ -17,7 +17,7 @@ import RemoteStorage
 ///
 /// The ``code`` is extensible: adding a code never breaks a `switch` in user code. Messages hold no
 /// secrets: a plan only names key files and environment variables, and the loader never reads a key.
-public struct PlanError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct PlanError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -71,7 +71,13 @@ public struct PlanError: Error, Hashable, Sendable, CustomStringConvertible {
     ///   - line: The 1-based line, when known.
     ///   - column: The 1-based column, when known.
     ///   - message: A human-readable explanation.
-    public init(code: Code, file: String, keyPath: String, line: Int? = nil, column: Int? = nil, message: String) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(
+        code: Code, file: String, keyPath: String, line: Int? = nil, column: Int? = nil, message: String, underlying: (any Error)? = nil
+    ) {
+        self.underlying = underlying
         self.code = code
         self.file = file
         self.keyPath = keyPath

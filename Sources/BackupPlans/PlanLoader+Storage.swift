@@ -36,7 +36,7 @@ extension PlanLoader {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw PlanError(code: .syntax, file: origin, keyPath: "", message: "malformed YAML: \(error)")
+            throw PlanError(code: .syntax, file: origin, keyPath: "", message: "malformed YAML: \(error)", underlying: error)
         }
         let reader = Reader(file: origin, workingDirectory: workingDirectory)
         guard let root else {

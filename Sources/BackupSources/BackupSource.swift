@@ -232,7 +232,7 @@ public enum ChainDecision: Sendable, Hashable {
 }
 
 /// An error raised by a source: a path that is missing or unreadable, a database that will not open.
-public struct SourceError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct SourceError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case missingPath = "missing path"
@@ -262,7 +262,11 @@ public struct SourceError: Error, Hashable, Sendable, CustomStringConvertible {
     public var path: String?
     public var message: String
 
-    public init(code: Code, source: String, path: String? = nil, message: String) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(code: Code, source: String, path: String? = nil, message: String, underlying: (any Error)? = nil) {
+        self.underlying = underlying
         self.code = code
         self.source = source
         self.path = path

@@ -62,7 +62,7 @@ public struct SQLiteSource: BackupSource {
             try database.close()
         } catch let error as DatabaseError {
             cleanup()
-            throw SourceError(code: .database, source: name, path: path, message: error.message ?? "\(error.resultCode)")
+            throw SourceError(code: .database, source: name, path: path, message: error.message ?? "\(error.resultCode)", underlying: error)
         } catch {
             cleanup()
             throw error

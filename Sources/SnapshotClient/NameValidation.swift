@@ -1,31 +1,61 @@
-/// Checks names before they are sent, so a bad name fails with a message that names it.
-enum NameValidation {
-    private static let forbidden: Set<Character> = ["\\", "/", "*", "?", "\"", "<", ">", "|", ",", "#", " "]
+/// The cluster's rules for repository, snapshot and index names, checked before anything is sent so
+/// that a bad name fails with a message naming it. The client and the archive configuration share
+/// these rules.
+///
+/// Elasticsearch refuses a snapshot name that is empty, not lowercase, starts with `_`, or holds
+/// whitespace, `,`, `#` or a character not allowed in file names (`\ / * ? " < > |`); a repository name
+/// the same, except that case is free. BackupKit also refuses, for both, `:`, a leading `-` or `+`
+/// (they read as exclusions in a list), `.` and `..`, and names over 255 bytes.
+public enum SnapshotNames {
+    /// Characters no repository or snapshot name may hold.
+    static let forbidden: Set<Character> = ["\\", "/", "*", "?", "\"", "<", ">", "|", ",", "#", ":"]
 
-    /// Snapshot and repository names: lowercase, none of `\ / * ? " < > | , #` or spaces, not starting with
-    /// `_`, at most 255 bytes.
-    static func validate(_ name: String, kind: String) throws {
+    /// Checks a snapshot repository name (any case).
+    /// - Throws: ``SnapshotClientError`` with code `invalidName` naming the repository.
+    public static func validateRepository(_ name: String) throws {
+        try validate(name, kind: "repository", lowercaseOnly: false)
+    }
+
+    /// Checks a snapshot name (lowercase, as the cluster requires).
+    /// - Throws: ``SnapshotClientError`` with code `invalidName` naming the snapshot.
+    public static func validateSnapshot(_ name: String) throws {
+        try validate(name, kind: "snapshot", lowercaseOnly: true)
+    }
+
+    /// Exact index names for URLs: lowercase, none of the forbidden characters, not `.` or `..`, no
+    /// leading `_`, `-` or `+` (wildcards and lists are refused so a delete never reaches more than it names).
+    /// - Throws: ``SnapshotClientError`` with code `invalidName` naming the index.
+    public static func validateIndex(_ name: String) throws {
+        try validate(name, kind: "index", lowercaseOnly: true)
+    }
+
+    static func validate(_ name: String, kind: String, lowercaseOnly: Bool) throws {
         func refuse(_ why: String) -> SnapshotClientError {
             SnapshotClientError(code: .invalidName, message: "\(kind) name '\(name)' \(why)")
         }
-        if name.isEmpty { throw refuse("is empty") }
-        if name.utf8.count > 255 { throw refuse("is longer than 255 bytes") }
-        if name.hasPrefix("_") { throw refuse("must not start with '_'") }
-        if name != name.lowercased() { throw refuse("must be lowercase") }
-        if let bad = name.first(where: { forbidden.contains($0) || $0.isNewline || $0.isWhitespace }) {
-            throw refuse("must not contain '\(bad)' (nor any of \\ / * ? \" < > | , # or whitespace)")
+        guard !name.isEmpty else { throw refuse("is empty") }
+        guard name.utf8.count <= 255 else { throw refuse("is longer than 255 bytes") }
+        guard name != ".", name != ".." else { throw refuse("is not a name") }
+        if let first = name.first, first == "_" || first == "-" || first == "+" {
+            throw refuse("must not start with '\(first)'")
         }
+        if lowercaseOnly, name != name.lowercased() { throw refuse("must be lowercase") }
+        if let bad = name.first(where: { forbidden.contains($0) || $0.isNewline || $0.isWhitespace }) {
+            let shown = bad.isWhitespace ? "whitespace" : "'\(bad)'"
+            throw refuse("must not contain \(shown) (nor any of \\ / * ? \" < > | , # : or whitespace)")
+        }
+    }
+}
+
+/// The client's checks, by the kind of name a call takes.
+enum NameValidation {
+    /// Repository names (any case) and snapshot names (lowercase).
+    static func validate(_ name: String, kind: String) throws {
+        try SnapshotNames.validate(name, kind: kind, lowercaseOnly: kind != "repository")
     }
 
-    /// Exact index names for URLs: the snapshot-name rules plus no leading `-` or `+`, not `.` or `..`
-    /// (wildcards and lists are refused so a delete never reaches more than it names).
-    static func validateIndex(_ name: String) throws {
-        try validate(name, kind: "index")
-        if name.hasPrefix("-") || name.hasPrefix("+") || name == "." || name == ".." {
-            throw SnapshotClientError(
-                code: .invalidName, message: "index name '\(name)' must not start with '-' or '+' nor be '.' or '..'")
-        }
-    }
+    /// Exact index names for URLs.
+    static func validateIndex(_ name: String) throws { try SnapshotNames.validateIndex(name) }
 
     /// A list of names or patterns for a read: each element non-empty, without `/`, `\`, spaces or commas.
     static func validatePattern(_ pattern: String, kind: String) throws {

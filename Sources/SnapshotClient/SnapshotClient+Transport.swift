@@ -129,11 +129,11 @@ extension SnapshotClient {
         if let httpError = error as? HTTPClientError, timeoutCodes.contains(httpError) {
             return SnapshotClientError(
                 code: .timeout, message: "\(action): the cluster at \(target.redactedBase) did not answer in time",
-                request: request, underlying: String(describing: error))
+                request: request, underlying: error)
         }
         return SnapshotClientError(
             code: .connection, message: "\(action): cannot reach the cluster at \(target.redactedBase)",
-            request: request, underlying: String(describing: error))
+            request: request, underlying: error)
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {

@@ -3,7 +3,7 @@
 ///
 /// The ``code`` is extensible: adding a code never breaks a `switch` in user code. For cluster errors
 /// ``status``, ``type`` and ``reason`` carry what the cluster said; messages never hold credentials.
-public struct SnapshotClientError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct SnapshotClientError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -77,13 +77,13 @@ public struct SnapshotClientError: Error, Hashable, Sendable, CustomStringConver
     public var reason: String?
     /// The request that failed as `METHOD /path` (no host, no credentials).
     public var request: String?
-    /// The underlying error's description, for transport failures.
-    public var underlying: String?
+    /// The error that caused this one, for transport failures (it never holds credentials).
+    public var underlying: (any Error)?
 
     /// Creates an error.
     public init(
         code: Code, message: String, status: Int? = nil, type: String? = nil, reason: String? = nil,
-        request: String? = nil, underlying: String? = nil
+        request: String? = nil, underlying: (any Error)? = nil
     ) {
         self.code = code
         self.message = message

@@ -9,8 +9,8 @@
 // as the client splits it). SnapshotClientTesting's ClusterDouble is not a library product, so the benchmark
 // package cannot link it; the workflow tests check the same per-table count against the double over HTTP.
 
+import ArchiveLifecycle
 import BackupCatalog
-import BackupEngine
 import BackupModels
 import Foundation
 import GRDB

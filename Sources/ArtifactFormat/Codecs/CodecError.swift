@@ -4,7 +4,7 @@ import BackupSupport
 ///
 /// The ``code`` is extensible; ``codec`` names the codec (`zstd`, `gzip`, `aes-256-gcm-framed-v1`,
 /// `encryption key`). Messages never contain key material.
-public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct CodecError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -52,7 +52,11 @@ public struct CodecError: Error, Hashable, Sendable, CustomStringConvertible {
     ///   - code: what kind of problem occurred.
     ///   - codec: the codec's name.
     ///   - message: the explanation.
-    public init(code: Code, codec: String, message: String) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(code: Code, codec: String, message: String, underlying: (any Error)? = nil) {
+        self.underlying = underlying
         self.code = code
         self.codec = codec
         self.message = message

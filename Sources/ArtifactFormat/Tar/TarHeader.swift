@@ -230,7 +230,7 @@ extension TarHeader {
 }
 
 /// An error reading a tar stream.
-public struct TarError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct TarError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case corrupt, truncated, unsupported, unsafePath = "unsafe path"
@@ -251,7 +251,11 @@ public struct TarError: Error, Hashable, Sendable, CustomStringConvertible {
     public var code: Code
     public var message: String
 
-    public init(code: Code, message: String) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(code: Code, message: String, underlying: (any Error)? = nil) {
+        self.underlying = underlying
         self.code = code
         self.message = message
     }

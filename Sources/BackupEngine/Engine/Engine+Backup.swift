@@ -102,7 +102,7 @@ extension Engine {
     private func backupSource(_ config: SourceConfig, request: BackupRequest, progress: ProgressReporter?) async -> SourceRunOutcome {
         let source: any BackupSource
         do {
-            source = try makeSource(config)
+            source = try self.source(for: config)
         } catch {
             return SourceRunOutcome(source: config.name, record: nil, error: error, notes: [])
         }
@@ -277,7 +277,7 @@ extension Engine {
         } else {
             var all: [String] = []
             for config in plan.sources {
-                for payload in (try? makeSource(config))?.payloadExtensions ?? [] where !all.contains(payload) {
+                for payload in (try? source(for: config))?.payloadExtensions ?? [] where !all.contains(payload) {
                     all.append(payload)
                 }
             }

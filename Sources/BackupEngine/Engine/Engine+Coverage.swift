@@ -29,7 +29,7 @@ extension Engine {
         }
         var reports: [MySQLCoverageReport] = []
         for config in configs {
-            let built = try makeSource(.mysql(config))
+            let built = try self.source(for: .mysql(config))
             let mysql = built as? MySQLSource ?? MySQLSource(config)
             reports.append(try await mysql.coverage())
         }

@@ -115,7 +115,8 @@ extension Engine {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw EngineError(code: .io, message: "cannot create restore target '\(directory)': \(error.localizedDescription)")
+                throw EngineError(
+                    code: .io, message: "cannot create restore target '\(directory)': \(error.localizedDescription)", underlying: error)
             }
         }
     }

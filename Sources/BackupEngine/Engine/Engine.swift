@@ -34,9 +34,8 @@ public struct Engine: Sendable {
     public var sources: SourceRegistry
     /// The priority of the tools sources start (the plan's `limits:`).
     public var childPriority: ChildProcessPriority
-    /// Builds the source for a plan entry: by default from ``sources`` with ``childPriority``. Tests
-    /// replace it to wrap a source.
-    public var makeSource: @Sendable (SourceConfig) throws -> any BackupSource
+    /// Builds the source for a plan entry instead of ``sources`` when set (tests wrap a source with it).
+    public var makeSource: (@Sendable (SourceConfig) throws -> any BackupSource)?
     /// Where the plan lock file lives; `nil` runs without one (tests of concurrent behaviour).
     public var lockPath: String?
     /// Where counters and timers go: `backupkit_backups_total{plan,source,result}`,
@@ -64,7 +63,7 @@ public struct Engine: Sendable {
         self.metrics = MetricsSystem.factory
         self.sources = sources
         self.childPriority = childPriority
-        self.makeSource = { try sources.makeSource($0, context: SourceContext(priority: childPriority)) }
+        self.makeSource = nil
     }
 
     /// The plan's time zone for labels and key dates.
@@ -90,7 +89,13 @@ public struct Engine: Sendable {
                     "plan '\(plan.name)' has no source '\(record.source)' any more (sources: \(known)); add it back to restore or verify \(record.label)",
                 backupID: record.id)
         }
-        return try makeSource(config)
+        return try source(for: config)
+    }
+
+    /// The source of a plan entry: from ``makeSource`` when set, else from ``sources`` with ``childPriority``.
+    public func source(for config: SourceConfig) throws -> any BackupSource {
+        if let makeSource { return try makeSource(config) }
+        return try sources.makeSource(config, context: SourceContext(priority: childPriority))
     }
 
     /// Records of this plan, oldest first.

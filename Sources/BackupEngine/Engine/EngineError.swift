@@ -5,7 +5,7 @@ import BackupSupport
 import RemoteStorage
 
 /// An error from the engine: a backup, restore, verify or prune that could not complete.
-public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct EngineError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case locked = "plan locked"
@@ -46,7 +46,11 @@ public struct EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The backup concerned, when there is one.
     public var backupID: BackupID?
 
-    public init(code: Code, message: String, backupID: BackupID? = nil) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(code: Code, message: String, backupID: BackupID? = nil, underlying: (any Error)? = nil) {
+        self.underlying = underlying
         self.code = code
         self.message = message
         self.backupID = backupID

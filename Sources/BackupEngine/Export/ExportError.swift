@@ -7,7 +7,7 @@ import RemoteStorage
 /// An error from an export: a request that cannot be packaged, or an upload that does not match what
 /// was packaged. Storage and source failures are thrown as their own errors (``StorageError``,
 /// ``SourceError``).
-public struct ExportError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct ExportError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -33,7 +33,11 @@ public struct ExportError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
 
     /// Creates an error.
-    public init(code: Code, message: String) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(code: Code, message: String, underlying: (any Error)? = nil) {
+        self.underlying = underlying
         self.code = code
         self.message = message
     }

@@ -45,7 +45,7 @@ public struct CommandNotifier: Notifier {
         do {
             json = try JSONCoding.encoder(compact: true).encode(event)
         } catch {
-            throw NotifyError(code: .encoding, subject: event.kind.rawValue, message: "\(error)")
+            throw NotifyError(code: .encoding, subject: event.kind.rawValue, message: "\(error)", underlying: error)
         }
         // Standard input and error go through private temporary files: no pipe can block or raise SIGPIPE.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -119,7 +119,8 @@ public struct CommandNotifier: Notifier {
                 } catch {
                     box.process.terminationHandler = nil
                     continuation.resume(
-                        throwing: NotifyError(code: .commandFailed, subject: executable, message: "cannot start: \(error)"))
+                        throwing: NotifyError(
+                            code: .commandFailed, subject: executable, message: "cannot start: \(error)", underlying: error))
                     return
                 }
                 box.watchdog.withLock {

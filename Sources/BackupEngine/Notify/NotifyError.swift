@@ -7,7 +7,7 @@ import RemoteStorage
 /// An error from a ``Notifier``: a command that failed or timed out, a webhook that answered with an
 /// error, a setting that is invalid. The message never holds header values, URL credentials or queries,
 /// or a command's environment.
-public struct NotifyError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct NotifyError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -56,7 +56,11 @@ public struct NotifyError: Error, Hashable, Sendable, CustomStringConvertible {
     ///   - message: A human-readable explanation.
     ///   - status: The last HTTP status, if any.
     ///   - attempts: How many attempts were made, if the notifier retries.
-    public init(code: Code, subject: String, message: String, status: Int? = nil, attempts: Int? = nil) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(code: Code, subject: String, message: String, status: Int? = nil, attempts: Int? = nil, underlying: (any Error)? = nil) {
+        self.underlying = underlying
         self.code = code
         self.subject = subject
         self.message = message

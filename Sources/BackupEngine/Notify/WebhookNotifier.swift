@@ -79,7 +79,7 @@ public struct WebhookNotifier: Notifier {
         do {
             body = try JSONCoding.encoder(compact: true).encode(event)
         } catch {
-            throw NotifyError(code: .encoding, subject: event.kind.rawValue, message: "\(error)")
+            throw NotifyError(code: .encoding, subject: event.kind.rawValue, message: "\(error)", underlying: error)
         }
         var request = URLRequest(url: url)
         request.httpMethod = "POST"

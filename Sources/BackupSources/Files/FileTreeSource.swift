@@ -179,7 +179,8 @@ public struct FileTreeSource: BackupSource {
             switch FileSystem.children(of: absolute) {
             case .success(let list): names = list
             case .failure(let error):
-                throw SourceError(code: .unreadable, source: name, path: absolute, message: "cannot list folder: \(error.text)")
+                throw SourceError(
+                    code: .unreadable, source: name, path: absolute, message: "cannot list folder: \(error.text)", underlying: error)
             }
             for child in names {
                 let childAbsolute = absolute + "/" + child
@@ -201,7 +202,8 @@ public struct FileTreeSource: BackupSource {
             switch FileSystem.readLink(absolute) {
             case .success(let target): entry.linkTarget = target
             case .failure(let error):
-                throw SourceError(code: .unreadable, source: name, path: absolute, message: "cannot read link: \(error.text)")
+                throw SourceError(
+                    code: .unreadable, source: name, path: absolute, message: "cannot read link: \(error.text)", underlying: error)
             }
             entry.type = .symlink
             scan.entries.append(ScannedEntry(entry: entry, absolutePath: absolute))

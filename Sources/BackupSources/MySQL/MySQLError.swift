@@ -7,7 +7,7 @@ import RemoteStorage
 ///
 /// Messages never hold passwords: tools get them through option files, and their standard error is
 /// scrubbed of the password before it is quoted.
-public struct MySQLError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct MySQLError: Error, Sendable, CustomStringConvertible {
     /// What went wrong; new codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -63,7 +63,11 @@ public struct MySQLError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
 
     /// Creates an error.
-    public init(code: Code, subject: String, message: String) {
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
+    public init(code: Code, subject: String, message: String, underlying: (any Error)? = nil) {
+        self.underlying = underlying
         self.code = code
         self.subject = subject
         self.message = message
