@@ -233,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "RemoteStorageTests",
             dependencies: [
-                "RemoteStorage", "RemoteStorageTesting",
+                "BackupSupport", "RemoteStorage", "RemoteStorageTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -6,7 +6,7 @@
 
 /// Thin POSIX helpers shared by the file-tree source and restore.
 package enum FileSystem {
-    package struct Status {
+    package struct Status: Sendable {
         package var mode: UInt32
         package var size: Int64
         package var mtimeNanoseconds: Int64
@@ -49,6 +49,13 @@ package enum FileSystem {
         return lstat(path, &st) == 0 ? .success(Status(st)) : .failure(Errno(errno))
     }
 
+    /// `stat(2)`, following symbolic links; the errno on failure.
+    package static func status(_ path: String) -> Result<Status, Errno> {
+        var st = stat()
+        return stat(path, &st) == 0 ? .success(Status(st)) : .failure(Errno(errno))
+    }
+
+    /// `fstat(2)`; the errno on failure.
     package static func fstatus(_ fd: Int32) -> Result<Status, Errno> {
         var st = stat()
         return fstat(fd, &st) == 0 ? .success(Status(st)) : .failure(Errno(errno))
@@ -99,7 +106,7 @@ package enum FileSystem {
 }
 
 /// An `errno` value.
-package struct Errno: Error, Hashable {
+package struct Errno: Error, Hashable, Sendable {
     package var code: Int32
     package init(_ code: Int32) { self.code = code }
     package var text: String { FileSystem.errorText(code) }

@@ -1,3 +1,4 @@
+import BackupSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -101,9 +102,9 @@ extension LocalStorage {
                         let info = try? POSIXFile.status(path)
                     else { continue }
                     // Symbolic links to folders are not followed: they could form cycles.
-                    if info.isFolder && kind == UInt8(DT_UNKNOWN) {
+                    if info.isDirectory && kind == UInt8(DT_UNKNOWN) {
                         kind = UInt8(DT_DIR)
-                    } else if info.isRegularFile {
+                    } else if info.isRegular {
                         kind = UInt8(DT_REG)
                     } else {
                         continue
@@ -143,7 +144,7 @@ extension LocalStorage {
             objects.reserveCapacity(keys.count)
             for bytes in keys {
                 let key = String(decoding: bytes, as: UTF8.self)
-                guard let info = try? POSIXFile.statusIfPresent(root + "/" + key, key: key), info.isRegularFile else {
+                guard let info = try? POSIXFile.statusIfPresent(root + "/" + key, key: key), info.isRegular else {
                     continue
                 }
                 objects.append(ObjectInfo(key: key, sizeBytes: info.size, lastModified: info.modified))

@@ -1,3 +1,4 @@
+import BackupSupport
 import Dispatch
 import Foundation
 
@@ -10,27 +11,6 @@ import Foundation
 extension LocalStorage {
     /// Thin wrappers over the POSIX calls ``LocalStorage`` uses, translating `errno` into ``StorageError``.
     enum POSIXFile {
-        /// Facts from `stat(2)`.
-        struct Status: Sendable {
-            var isFolder: Bool
-            var isRegularFile: Bool
-            var size: Int64
-            var modified: Date
-
-            init(_ info: stat) {
-                let type = info.st_mode & S_IFMT
-                isFolder = type == S_IFDIR
-                isRegularFile = type == S_IFREG
-                size = Int64(info.st_size)
-                #if canImport(Darwin)
-                    let time = info.st_mtimespec
-                #else
-                    let time = info.st_mtim
-                #endif
-                modified = Date(timeIntervalSince1970: Double(time.tv_sec) + Double(time.tv_nsec) / 1e9)
-            }
-        }
-
         /// Where blocking calls run, so that they never occupy a thread of the cooperative pool.
         private static let queue = DispatchQueue(
             label: "BackupKit.LocalStorage.io", qos: .utility, attributes: .concurrent)
@@ -44,11 +24,6 @@ extension LocalStorage {
             }
         }
 
-        /// The `strerror` text of an `errno` value.
-        static func errorText(_ code: Int32) -> String {
-            String(cString: strerror(code))
-        }
-
         /// Maps an `errno` value to a storage error: full disk or quota → `noSpace`, refused access or a
         /// read-only file system → `permissionDenied`, a missing path → `notFound`, anything else → `io`;
         /// the `strerror` text goes to `underlying`.
@@ -58,7 +33,7 @@ extension LocalStorage {
         ///   - key: the key involved, if any.
         ///   - action: what was attempted, for the message (`"write"`, `"create a folder"`).
         static func error(_ code: Int32, key: String?, action: String) -> StorageError {
-            let text = errorText(code)
+            let text = FileSystem.errorText(code)
             switch code {
             case ENOSPC, EDQUOT:
                 return StorageError(code: .noSpace, key: key, message: "cannot \(action): no space left", underlying: text)
@@ -72,54 +47,45 @@ extension LocalStorage {
         }
 
         /// The status of the file at `path`, following symbolic links.
-        static func status(_ path: String, key: String? = nil) throws -> Status {
-            var info = stat()
-            guard stat(path, &info) == 0 else { throw error(errno, key: key, action: "read the status") }
-            return Status(info)
+        static func status(_ path: String, key: String? = nil) throws -> FileSystem.Status {
+            switch FileSystem.status(path) {
+            case .success(let status): return status
+            case .failure(let failure): throw error(failure.code, key: key, action: "read the status")
+            }
         }
 
         /// The status of the file at `path`, or `nil` if nothing (or a non-folder parent) is there.
-        static func statusIfPresent(_ path: String, key: String?) throws -> Status? {
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                let code = errno
-                if code == ENOENT || code == ENOTDIR { return nil }
-                throw error(code, key: key, action: "read the status")
+        static func statusIfPresent(_ path: String, key: String?) throws -> FileSystem.Status? {
+            switch FileSystem.status(path) {
+            case .success(let status): return status
+            case .failure(let failure) where failure.code == ENOENT || failure.code == ENOTDIR: return nil
+            case .failure(let failure): throw error(failure.code, key: key, action: "read the status")
             }
-            return Status(info)
         }
 
         /// The status of an open file.
-        static func status(of descriptor: Int32, key: String?) throws -> Status {
-            var info = stat()
-            guard fstat(descriptor, &info) == 0 else { throw error(errno, key: key, action: "read the status") }
-            return Status(info)
+        static func status(of descriptor: Int32, key: String?) throws -> FileSystem.Status {
+            switch FileSystem.fstatus(descriptor) {
+            case .success(let status): return status
+            case .failure(let failure): throw error(failure.code, key: key, action: "read the status")
+            }
         }
 
         /// Writes every byte of `bytes`, retrying short writes and interrupted calls.
         static func writeAll(_ bytes: [UInt8], to descriptor: Int32, key: String?) throws {
-            try bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw error(errno, key: key, action: "write")
-                    }
-                    offset += written
-                }
+            if case .failure(let failure) = FileSystem.writeAll(bytes, to: descriptor) {
+                throw error(failure.code, key: key, action: "write")
             }
         }
 
         /// Creates `folder` and its missing ancestors with mode `0700`, starting below `base` (which
         /// must exist, or is created too when it is `/`), and flushes each parent that gained an entry.
         static func makeFolders(_ folder: String, below base: String, key: String? = nil) throws {
-            var info = stat()
-            if stat(folder, &info) == 0 {
-                guard info.st_mode & S_IFMT == S_IFDIR else {
+            if case .success(let info) = FileSystem.status(folder) {
+                guard info.isDirectory else {
                     throw StorageError(
                         code: .io, key: key, message: "a parent of the key is an object, not a folder",
-                        underlying: errorText(ENOTDIR))
+                        underlying: FileSystem.errorText(ENOTDIR))
                 }
                 return
             }
@@ -127,7 +93,7 @@ extension LocalStorage {
             var missing: [String] = []
             var current = folder
             while current != base && current.count > base.count {
-                if stat(current, &info) == 0 { break }
+                if case .success = FileSystem.status(current) { break }
                 missing.append(current)
                 guard let slash = current.lastIndex(of: "/"), slash != current.startIndex else { break }
                 current = String(current[..<slash])
@@ -136,17 +102,17 @@ extension LocalStorage {
                 if mkdir(path, 0o700) != 0 {
                     let code = errno
                     if code == EEXIST {
-                        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                        guard case .success(let info) = FileSystem.status(path), info.isDirectory else {
                             throw StorageError(
                                 code: .io, key: key, message: "a parent of the key is an object, not a folder",
-                                underlying: errorText(ENOTDIR))
+                                underlying: FileSystem.errorText(ENOTDIR))
                         }
                         continue
                     }
                     if code == ENOTDIR {
                         throw StorageError(
                             code: .io, key: key, message: "a parent of the key is an object, not a folder",
-                            underlying: errorText(code))
+                            underlying: FileSystem.errorText(code))
                     }
                     throw error(code, key: key, action: "create a folder")
                 }
@@ -178,5 +144,13 @@ extension LocalStorage {
                 if rmdir(current) != 0 { return }
             }
         }
+    }
+}
+
+extension FileSystem.Status {
+    /// The last modification time, as ``LocalStorage`` reports it.
+    var modified: Date {
+        let (seconds, nanoseconds) = mtimeNanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9)
     }
 }

@@ -1,3 +1,4 @@
+import BackupSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -48,13 +49,13 @@ public struct LocalStorage: Storage {
                 code: .configuration, key: nil, message: "cannot create the storage root '\(path)'",
                 underlying: (error as? StorageError)?.underlying ?? "\(error)")
         }
-        guard let info = try? POSIXFile.status(path), info.isFolder else {
+        guard let info = try? POSIXFile.status(path), info.isDirectory else {
             throw StorageError(code: .configuration, key: nil, message: "the storage root '\(path)' is not a folder")
         }
         guard access(path, W_OK | X_OK) == 0 else {
             throw StorageError(
                 code: .configuration, key: nil, message: "the storage root '\(path)' is not writable",
-                underlying: POSIXFile.errorText(errno))
+                underlying: FileSystem.errorText(errno))
         }
     }
 
@@ -127,7 +128,7 @@ public struct LocalStorage: Storage {
                         throw StorageError(
                             code: .io, key: key,
                             message: "create-only puts need hard links (link(2)), which this file system does not support",
-                            underlying: POSIXFile.errorText(code))
+                            underlying: FileSystem.errorText(code))
                     }
                     throw POSIXFile.error(code, key: key, action: "link into place")
                 }
@@ -138,7 +139,7 @@ public struct LocalStorage: Storage {
                     if code == EISDIR || code == ENOTEMPTY || code == EEXIST {
                         throw StorageError(
                             code: .io, key: key, message: "a folder exists where the object should go",
-                            underlying: POSIXFile.errorText(code))
+                            underlying: FileSystem.errorText(code))
                     }
                     throw POSIXFile.error(code, key: key, action: "rename into place")
                 }
@@ -169,7 +170,7 @@ public struct LocalStorage: Storage {
             if code == ENOTDIR {
                 throw StorageError(
                     code: .io, key: key, message: "a parent of the key is an object, not a folder",
-                    underlying: POSIXFile.errorText(code))
+                    underlying: FileSystem.errorText(code))
             }
             throw POSIXFile.error(code, key: key, action: "create a temporary file")
         }
@@ -184,7 +185,7 @@ public struct LocalStorage: Storage {
         let info = try await POSIXFile.offload {
             try POSIXFile.statusIfPresent(path, key: key)
         }
-        guard let info, info.isRegularFile else {
+        guard let info, info.isRegular else {
             throw StorageError(code: .notFound, key: key, message: "no such object")
         }
         let chunkSize = readChunkSize
@@ -200,7 +201,7 @@ public struct LocalStorage: Storage {
         let info = try await POSIXFile.offload {
             try POSIXFile.statusIfPresent(path, key: key)
         }
-        guard let info, info.isRegularFile else { return nil }
+        guard let info, info.isRegular else { return nil }
         return ObjectInfo(key: key, sizeBytes: info.size, lastModified: info.modified)
     }
 

@@ -1,3 +1,4 @@
+import BackupSupport
 import Foundation
 
 extension SnapshotClient {
@@ -117,15 +118,17 @@ extension SnapshotClient {
         /// No retries.
         public static let none = RetryPolicy(maxAttempts: 1)
 
+        /// The policy as the package's one retry algorithm (its jitter has the same meaning: it only shortens).
+        var backoff: Backoff {
+            Backoff(
+                maxAttempts: maxAttempts, initialDelay: initialDelay, multiplier: 2, maxDelay: maximumDelay,
+                jitter: jitter)
+        }
+
         /// The delay after the failed attempt number `attempt` (1-based), before jitter is applied with `random`
         /// (a value in `0...1`).
         public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
-            let exponent = min(max(attempt - 1, 0), 30)
-            var delay = initialDelay * (1 << exponent)
-            if delay > maximumDelay { delay = maximumDelay }
-            let fraction = min(max(jitter, 0), 1)
-            let factor = 1 - fraction * min(max(random, 0), 1)
-            return delay * factor
+            backoff.delay(afterAttempt: attempt, random: random)
         }
     }
 }

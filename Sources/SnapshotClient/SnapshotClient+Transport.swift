@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BackupSupport
 import Foundation
 import Logging
 import NIOCore
@@ -69,44 +70,43 @@ extension SnapshotClient {
 
         let deadline = waits ? configuration.timeouts.waitForCompletion : configuration.timeouts.request
         let policy = endpoint.isIdempotent ? configuration.retry : .none
-        var attempt = 1
-        while true {
-            logger.debug(
-                "cluster request",
-                metadata: ["method": "\(endpoint.method)", "path": "\(path)", "attempt": "\(attempt)"])
-            do {
-                let response = try await httpClient.execute(request, timeout: Self.timeAmount(deadline))
+        let prepared = request
+        do {
+            return try await policy.backoff.run(
+                isRetryable: { $0 is RetryableAnswer || !($0 is SnapshotClientError || $0 is CancellationError) },
+                onRetry: { retry in
+                    logger.debug("retrying idempotent cluster request", metadata: ["delay": "\(retry.delay)"])
+                }
+            ) { attempt in
+                logger.debug(
+                    "cluster request",
+                    metadata: ["method": "\(endpoint.method)", "path": "\(path)", "attempt": "\(attempt)"])
+                let response = try await httpClient.execute(prepared, timeout: Self.timeAmount(deadline))
                 let buffer = try await response.body.collect(upTo: Self.maximumResponseBytes)
                 let answer = ClusterResponse(status: Int(response.status.code), body: Data(buffer.readableBytesView))
                 if (200..<300).contains(answer.status) || acceptedStatuses.contains(answer.status) {
                     return answer
                 }
-                if attempt < max(policy.maxAttempts, 1), [429, 502, 503, 504].contains(answer.status) {
-                    try await pause(policy, after: attempt)
-                    attempt += 1
-                    continue
-                }
-                throw Self.clusterError(
-                    status: answer.status, body: answer.body, action: action, request: requestLabel)
-            } catch let error as SnapshotClientError {
-                throw error
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                if attempt < max(policy.maxAttempts, 1) {
-                    try await pause(policy, after: attempt)
-                    attempt += 1
-                    continue
-                }
-                throw transportError(error, action: action, request: requestLabel)
+                if [429, 502, 503, 504].contains(answer.status) { throw RetryableAnswer(answer: answer) }
+                throw Self.clusterError(status: answer.status, body: answer.body, action: action, request: requestLabel)
             }
+        } catch let retryable as RetryableAnswer {
+            throw Self.clusterError(
+                status: retryable.answer.status, body: retryable.answer.body, action: action, request: requestLabel)
+        } catch let error as SnapshotClientError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            try Task.checkCancellation()
+            throw transportError(error, action: action, request: requestLabel)
         }
     }
 
-    private func pause(_ policy: RetryPolicy, after attempt: Int) async throws {
-        let delay = policy.delay(afterAttempt: attempt, random: Double.random(in: 0...1))
-        logger.debug("retrying idempotent cluster request", metadata: ["delay": "\(delay)"])
-        try await Task.sleep(for: delay)
+    /// A transient answer (HTTP 429, 502, 503, 504) to an idempotent call: retried, and reported as the
+    /// cluster's error when the retries run out.
+    private struct RetryableAnswer: Error {
+        let answer: ClusterResponse
     }
 
     private func makeTLSConfiguration() throws -> TLSConfiguration {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BackupSupport
 import Foundation
 import NIOCore
 import Testing
@@ -110,7 +111,7 @@ struct S3StorageFaultTests {
                 let size: Int64 = 3 << 20
                 try await storage.put(deterministicStream(size: size), at: "resumed.bin", options: .overwrite)
                 // The first GET is cut off halfway through its body; the stream resumes with a range.
-                let ranges = S3LockedValue<[String]>([])
+                let ranges = Shared<[String]>([])
                 proxy.setSchedule { request in
                     guard request.method == "GET" else { return .forward }
                     return ranges.withLock { seen in
@@ -148,7 +149,7 @@ struct S3StorageFaultTests {
                 let size: Int64 = 3 << 20
                 try await storage.put(deterministicStream(size: size), at: "stalled.bin", options: .overwrite)
                 // The first GET sends half its body, then nothing, with the connection left open.
-                let gets = S3LockedValue<Int>(0)
+                let gets = Shared<Int>(0)
                 proxy.setSchedule { request in
                     guard request.method == "GET" else { return .forward }
                     return gets.withLock { count in

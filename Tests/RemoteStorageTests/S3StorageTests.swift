@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BackupSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -182,7 +183,7 @@ struct S3StorageTests {
             // Three parts' worth of bytes, then a producer that waits until the put is cancelled.
             let body = ByteStream {
                 let iterator = SharedIterator(leading)
-                let source = S3LockedValue(false)
+                let source = Shared(false)
                 return {
                     if let chunk = try await iterator.next() { return chunk }
                     if !source.withLock({ $0 }) {
@@ -225,7 +226,7 @@ struct S3StorageTests {
     @Test func bandwidthLimitPacesUploadsAndDownloads() async throws {
         try await S3TestServer.withBucket { bucket in
             // A fake clock: the limiter's sleeps advance it instead of waiting.
-            let clock = S3LockedValue<Duration>(.zero)
+            let clock = Shared<Duration>(.zero)
             let limiter = BandwidthLimiter(
                 bytesPerSecond: 1 << 20, elapsed: { clock.withLock { $0 } },
                 sleep: { duration in clock.withLock { $0 += duration } })

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BackupSupport
 import Crypto
 import Foundation
 import Testing
@@ -85,7 +86,7 @@ enum S3TestServer {
 func deterministicStream(size: Int64, chunkSize: Int = 1 << 20) -> ByteStream {
     let block = sampleBytes(count: chunkSize, seed: 0x5EED)
     return ByteStream {
-        let cursor = S3LockedValue<Int64>(0)
+        let cursor = Shared<Int64>(0)
         return {
             cursor.withLock { produced -> [UInt8]? in
                 guard produced < size else { return nil }
@@ -125,7 +126,7 @@ final class SharedIterator: @unchecked Sendable {
 
 /// Counts events from concurrent tasks.
 final class EventCounter: Sendable {
-    private let count = S3LockedValue(0)
+    private let count = Shared(0)
     func increment() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
 }

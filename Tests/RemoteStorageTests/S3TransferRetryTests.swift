@@ -1,3 +1,4 @@
+import BackupSupport
 import Testing
 
 @testable import RemoteStorage
@@ -5,7 +6,7 @@ import Testing
 struct S3TransferRetryTests {
     /// A policy whose sleeps are recorded and advance a fake clock instead of waiting.
     private func policy(
-        attempts: Int = 5, limit: Duration = .seconds(300), jitter: Double = 1, sleeps: S3LockedValue<[Duration]>
+        attempts: Int = 5, limit: Duration = .seconds(300), jitter: Double = 1, sleeps: Shared<[Duration]>
     ) -> TransferRetry {
         var retry = TransferRetry(
             maximumAttempts: attempts, initialDelay: .milliseconds(100), maximumDelay: .seconds(1), totalTimeLimit: limit,
@@ -16,7 +17,7 @@ struct S3TransferRetryTests {
     }
 
     @Test func retriesTransientErrorsWithExponentialCeilings() async throws {
-        let sleeps = S3LockedValue<[Duration]>([])
+        let sleeps = Shared<[Duration]>([])
         let calls = EventCounter()
         let result = try await policy(sleeps: sleeps).run(isRetryable: { _ in true }) { attempt in
             calls.increment()
@@ -29,7 +30,7 @@ struct S3TransferRetryTests {
     }
 
     @Test func fullJitterScalesTheDelayAndCapsIt() async throws {
-        let sleeps = S3LockedValue<[Duration]>([])
+        let sleeps = Shared<[Duration]>([])
         let retry = policy(attempts: 8, jitter: 0.5, sleeps: sleeps)
         _ = try await retry.run(isRetryable: { _ in true }) { attempt in
             if attempt < 7 { throw S3ServiceError(status: 503) }
@@ -43,7 +44,7 @@ struct S3TransferRetryTests {
     }
 
     @Test func stopsAtTheAttemptLimitWithTheLastError() async {
-        let sleeps = S3LockedValue<[Duration]>([])
+        let sleeps = Shared<[Duration]>([])
         let calls = EventCounter()
         await #expect(throws: S3ServiceError.self) {
             try await policy(attempts: 3, sleeps: sleeps).run(isRetryable: { _ in true }) { _ -> Int in
@@ -55,7 +56,7 @@ struct S3TransferRetryTests {
     }
 
     @Test func stopsWhenTheNextWaitWouldPassTheTimeLimit() async {
-        let sleeps = S3LockedValue<[Duration]>([])
+        let sleeps = Shared<[Duration]>([])
         let calls = EventCounter()
         await #expect(throws: S3ServiceError.self) {
             try await policy(attempts: 50, limit: .milliseconds(350), sleeps: sleeps).run(isRetryable: { _ in true }) {
@@ -69,7 +70,7 @@ struct S3TransferRetryTests {
     }
 
     @Test func doesNotRetryPermanentErrors() async {
-        let sleeps = S3LockedValue<[Duration]>([])
+        let sleeps = Shared<[Duration]>([])
         let calls = EventCounter()
         await #expect(throws: S3ServiceError.self) {
             try await policy(sleeps: sleeps).run(isRetryable: S3Storage.isRetryable) { _ -> Int in
@@ -82,8 +83,8 @@ struct S3TransferRetryTests {
     }
 
     @Test func observerSeesEveryRetry() async throws {
-        let sleeps = S3LockedValue<[Duration]>([])
-        let seen = S3LockedValue<[Int]>([])
+        let sleeps = Shared<[Duration]>([])
+        let seen = Shared<[Int]>([])
         var retry = policy(sleeps: sleeps)
         retry.observer = { event in seen.withLock { $0.append(event.failedAttempt) } }
         _ = try await retry.run(isRetryable: { _ in true }) { attempt in

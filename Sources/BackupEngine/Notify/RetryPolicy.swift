@@ -48,22 +48,29 @@ public struct RetryPolicy: Sendable, Hashable {
     /// A single attempt.
     public static let none = RetryPolicy(maxAttempts: 1)
 
+    /// The policy as the package's one retry algorithm.
+    ///
+    /// `Backoff` jitter only shortens a delay (`ceiling × (1 − j × r)`), while this policy spreads it both ways
+    /// (`capped × (1 ± jitter)`). Scaling the ceilings by `1 + jitter` and using `j = 2 × jitter / (1 + jitter)`
+    /// gives exactly that band: `capped × (1 + jitter) × (1 − j × r) = capped × (1 + jitter − 2 × jitter × r)`.
+    var backoff: Backoff {
+        guard jitter > 0 else {
+            return Backoff(
+                maxAttempts: maxAttempts, initialDelay: initialDelay, multiplier: multiplier, maxDelay: maxDelay,
+                maxTotalTime: maxTotalTime)
+        }
+        return Backoff(
+            maxAttempts: maxAttempts, initialDelay: initialDelay * (1 + jitter), multiplier: multiplier,
+            maxDelay: maxDelay * (1 + jitter), maxTotalTime: maxTotalTime, jitter: 2 * jitter / (1 + jitter))
+    }
+
     /// The delay after the given failed attempt.
     /// - Parameters:
     ///   - attempt: The attempt that just failed, from 1.
     ///   - generator: The source of jitter.
     /// - Returns: The time to wait before the next attempt.
     public func delay(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
-        let base = initialDelay * Self.power(multiplier, max(0, attempt - 1))
-        let capped = min(base, maxDelay)
-        guard jitter > 0 else { return capped }
-        let factor = Double.random(in: (1 - jitter)...(1 + jitter), using: &generator)
-        return capped * factor
-    }
-
-    private static func power(_ base: Double, _ exponent: Int) -> Double {
-        var result = 1.0
-        for _ in 0..<min(exponent, 64) { result *= base }
-        return result
+        guard jitter > 0 else { return backoff.delay(afterAttempt: attempt, random: 0) }
+        return backoff.delay(afterAttempt: attempt, random: Double.random(in: 0...1, using: &generator))
     }
 }

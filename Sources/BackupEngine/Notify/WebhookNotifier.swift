@@ -96,41 +96,42 @@ public struct WebhookNotifier: Notifier {
         let session = URLSession(configuration: configuration)
         defer { session.finishTasksAndInvalidate() }
 
-        let clock = ContinuousClock()
-        var spent = Duration.zero
-        var generator = SystemRandomNumberGenerator()
-        var attempt = 0
-        while true {
-            attempt += 1
-            let started = clock.now
-            let result = await Self.send(request, body: body, on: session)
-            spent += clock.now - started
-            let status: Int?
-            let problem: String
-            var retryAfter: Duration?
-            switch result {
-            case .answered(let code, _) where (200..<300).contains(code):
-                return
-            case .answered(let code, let after):
-                status = code
-                problem = "answered HTTP \(code)"
-                retryAfter = after
-                if code != 429 && !(500..<600).contains(code) {
-                    throw NotifyError(code: .webhookFailed, subject: redactedURL, message: problem, status: code, attempts: attempt)
+        let prepared = request
+        let maxDelay = retry.maxDelay
+        do {
+            try await retry.backoff.run(
+                sleep: sleep, isRetryable: { $0 is FailedAttempt },
+                requestedDelay: { ($0 as? FailedAttempt)?.retryAfter.map { min($0, maxDelay) } }
+            ) { attempt in
+                switch await Self.send(prepared, body: body, on: session) {
+                case .answered(let code, _) where (200..<300).contains(code):
+                    return
+                case .answered(let code, let after):
+                    let problem = "answered HTTP \(code)"
+                    if code != 429 && !(500..<600).contains(code) {
+                        throw NotifyError(
+                            code: .webhookFailed, subject: redactedURL, message: problem, status: code, attempts: attempt)
+                    }
+                    throw FailedAttempt(attempt: attempt, status: code, problem: problem, retryAfter: after)
+                case .failed(let reason):
+                    throw FailedAttempt(attempt: attempt, status: nil, problem: reason, retryAfter: nil)
                 }
-            case .failed(let reason):
-                status = nil
-                problem = reason
             }
-            var delay = retry.delay(afterAttempt: attempt, using: &generator)
-            if let retryAfter { delay = min(max(delay, retryAfter), retry.maxDelay) }
-            guard attempt < retry.maxAttempts, spent + delay < retry.maxTotalTime else {
-                throw NotifyError(code: .webhookFailed, subject: redactedURL, message: problem, status: status, attempts: attempt)
-            }
+        } catch let failure as FailedAttempt {
             try Task.checkCancellation()
-            try await sleep(delay)
-            spent += delay
+            throw NotifyError(
+                code: .webhookFailed, subject: redactedURL, message: failure.problem, status: failure.status,
+                attempts: failure.attempt)
         }
+    }
+
+    /// A retryable failure (a connection error, HTTP 429 or 5xx), turned into a ``NotifyError`` when the
+    /// retries run out.
+    private struct FailedAttempt: Error {
+        var attempt: Int
+        var status: Int?
+        var problem: String
+        var retryAfter: Duration?
     }
 
     private enum Result {

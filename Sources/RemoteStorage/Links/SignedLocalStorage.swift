@@ -1,3 +1,4 @@
+import BackupSupport
 public import Foundation
 
 #if canImport(Glibc)
@@ -73,7 +74,7 @@ public struct SignedLocalStorage: DownloadLinkIssuing, UploadRecovery {
     }
 
     /// The real path of the file at `key` and its status, after checking it lies inside the real root.
-    private func confinedPath(of key: String) async throws -> (String, LocalStorage.POSIXFile.Status) {
+    private func confinedPath(of key: String) async throws -> (String, FileSystem.Status) {
         let root = storage.root
         return try await LocalStorage.POSIXFile.offload {
             guard let realRoot = Self.realPath(root) else {
@@ -90,7 +91,7 @@ public struct SignedLocalStorage: DownloadLinkIssuing, UploadRecovery {
             guard realFile.hasPrefix(base), realFile.count > base.count else {
                 throw LinkError(code: .forbiddenKey, message: "the key resolves outside the storage root")
             }
-            guard let status = try LocalStorage.POSIXFile.statusIfPresent(realFile, key: key), status.isRegularFile else {
+            guard let status = try LocalStorage.POSIXFile.statusIfPresent(realFile, key: key), status.isRegular else {
                 throw StorageError(code: .notFound, key: key, message: "no such object")
             }
             return (realFile, status)

@@ -1,6 +1,8 @@
+import BackupSupport
+
 /// Remembers the latest attempt number of a retried step.
 final class AttemptCounter: Sendable {
-    private let value = S3LockedValue(0)
+    private let value = Shared(0)
 
     func record(_ attempt: Int) { value.withLock { $0 = attempt } }
 

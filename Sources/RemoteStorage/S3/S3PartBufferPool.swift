@@ -1,3 +1,4 @@
+import BackupSupport
 import NIOCore
 
 /// The part buffers of one multipart upload, refilled once their part is uploaded.
@@ -26,7 +27,7 @@ final class S3PartBufferPool: Sendable {
     }
 
     private let allocator = ByteBufferAllocator()
-    private let state = S3LockedValue(State())
+    private let state = Shared(State())
 
     /// Creates an empty pool.
     ///

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BackupSupport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -38,7 +39,7 @@ extension S3Storage {
         try validateStorageKey(key)
         let first = try await openDownload(key: key, from: range?.lowerBound, through: range?.upperBound, entityTag: nil)
         let entityTag = first.headers.first(name: "etag")
-        let pending = S3LockedValue<HTTPClientResponse?>(first)
+        let pending = Shared<HTTPClientResponse?>(first)
         let storage = self
         let stream = ByteStream {
             let state = DownloadState(

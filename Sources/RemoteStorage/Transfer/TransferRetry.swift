@@ -1,9 +1,12 @@
+import BackupSupport
+
 /// How a transfer retries a failed step: exponential backoff with full jitter, a bounded number of
 /// attempts and a bounded total time.
 ///
 /// The delay before retry *n* (1-based) is a random duration in `0...min(maximumDelay, initialDelay × 2ⁿ⁻¹)`
 /// ("full jitter"), so many clients that failed together do not come back together. A retry is not
-/// attempted when its delay would end after ``totalTimeLimit`` measured from the first attempt.
+/// attempted when its delay would end after ``totalTimeLimit`` measured from the first attempt (the time
+/// spent in attempts plus the delays waited). The algorithm is the package's one shared backoff.
 ///
 /// Time and randomness are injected: tests pass a `sleep` that returns at once and a fixed `random`.
 public struct TransferRetry: Sendable {
@@ -27,7 +30,7 @@ public struct TransferRetry: Sendable {
     public var totalTimeLimit: Duration
     /// Suspends for a duration; throws `CancellationError` when the task is cancelled.
     public var sleep: @Sendable (Duration) async throws -> Void
-    /// The time elapsed since a fixed origin; it must never go backwards.
+    /// The time elapsed since a fixed origin, which measures the attempts; it must never go backwards.
     public var elapsed: @Sendable () -> Duration
     /// A random number in `0...1` (the jitter factor).
     public var random: @Sendable () -> Double
@@ -67,12 +70,11 @@ public struct TransferRetry: Sendable {
     /// A policy that never retries.
     public static var never: TransferRetry { TransferRetry(maximumAttempts: 1) }
 
-    /// The backoff ceiling before retry `retry` (1-based): `initialDelay × 2^(retry−1)`, at most
-    /// ``maximumDelay``.
-    func ceiling(forRetry retry: Int) -> Duration {
-        let factor = 1 << min(max(retry - 1, 0), 30)
-        let scaled = initialDelay * factor
-        return scaled < maximumDelay ? scaled : maximumDelay
+    /// The policy as the package's one retry algorithm: doubling ceilings and full jitter (`jitter = 1`).
+    var backoff: Backoff {
+        Backoff(
+            maxAttempts: maximumAttempts, initialDelay: initialDelay, multiplier: 2, maxDelay: maximumDelay,
+            maxTotalTime: totalTimeLimit, jitter: 1)
     }
 
     /// Runs `operation` until it succeeds, it throws an error `isRetryable` refuses, the task is
@@ -86,20 +88,10 @@ public struct TransferRetry: Sendable {
         isRetryable: (any Error) -> Bool,
         _ operation: (Int) async throws -> T
     ) async throws -> T {
-        let start = elapsed()
-        var attempt = 1
-        while true {
-            do {
-                return try await operation(attempt)
-            } catch {
-                guard attempt < maximumAttempts, !Task.isCancelled, isRetryable(error) else { throw error }
-                let ceiling = ceiling(forRetry: attempt)
-                let delay = ceiling * min(max(random(), 0), 1)
-                guard elapsed() - start + delay < totalTimeLimit else { throw error }
-                observer?(Event(failedAttempt: attempt, error: error, delay: delay))
-                try await sleep(delay)
-                attempt += 1
-            }
-        }
+        // Full jitter draws the delay as `ceiling × random`; `Backoff` shortens by `jitter × r`, so r = 1 − random.
+        try await backoff.run(
+            sleep: sleep, elapsed: elapsed, random: { 1 - min(max(random(), 0), 1) }, isRetryable: isRetryable,
+            onRetry: { retry in observer?(Event(failedAttempt: retry.failedAttempt, error: retry.error, delay: retry.delay)) },
+            operation)
     }
 }
