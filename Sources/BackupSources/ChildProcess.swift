@@ -160,9 +160,22 @@ package final class ChildProcess: Sendable {
         await exit.wait()
     }
 
+    /// The exit status if the child ends within `timeout`; `nil` if it still runs then, or as soon as
+    /// the calling task is cancelled. The child is left running: stop it with ``terminate(grace:)``.
+    package func waitForExit(timeout: Duration) async -> Int32? {
+        await exit.wait(timeout: timeout)
+    }
+
     /// What the child wrote to standard error (at most the capture limit), once it closed it.
     package func errorText() async -> String {
         await errors.text()
+    }
+
+    /// The last bytes (at most ``BoundedCapture/tailLimit``) the child wrote to standard error, whatever
+    /// the capture limit: once the child closed it, or after `wait` if it is still open (a background
+    /// process the child started may hold it).
+    package func errorTail(waitingAtMost wait: Duration) async -> String {
+        await errors.tail(waitingAtMost: wait)
     }
 
     /// Sends SIGTERM if the child still runs, and stops the pipe threads.
@@ -171,33 +184,113 @@ package final class ChildProcess: Sendable {
         inputWriter?.cancel()
         if process.isRunning { process.terminate() }
     }
+
+    /// Stops the child and waits for its end: SIGTERM (as ``terminate()``), then SIGKILL if it still
+    /// runs after `grace`. Cancelling the calling task does not shorten the grace period.
+    ///
+    /// - Returns: the exit status (`-SIGKILL` when it had to be killed).
+    @discardableResult
+    package func terminate(grace: Duration) async -> Int32 {
+        terminate()
+        // An unstructured task does not inherit the caller's cancellation.
+        let exit = self.exit
+        if let status = await Task(operation: { await exit.wait(timeout: grace) }).value { return status }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        return await exit.wait()
+    }
 }
 
 /// The exit status of a child, awaited by any number of tasks.
 package final class ExitStatus: Sendable {
+    private let completion = Completion<Int32>()
+
+    package init() {}
+
+    package func finish(_ status: Int32) { completion.finish(status) }
+
+    package func wait() async -> Int32 { await completion.wait() }
+
+    /// The status if it arrives within `timeout`; `nil` otherwise, or once the calling task is cancelled.
+    package func wait(timeout: Duration) async -> Int32? { await completion.wait(timeout: timeout) }
+}
+
+/// A value set once and awaited by any number of tasks, with or without a time limit.
+package final class Completion<Value: Sendable>: Sendable {
     private struct State {
-        var status: Int32?
-        var waiters: [CheckedContinuation<Int32, Never>] = []
+        var value: Value?
+        var waiters: [CheckedContinuation<Value, Never>] = []
+        /// Waiters that give up on cancellation, by number.
+        var cancellableWaiters: [Int: CheckedContinuation<Value?, Never>] = [:]
+        var nextWaiter = 0
     }
     private let state = Mutex(State())
 
-    package func finish(_ status: Int32) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
-            state.status = status
-            defer { state.waiters = [] }
-            return state.waiters
+    package init() {}
+
+    /// The value, if it was set.
+    package var value: Value? { state.withLock { $0.value } }
+
+    /// Sets the value (the first call wins) and wakes every waiter.
+    package func finish(_ value: Value) {
+        let (waiters, cancellableWaiters) = state.withLock { state in
+            guard state.value == nil else { return ([CheckedContinuation<Value, Never>](), [CheckedContinuation<Value?, Never>]()) }
+            state.value = value
+            defer {
+                state.waiters = []
+                state.cancellableWaiters = [:]
+            }
+            return (state.waiters, Array(state.cancellableWaiters.values))
         }
-        for waiter in waiters { waiter.resume(returning: status) }
+        for waiter in waiters { waiter.resume(returning: value) }
+        for waiter in cancellableWaiters { waiter.resume(returning: value) }
     }
 
-    package func wait() async -> Int32 {
+    /// The value, once it is set.
+    package func wait() async -> Value {
         await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Int32? in
-                if let status = state.status { return status }
+            let ready = state.withLock { state -> Value? in
+                if let value = state.value { return value }
                 state.waiters.append(continuation)
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// The value if it is set within `timeout`; `nil` otherwise, or once the calling task is cancelled.
+    package func wait(timeout: Duration) async -> Value? {
+        let result = await withTaskGroup(of: Value?.self) { group in
+            group.addTask { await self.waitUnlessCancelled() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        return result ?? value
+    }
+
+    /// The value once it is set, or `nil` once the calling task is cancelled.
+    private func waitUnlessCancelled() async -> Value? {
+        let number = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
+                let ready = state.withLock { state -> Value?? in
+                    if let value = state.value { return .some(value) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.cancellableWaiters[number] = continuation
+                    return .none
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.cancellableWaiters.removeValue(forKey: number) }
+            waiter?.resume(returning: nil)
         }
     }
 }
@@ -441,12 +534,17 @@ package final class PipeWriter: @unchecked Sendable {
     }
 }
 
-/// Reads a pipe to its end on a dedicated thread, keeping at most `limit` bytes.
+/// Reads a pipe to its end on a dedicated thread, keeping at most `limit` bytes from its start and
+/// the last ``tailLimit`` bytes.
 package final class BoundedCapture: @unchecked Sendable {
+    /// How many of the last bytes ``tail(waitingAtMost:)`` keeps, whatever the limit.
+    package static let tailLimit = 4 * 1024
     private let condition = NSCondition()
     private var bytes: [UInt8] = []
+    private var lastBytes: [UInt8] = []
     private var done = false
     private var waiters: [CheckedContinuation<String, Never>] = []
+    private let closed = Completion<Void>()
 
     package init(fd: Int32, limit: Int) {
         Thread.detachNewThread { [self] in self.pump(fd: fd, limit: limit) }
@@ -461,6 +559,8 @@ package final class BoundedCapture: @unchecked Sendable {
             condition.lock()
             let room = max(0, limit - bytes.count)
             bytes += buffer[0..<min(count, room)]
+            lastBytes += buffer[max(0, count - Self.tailLimit)..<count]
+            if lastBytes.count > Self.tailLimit { lastBytes.removeFirst(lastBytes.count - Self.tailLimit) }
             condition.unlock()
         }
         close(fd)
@@ -471,6 +571,7 @@ package final class BoundedCapture: @unchecked Sendable {
         self.waiters = []
         condition.unlock()
         for waiter in waiters { waiter.resume(returning: text) }
+        closed.finish(())
     }
 
     /// Everything captured, once the writer closed the pipe.
@@ -486,6 +587,18 @@ package final class BoundedCapture: @unchecked Sendable {
                 condition.unlock()
             }
         }
+    }
+
+    /// The last bytes read (at most ``tailLimit``), once the writer closed the pipe or after `wait`.
+    package func tail(waitingAtMost wait: Duration) async -> String {
+        _ = await closed.wait(timeout: wait)
+        return tailSoFar()
+    }
+
+    private func tailSoFar() -> String {
+        condition.lock()
+        defer { condition.unlock() }
+        return String(decoding: lastBytes, as: UTF8.self)
     }
 }
 

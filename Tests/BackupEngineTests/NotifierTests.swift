@@ -197,6 +197,100 @@ struct CommandNotifierTests {
     }
 }
 
+@Suite("Notifications: command termination and stderr")
+struct CommandNotifierTerminationTests {
+    /// Whether process `pid` is gone (reaped, so no zombie either).
+    private func isGone(_ pid: Int32) -> Bool { kill(pid, 0) != 0 && errno == ESRCH }
+
+    private func readPID(_ path: String) async throws -> Int32 {
+        for _ in 0..<250 {  // at most 5 s
+            if let text = try? String(contentsOfFile: path, encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                return pid
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw NotifyError(code: .commandFailed, subject: "test", message: "the command did not write its pid")
+    }
+
+    @Test("a command ignoring SIGTERM is killed after the grace period")
+    func killsAfterGrace() async throws {
+        let folder = try TemporaryFolder()
+        let pidFile = folder.path("pid")
+        let notifier = CommandNotifier(
+            executable: "/bin/sh", arguments: ["-c", #"echo $$ > "$PID_FILE"; trap '' TERM; exec sleep 30"#],
+            timeout: .milliseconds(300), environment: ["PID_FILE": pidFile])
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = await #expect(throws: NotifyError.self) { try await notifier.notify(sampleEvents[1].0) }
+        let elapsed = clock.now - started
+        #expect(error?.code == .commandTimedOut)
+        #expect(error?.message.contains("killed") == true)
+        #expect(elapsed >= .milliseconds(300) + CommandNotifier.terminationGrace)
+        #expect(elapsed < .seconds(10))
+        #expect(isGone(try await readPID(pidFile)))
+    }
+
+    @Test("the error holds the last line of stderr, even after much output")
+    func lastStandardErrorLine() async throws {
+        let script = #"""
+            printf 'first line\n' >&2
+            i=0; while [ $i -lt 3000 ]; do echo "noise line $i ................................" >&2; i=$((i+1)); done
+            printf 'the last word\n\n' >&2
+            exit 4
+            """#
+        let notifier = CommandNotifier(executable: "/bin/sh", arguments: ["-c", script], timeout: .seconds(20))
+        let error = await #expect(throws: NotifyError.self) { try await notifier.notify(sampleEvents[1].0) }
+        #expect(error?.code == .commandFailed)
+        #expect(error?.message == "exited with status 4: the last word")
+    }
+
+    @Test("a command killed by a signal says so")
+    func killedBySignal() async throws {
+        let notifier = CommandNotifier(executable: "/bin/sh", arguments: ["-c", "kill -9 $$"], timeout: .seconds(10))
+        let error = await #expect(throws: NotifyError.self) { try await notifier.notify(sampleEvents[1].0) }
+        #expect(error?.code == .commandFailed)
+        #expect(error?.message.contains("signal 9") == true)
+    }
+
+    @Test("a program found through PATH runs, and ignoring standard input is not a failure")
+    func lookedUpInPath() async throws {
+        try await CommandNotifier(executable: "true", arguments: [], timeout: .seconds(10)).notify(sampleEvents[0].0)
+    }
+
+    @Test("cancelling the notification stops the command")
+    func cancellationStopsCommand() async throws {
+        let folder = try TemporaryFolder()
+        let pidFile = folder.path("pid")
+        let notifier = CommandNotifier(
+            executable: "/bin/sh", arguments: ["-c", #"echo $$ > "$PID_FILE"; exec sleep 30"#], timeout: .seconds(60),
+            environment: ["PID_FILE": pidFile])
+        let task = Task { try await notifier.notify(sampleEvents[1].0) }
+        let pid = try await readPID(pidFile)
+        let clock = ContinuousClock()
+        let started = clock.now
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(clock.now - started < .seconds(10))
+        #expect(isGone(pid))
+    }
+
+    @Test("waitForExit(timeout:) gives the status, or nil while the child runs; terminate(grace:) kills")
+    func childProcessTimedWaitAndTerminate() async throws {
+        let quick = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "exit 5"], environment: [:], output: .discard)
+        #expect(await quick.waitForExit(timeout: .seconds(10)) == 5)
+
+        let stubborn = try ChildProcess(
+            executable: "/bin/sh", arguments: ["-c", "trap '' TERM; echo ready >&2; exec sleep 30"], environment: [:],
+            output: .discard)
+        #expect(await stubborn.waitForExit(timeout: .milliseconds(100)) == nil)
+        #expect(await stubborn.terminate(grace: .milliseconds(200)) == -SIGKILL)
+        #expect(await stubborn.waitForExit(timeout: .zero) == -SIGKILL)
+        #expect(await stubborn.errorTail(waitingAtMost: .seconds(5)) == "ready\n")
+    }
+}
+
 // MARK: - Webhook
 
 /// A local HTTP server (python3) that records requests and answers with scripted statuses; the last

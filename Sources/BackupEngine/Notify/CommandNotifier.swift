@@ -15,8 +15,10 @@ import RemoteStorage
 ///
 /// The command also sees `BACKUPKIT_EVENT` (the event's kind) in its environment, on top of the
 /// current process's environment and ``environment``. The JSON never goes into the arguments, so it
-/// never shows in `ps`. A non-zero exit or a timeout throws a ``NotifyError`` naming the executable,
-/// never the environment.
+/// never shows in `ps`. Its standard output is discarded. A non-zero exit or a timeout throws a
+/// ``NotifyError`` naming the executable (with the exit status and the last line the command wrote to
+/// standard error), never the environment. A command still running after ``timeout``, or when the
+/// notifying task is cancelled, gets SIGTERM, then SIGKILL if it is still running a second later.
 public struct CommandNotifier: Notifier {
     /// The program to run: an absolute path, or a name looked up by `/usr/bin/env`.
     public var executable: String
@@ -26,6 +28,9 @@ public struct CommandNotifier: Notifier {
     public var timeout: Duration
     /// Extra environment variables (they may hold tokens; they are never logged or put in errors).
     public var environment: [String: String]
+
+    /// How long a terminated command may take to exit before it is killed.
+    static let terminationGrace: Duration = .seconds(1)
 
     /// Creates a notifier that runs a command.
     /// - Parameters:
@@ -47,124 +52,45 @@ public struct CommandNotifier: Notifier {
         } catch {
             throw NotifyError(code: .encoding, subject: event.kind.rawValue, message: "\(error)", underlying: error)
         }
-        // Standard input and error go through private temporary files: no pipe can block or raise SIGPIPE.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "backupkit-notify-\(UUID().uuidString)", isDirectory: true)
-        try? FileManager.default.createDirectory(
-            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let inputURL = folder.appendingPathComponent("event.json")
-        let errorURL = folder.appendingPathComponent("stderr")
-        guard FileManager.default.createFile(atPath: inputURL.path, contents: json, attributes: [.posixPermissions: 0o600]),
-            FileManager.default.createFile(atPath: errorURL.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let input = FileHandle(forReadingAtPath: inputURL.path),
-            let errors = FileHandle(forWritingAtPath: errorURL.path)
-        else {
-            throw NotifyError(code: .commandFailed, subject: executable, message: "cannot create temporary files")
-        }
-        defer {
-            try? input.close()
-            try? errors.close()
-        }
-
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
         var variables = ProcessInfo.processInfo.environment
         variables.merge(environment) { _, new in new }
         variables["BACKUPKIT_EVENT"] = event.kind.rawValue
-        process.environment = variables
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
+        let (program, programArguments) =
+            executable.contains("/") ? (executable, arguments) : ("/usr/bin/env", [executable] + arguments)
 
-        let outcome = try await run(ProcessBox(process))
-        switch outcome {
-        case .exited(0):
-            return
-        case .exited(let status):
-            throw NotifyError(
-                code: .commandFailed, subject: executable,
-                message: "exited with status \(status)\(Self.tail(of: errorURL))")
-        case .timedOut:
-            throw NotifyError(
-                code: .commandTimedOut, subject: executable,
-                message: "still running after \(timeout); terminated")
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(
+                executable: program, arguments: programArguments, environment: variables, input: .pipe, output: .discard,
+                errorLimit: 0)
+        } catch {
+            throw NotifyError(code: .commandFailed, subject: executable, message: "cannot start: \(error)", underlying: error)
         }
-    }
-
-    private enum Outcome {
-        case exited(Int32)
-        case timedOut
-    }
-
-    /// Starts the process and waits for it, terminating it (SIGTERM, then SIGKILL) after the timeout
-    /// or on cancellation.
-    private func run(_ box: ProcessBox) async throws -> Outcome {
-        let timedOut = Shared(false)
-        let timeout = self.timeout
-        let executable = self.executable
-        let status: Int32 = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-                box.process.terminationHandler = { process in
-                    continuation.resume(returning: process.terminationStatus)
-                }
-                do {
-                    try box.process.run()
-                } catch {
-                    box.process.terminationHandler = nil
-                    continuation.resume(
-                        throwing: NotifyError(
-                            code: .commandFailed, subject: executable, message: "cannot start: \(error)", underlying: error))
-                    return
-                }
-                box.watchdog.withLock {
-                    $0 = Task {
-                        try await Task.sleep(for: timeout)
-                        timedOut.withLock { $0 = true }
-                        await box.stop()
-                    }
-                }
-            }
-        } onCancel: {
-            Task { await box.stop() }
+        // The writer ends on its own: the JSON is written, or the pipe breaks when the command exits
+        // without reading it (which is not a failure).
+        let input = [UInt8](json)
+        Task {
+            try? await child.feed(input)
+            await child.closeInput()
         }
-        box.watchdog.withLock { $0?.cancel() }
-        if timedOut.value { return .timedOut }
-        try Task.checkCancellation()
-        return .exited(status)
+
+        if let status = await child.waitForExit(timeout: timeout) {
+            guard status != 0 else { return }
+            let stderr = await child.errorTail(waitingAtMost: Self.terminationGrace)
+            let exit = status > 0 ? "exited with status \(status)" : "was killed by signal \(-status)"
+            throw NotifyError(code: .commandFailed, subject: executable, message: exit + Self.lastLine(of: stderr))
+        }
+        let cancelled = Task.isCancelled
+        let status = await child.terminate(grace: Self.terminationGrace)
+        if cancelled { throw CancellationError() }
+        let stop = status == -SIGKILL ? "killed (SIGTERM did not stop it within \(Self.terminationGrace))" : "terminated"
+        throw NotifyError(code: .commandTimedOut, subject: executable, message: "still running after \(timeout); \(stop)")
     }
 
     /// The last line of what the command wrote to standard error, shortened.
-    private static func tail(of url: URL) -> String {
-        guard let data = try? Data(contentsOf: url), !data.isEmpty else { return "" }
-        let text = String(decoding: data.suffix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    private static func lastLine(of text: String) -> String {
+        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let last = text.split(separator: "\n").last else { return "" }
         return ": \(last.prefix(200))"
-    }
-}
-
-/// A process shared between the waiting task and its watchdog.
-private final class ProcessBox: @unchecked Sendable {
-    let process: Process
-    let watchdog = Shared<Task<Void, any Error>?>(nil)
-
-    init(_ process: Process) { self.process = process }
-
-    /// Asks the process to stop, then kills it if it is still running a second later.
-    func stop() async {
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
-        process.terminate()
-        for _ in 0..<20 {
-            guard process.isRunning else { return }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        if process.isRunning { kill(pid, SIGKILL) }
     }
 }
