@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A JSON value as a cluster sends or accepts it: settings, snapshot metadata and bodies whose shape varies
 /// between versions.
@@ -128,16 +128,56 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 extension JSONValue {
-    /// Parses a response body; `nil` when it is not JSON.
-    static func parse(_ data: Data) -> JSONValue? {
+    /// Parses a body; `nil` when it is empty or not JSON.
+    package static func parse(_ data: Data) -> JSONValue? {
         guard !data.isEmpty else { return nil }
         return try? JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    /// The compact JSON text, keys sorted so request bodies are reproducible.
-    func encoded() throws -> Data {
+    /// The compact JSON text, keys sorted so bodies are reproducible.
+    package func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
+    }
+}
+
+// Readings with the cluster's own strictness, for the in-process cluster double (SnapshotClientTesting).
+extension JSONValue {
+    /// The string only when this is a string; unlike ``stringValue``, numbers and booleans give `nil`.
+    package var exactString: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// The boolean, also when sent as exactly `"true"` or `"false"`, the only strings the cluster reads as booleans.
+    package var strictBool: Bool? {
+        switch self {
+        case .bool(let value): value
+        case .string(let value): Bool(value)
+        default: nil
+        }
+    }
+
+    /// A comma list given as a string (`"a, b"`) or an array of strings; empty for anything else.
+    package var listValue: [String] {
+        switch self {
+        case .string(let value):
+            value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        case .array(let values): values.compactMap(\.exactString)
+        default: []
+        }
+    }
+
+    /// A setting as the cluster echoes it back: every scalar as its text, arrays and objects as JSON text.
+    package var settingText: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): String(value)
+        case .int(let value): String(value)
+        case .double(let value): String(value)
+        case .string(let value): value
+        case .array, .object: String(data: (try? JSONEncoder().encode(self)) ?? Data(), encoding: .utf8) ?? ""
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SnapshotClient
 
 extension ClusterState {
     /// Resolves a comma list of index names and patterns; a missing exact name is reported unless ignored.
@@ -23,8 +24,8 @@ extension ClusterState {
             return .badRequest("unreachable")
         }
         let bytes = request.query["bytes"] == "b"
-        func size(_ value: Int64) -> DoubleJSON { .string(bytes ? String(value) : "\(value)b") }
-        let rows: [DoubleJSON] = records.map { index in
+        func size(_ value: Int64) -> JSONValue { .string(bytes ? String(value) : "\(value)b") }
+        let rows: [JSONValue] = records.map { index in
             [
                 "health": index.isOpen ? "green" : .null, "status": index.isOpen ? "open" : "close",
                 "index": .string(index.name), "uuid": .string(index.uuid), "pri": "1", "rep": "0",
@@ -48,7 +49,7 @@ extension ClusterState {
         let total = configuration.diskTotalBytes
         let indexBytes = indices.values.filter(\.isOpen).reduce(Int64(0)) { $0 + $1.sizeBytes }
         let percent = total > 0 ? Int64((Double(used) / Double(total) * 100).rounded()) : 0
-        let row: DoubleJSON = [
+        let row: JSONValue = [
             "shards": .string(String(indices.values.filter(\.isOpen).count)), "disk.indices": .string(String(indexBytes)),
             "disk.used": .string(String(used)), "disk.avail": .string(String(max(total - used, 0))),
             "disk.total": .string(String(total)), "disk.percent": .string(String(percent)), "host": "127.0.0.1",
@@ -76,8 +77,8 @@ extension ClusterState {
             if case .failure(let failure) = resolved { return failure.response }
             return .badRequest("unreachable")
         }
-        func store(_ bytes: Int64) -> DoubleJSON { ["store": ["size_in_bytes": .int(bytes)]] }
-        var perIndex: [String: DoubleJSON] = [:]
+        func store(_ bytes: Int64) -> JSONValue { ["store": ["size_in_bytes": .int(bytes)]] }
+        var perIndex: [String: JSONValue] = [:]
         for index in records where index.isOpen {
             perIndex[index.name] = ["uuid": .string(index.uuid), "primaries": store(index.sizeBytes), "total": store(index.sizeBytes)]
         }
@@ -98,8 +99,8 @@ extension ClusterState {
         }
         let records = all.filter(\.isOpen)
         guard let body = request.json else { return .error(400, "parse_exception", "request body is not JSON") }
-        let aggregations = (body["aggs"] ?? body["aggregations"])?.object ?? [:]
-        var result: [String: DoubleJSON] = [:]
+        let aggregations = (body["aggs"] ?? body["aggregations"])?.objectValue ?? [:]
+        var result: [String: JSONValue] = [:]
         for (name, definition) in aggregations {
             guard let answer = aggregate(definition, over: records) else {
                 return .error(400, "parsing_exception", "the cluster double does not support aggregation [\(name)]")
@@ -107,8 +108,8 @@ extension ClusterState {
             result[name] = answer
         }
         let hits = records.reduce(Int64(0)) { $0 + $1.docs }
-        let total: DoubleJSON = behaves(atLeast: 7, 0) ? ["value": .int(hits), "relation": "eq"] : .int(hits)
-        var answer: [String: DoubleJSON] = [
+        let total: JSONValue = behaves(atLeast: 7, 0) ? ["value": .int(hits), "relation": "eq"] : .int(hits)
+        var answer: [String: JSONValue] = [
             "took": 1, "timed_out": false,
             "_shards": ["total": .int(Int64(records.count)), "successful": .int(Int64(records.count)), "skipped": 0, "failed": 0],
             "hits": ["total": total, "max_score": .null, "hits": []],
@@ -117,13 +118,13 @@ extension ClusterState {
         return .ok(.object(answer))
     }
 
-    private func aggregate(_ definition: DoubleJSON, over records: [IndexRecord]) -> DoubleJSON? {
+    private func aggregate(_ definition: JSONValue, over records: [IndexRecord]) -> JSONValue? {
         if let terms = definition["terms"] {
-            guard terms["field"]?.string == "_index" else { return nil }
-            let subAggregations = (definition["aggs"] ?? definition["aggregations"])?.object ?? [:]
-            var buckets: [DoubleJSON] = []
+            guard terms["field"]?.exactString == "_index" else { return nil }
+            let subAggregations = (definition["aggs"] ?? definition["aggregations"])?.objectValue ?? [:]
+            var buckets: [JSONValue] = []
             for record in records where record.docs > 0 {
-                var bucket: [String: DoubleJSON] = ["key": .string(record.name), "doc_count": .int(record.docs)]
+                var bucket: [String: JSONValue] = ["key": .string(record.name), "doc_count": .int(record.docs)]
                 for (name, sub) in subAggregations {
                     guard let value = aggregate(sub, over: [record]) else { return nil }
                     bucket[name] = value
@@ -142,7 +143,7 @@ extension ClusterState {
         return nil
     }
 
-    private func metric(_ millis: Double?) -> DoubleJSON {
+    private func metric(_ millis: Double?) -> JSONValue {
         guard let millis else { return ["value": .null] }
         return ["value": .double(millis), "value_as_string": .string(Self.iso(Int64(millis)))]
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SnapshotClient
 
 extension ClusterState {
     // MARK: Create
@@ -18,8 +19,8 @@ extension ClusterState {
             return .error(503, "concurrent_snapshot_execution_exception", "[\(repository):\(name)] a snapshot is already running")
         }
         guard let body = request.json else { return .error(400, "parse_exception", "request body is required") }
-        let ignoreUnavailable = body["ignore_unavailable"]?.bool ?? false
-        let patterns = body["indices"]?.list ?? []
+        let ignoreUnavailable = body["ignore_unavailable"]?.strictBool ?? false
+        let patterns = body["indices"]?.listValue ?? []
         var chosen: [IndexRecord] = []
         if patterns.isEmpty || patterns == ["_all"] {
             chosen = indices.values.filter(\.isOpen)
@@ -38,7 +39,7 @@ extension ClusterState {
         sequence += 1
         var record = SnapshotRecord(
             name: name, uuid: nextUUID(), indices: chosen, state: "IN_PROGRESS", outcome: outcome, pollsLeft: polls,
-            startMillis: nowMillis, endMillis: nil, includeGlobalState: body["include_global_state"]?.bool ?? true,
+            startMillis: nowMillis, endMillis: nil, includeGlobalState: body["include_global_state"]?.strictBool ?? true,
             metadata: body["metadata"], order: sequence)
         if waits || polls == 0 { finish(&record) }
         snapshots[repository, default: [:]][name] = record
@@ -136,7 +137,7 @@ extension ClusterState {
         start = min(max(start, 0), total)
         var end = total
         if let size = Int(request.query["size"] ?? ""), size > 0 { end = min(start + size, total) }
-        var body: [String: DoubleJSON] = [
+        var body: [String: JSONValue] = [
             "snapshots": .array(records[start..<end].map { snapshotJSON($0, repository: repository) })
         ]
         if elasticsearch(atLeast: 7, 14) {
@@ -171,8 +172,8 @@ extension ClusterState {
         }
     }
 
-    func snapshotJSON(_ record: SnapshotRecord, repository: String) -> DoubleJSON {
-        var json: [String: DoubleJSON] = [
+    func snapshotJSON(_ record: SnapshotRecord, repository: String) -> JSONValue {
+        var json: [String: JSONValue] = [
             "snapshot": .string(record.name), "uuid": .string(record.uuid),
             "indices": .array(record.indices.map { .string($0.name) }), "state": .string(record.state),
             "start_time": .string(Self.iso(record.startMillis)), "start_time_in_millis": .int(record.startMillis),
@@ -223,10 +224,10 @@ extension ClusterState {
         return .ok(["snapshots": .array(records.map { statusJSON($0, repository: repository) })])
     }
 
-    private func statusJSON(_ record: SnapshotRecord, repository: String) -> DoubleJSON {
+    private func statusJSON(_ record: SnapshotRecord, repository: String) -> JSONValue {
         // _status reports PARTIAL snapshots as SUCCESS, running ones as STARTED.
         let state = record.isRunning ? "STARTED" : (record.state == "FAILED" ? "FAILED" : "SUCCESS")
-        var indices: [String: DoubleJSON] = [:]
+        var indices: [String: JSONValue] = [:]
         var totalBytes: Int64 = 0
         for index in record.indices {
             totalBytes += index.sizeBytes
@@ -244,16 +245,16 @@ extension ClusterState {
         ]
     }
 
-    private func shardsStats(_ done: Int64, total: Int64, running: Bool) -> DoubleJSON {
+    private func shardsStats(_ done: Int64, total: Int64, running: Bool) -> JSONValue {
         ["initializing": 0, "started": .int(running ? total : 0), "finalizing": 0, "done": .int(done), "failed": 0, "total": .int(total)]
     }
 
     /// The stats object in the shape of the configured version: legacy (≤ 6.3), both (6.4–6.8), modern (7.0+).
-    private func stats(files: Int64, bytes: Int64, record: SnapshotRecord) -> DoubleJSON {
+    private func stats(files: Int64, bytes: Int64, record: SnapshotRecord) -> JSONValue {
         let processedFiles = record.isRunning ? files / 2 : files
         let processedBytes = record.isRunning ? bytes / 2 : bytes
         let duration = (record.endMillis ?? nowMillis) - record.startMillis
-        var json: [String: DoubleJSON] = ["start_time_in_millis": .int(record.startMillis), "time_in_millis": .int(duration)]
+        var json: [String: JSONValue] = ["start_time_in_millis": .int(record.startMillis), "time_in_millis": .int(duration)]
         let legacy = !isOpenSearch && version.0 < 7
         let modern = isOpenSearch || (version.0, version.1) >= (6, 4)
         if legacy {
@@ -300,23 +301,23 @@ extension ClusterState {
         if record.state == "FAILED" {
             return .error(500, "snapshot_restore_exception", "\(prefix) unsupported snapshot state [FAILED]")
         }
-        let patterns = body["indices"]?.list ?? []
+        let patterns = body["indices"]?.listValue ?? []
         var chosen = record.indices
         if !patterns.isEmpty, patterns != ["_all"] {
             chosen = record.indices.filter { index in patterns.contains { globMatches($0, index.name) } }
             if let missing = patterns.first(where: { pattern in !pattern.contains("*") && !record.indices.contains { $0.name == pattern } }
             ),
-                body["ignore_unavailable"]?.bool != true
+                body["ignore_unavailable"]?.strictBool != true
             {
                 return .indexNotFound(missing)
             }
         }
-        if record.state == "PARTIAL", body["partial"]?.bool != true, let first = chosen.first {
+        if record.state == "PARTIAL", body["partial"]?.strictBool != true, let first = chosen.first {
             return .error(500, "snapshot_restore_exception", "\(prefix) index [\(first.name)] wasn't fully snapshotted - cannot restore")
         }
         var renamed: [(IndexRecord, String)] = []
-        let pattern = body["rename_pattern"]?.string
-        let replacement = body["rename_replacement"]?.string
+        let pattern = body["rename_pattern"]?.exactString
+        let replacement = body["rename_replacement"]?.exactString
         for index in chosen {
             var target = index.name
             if let pattern, let replacement {

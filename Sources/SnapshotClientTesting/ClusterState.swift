@@ -1,4 +1,5 @@
 import Foundation
+import SnapshotClient
 
 /// An index the double holds.
 struct IndexRecord {
@@ -29,7 +30,7 @@ struct SnapshotRecord {
     var startMillis: Int64
     var endMillis: Int64?
     var includeGlobalState: Bool
-    var metadata: DoubleJSON?
+    var metadata: JSONValue?
     var order: Int
 
     var isRunning: Bool { state == "IN_PROGRESS" }
@@ -139,7 +140,7 @@ struct ClusterState {
     }
 
     private func info() -> DoubleResponse {
-        var version: [String: DoubleJSON] = [
+        var version: [String: JSONValue] = [
             "number": .string(configuration.version), "build_type": "tar", "build_hash": "0000000", "build_snapshot": false,
             "lucene_version": "9.12.0", "minimum_wire_compatibility_version": "7.10.0",
             "minimum_index_compatibility_version": "7.0.0",
@@ -180,13 +181,13 @@ struct ClusterState {
     }
 
     private func getRepositories(_ pattern: String) -> DoubleResponse {
-        var result: [String: DoubleJSON] = [:]
+        var result: [String: JSONValue] = [:]
         for name in pattern.split(separator: ",").map(String.init) {
             let matches = repositories.keys.filter { globMatches(name, $0) }
             if matches.isEmpty, !name.contains("*"), name != "_all" { return .repositoryMissing(name) }
             for match in matches {
                 guard let repository = repositories[match] else { continue }
-                var entry: [String: DoubleJSON] = [
+                var entry: [String: JSONValue] = [
                     "type": .string(repository.type), "settings": .object(repository.settings.mapValues { .string($0) }),
                 ]
                 if elasticsearch(atLeast: 7, 12) { entry["uuid"] = .string(repository.uuid) }
@@ -199,14 +200,14 @@ struct ClusterState {
     private static let repositoryTypes: Set<String> = ["fs", "url", "s3", "cos", "hdfs", "azure", "gcs", "source"]
 
     private mutating func createRepository(_ name: String, _ request: DoubleRequest) -> DoubleResponse {
-        guard let body = request.json, let type = body["type"]?.string else {
+        guard let body = request.json, let type = body["type"]?.exactString else {
             return .error(400, "action_request_validation_exception", "Validation Failed: 1: type is missing;")
         }
         guard Self.repositoryTypes.contains(type) else {
             return .error(500, "repository_exception", "[\(name)] repository type [\(type)] does not exist")
         }
         var settings: [String: String] = [:]
-        for (key, value) in body["settings"]?.object ?? [:] {
+        for (key, value) in body["settings"]?.objectValue ?? [:] {
             settings[key] = value.settingText
         }
         if type == "fs", settings["location"] == nil {

@@ -1,4 +1,5 @@
 import Foundation
+import SnapshotClient
 
 /// A request as the double's router sees it.
 struct DoubleRequest: Sendable {
@@ -10,9 +11,9 @@ struct DoubleRequest: Sendable {
     var body: Data
 
     /// The body as JSON: an empty object when there is none, `nil` when it is not JSON.
-    var json: DoubleJSON? {
+    var json: JSONValue? {
         if body.isEmpty { return .object([:]) }
-        return try? JSONDecoder().decode(DoubleJSON.self, from: body)
+        return JSONValue.parse(body)
     }
 
     func flag(_ name: String) -> Bool { query[name] == "true" || query[name] == "" }
@@ -25,19 +26,17 @@ struct DoubleResponse: Sendable {
     var contentType: String = "application/json; charset=UTF-8"
     var headers: [(String, String)] = []
 
-    static func json(_ status: Int, _ value: DoubleJSON) -> DoubleResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return DoubleResponse(status: status, body: (try? encoder.encode(value)) ?? Data("{}".utf8))
+    static func json(_ status: Int, _ value: JSONValue) -> DoubleResponse {
+        DoubleResponse(status: status, body: (try? value.encoded()) ?? Data("{}".utf8))
     }
 
-    static func ok(_ value: DoubleJSON) -> DoubleResponse { json(200, value) }
+    static func ok(_ value: JSONValue) -> DoubleResponse { json(200, value) }
 
     static let acknowledged = ok(["acknowledged": true])
 
     /// The error envelope Elasticsearch and OpenSearch use.
-    static func error(_ status: Int, _ type: String, _ reason: String, extra: [String: DoubleJSON] = [:]) -> DoubleResponse {
-        var cause: [String: DoubleJSON] = ["type": .string(type), "reason": .string(reason)]
+    static func error(_ status: Int, _ type: String, _ reason: String, extra: [String: JSONValue] = [:]) -> DoubleResponse {
+        var cause: [String: JSONValue] = ["type": .string(type), "reason": .string(reason)]
         cause.merge(extra) { _, new in new }
         var error = cause
         error["root_cause"] = .array([.object(cause)])
