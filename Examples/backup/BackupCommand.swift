@@ -37,7 +37,7 @@ struct PlanOptions: ParsableArguments {
         let logger = Logger(label: "backup")
         let plan = try PlanLoader.load(contentsOf: plan)
         let clock = try Self.clock(time)
-        return try await Engine.open(plan, logger: logger, clock: clock)
+        return try await Engine.open(plan, logger: logger, now: clock)
     }
 
     /// `--time` sets the clock for the command, as restic's `backup --time` does: the given instant,

@@ -155,7 +155,7 @@ extension ArchiveLifecycle {
                 return ClusterSnapshot(name: name, state: .failed, indices: [], failureReason: "the snapshot disappeared")
             }
             if snapshot.state != .inProgress { return snapshot }
-            if poll + 1 < options.maxPolls { try await pause(options.pollInterval) }
+            if poll + 1 < options.maxPolls { try await sleep(options.pollInterval) }
         }
         throw ArchiveError(
             code: .timedOut, subject: name,

@@ -100,14 +100,14 @@ extension ArchiveLifecycle {
     /// ``Options-swift.struct/maxPolls`` times, pausing between polls.
     /// - Parameters:
     ///   - id: The restore.
-    ///   - clock: The current time at each poll.
+    ///   - now: The current time at each poll.
     /// - Returns: The restore as recorded at the last poll.
-    public func waitForRestore(id: String, clock: @Sendable () -> Date) async throws -> RestoreConfig {
-        var restore = try await refreshRestore(id: id, now: clock())
+    public func waitForRestore(id: String, now: @Sendable () -> Date) async throws -> RestoreConfig {
+        var restore = try await refreshRestore(id: id, now: now())
         var polls = 1
         while restore.state == .running || restore.state == .pending, polls < options.maxPolls {
-            try await pause(options.pollInterval)
-            restore = try await refreshRestore(id: id, now: clock())
+            try await sleep(options.pollInterval)
+            restore = try await refreshRestore(id: id, now: now())
             polls += 1
         }
         return restore

@@ -15,7 +15,7 @@ public import Logging
 /// _ = try await lifecycle.expireRestores(now: .now)
 /// ```
 ///
-/// Every method takes the current time as `now:`; waiting between polls goes through ``pause``.
+/// Every method takes the current time as `now:`; waiting between polls goes through ``sleep``.
 public struct ArchiveLifecycle: Sendable {
     /// Tunables of the lifecycle.
     public struct Options: Sendable, Hashable {
@@ -57,20 +57,20 @@ public struct ArchiveLifecycle: Sendable {
     /// Tunables.
     public var options: Options
     /// Waits between polls; `Task.sleep` unless a test makes it return at once.
-    public var pause: @Sendable (Duration) async throws -> Void
+    public var sleep: @Sendable (Duration) async throws -> Void
 
     /// Creates a lifecycle.
     public init(
         catalog: any ArchiveCatalog, cluster: any ArchiveCluster, notifier: (any Notifier)? = nil,
         logger: Logger = Logger(label: "BackupKit.archive"), options: Options = Options(),
-        pause: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.catalog = catalog
         self.cluster = cluster
         self.notifier = notifier
         self.logger = logger
         self.options = options
-        self.pause = pause
+        self.sleep = sleep
     }
 
     // MARK: Configurations

@@ -13,7 +13,7 @@ extension Engine {
     ///
     /// - Throws: ``CatalogError``, ``StorageError`` or an encryption-key error naming the file or variable.
     public static func open(
-        _ plan: BackupPlan, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+        _ plan: BackupPlan, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
         sources: SourceRegistry = .standard
     ) async throws -> Engine {
         let storage = try makeStorage(plan.storage, logger: logger)
@@ -27,7 +27,7 @@ extension Engine {
             }
         }
         var engine = Engine(
-            plan: plan, catalog: catalog, storage: storage, logger: logger, clock: clock, encryptionKey: key,
+            plan: plan, catalog: catalog, storage: storage, logger: logger, now: now, encryptionKey: key,
             lockPath: plan.catalogPath + ".\(plan.name).lock", sources: sources,
             childPriority: try plan.limits.map { try ChildProcessPriority($0) } ?? .normal)
         if let notify = plan.notify {

@@ -111,8 +111,8 @@ public struct BackupScheduler: Service {
 
     /// Creates a scheduler that runs `engine.backup` for each engine's plan, on the plan's `schedule:`.
     ///
-    /// Each plan's lease and records live in its engine's catalog, which must be a ``SQLiteCatalog``
-    /// (or another ``SchedulerCatalog``).
+    /// Each plan's lease and records live in its engine's catalog (an ``BackupEngine/EngineCatalog``,
+    /// which keeps leases).
     /// - Parameters:
     ///   - engines: One engine per plan; every plan must have a schedule.
     ///   - configuration: Concurrency, lease duration, shutdown behaviour.
@@ -130,12 +130,7 @@ public struct BackupScheduler: Service {
         var byName: [String: Engine] = [:]
         for engine in engines {
             let plan = try ScheduledPlan(engine.plan)
-            guard let catalog = engine.catalog as? any SchedulerCatalog else {
-                throw ScheduleError(
-                    code: .invalidLimit, field: "catalog", plan: plan.name,
-                    message: "the scheduler needs a catalog that keeps leases (SQLiteCatalog)")
-            }
-            jobs.append(Job(plan: plan, catalog: catalog))
+            jobs.append(Job(plan: plan, catalog: engine.catalog))
             byName[plan.name] = engine
         }
         let engineByName = byName

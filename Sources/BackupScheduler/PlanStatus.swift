@@ -46,9 +46,7 @@ public struct PlanStatus: Sendable {
             sources.append(SourceStatus(source: source.name, latest: latest))
         }
         var runningOn: LeaseOwner?
-        if let leases = engine.catalog as? any LeaseCatalog,
-            let lease = try await leases.lease(named: Lease.name(forPlan: plan.name)), !lease.isExpired(at: now)
-        {
+        if let lease = try await engine.catalog.lease(named: Lease.name(forPlan: plan.name)), !lease.isExpired(at: now) {
             runningOn = lease.owner
         }
         let schedule = try plan.schedule.map { try ScheduledPlan(name: plan.name, config: $0) }

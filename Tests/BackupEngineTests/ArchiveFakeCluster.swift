@@ -200,6 +200,6 @@ enum ArchiveFixture {
         return ArchiveLifecycle(
             catalog: catalog, cluster: cluster, notifier: notifier, logger: logger,
             options: ArchiveLifecycle.Options(maxSnapshotAttempts: attempts, pollInterval: .zero, maxPolls: 20),
-            pause: { _ in })
+            sleep: { _ in })
     }
 }

@@ -40,7 +40,7 @@ struct ArchiveWorkflowTests {
             let notifier = RecordingNotifier()
             var lifecycle = ArchiveLifecycle(
                 catalog: catalog, cluster: client, notifier: notifier,
-                options: ArchiveLifecycle.Options(pollInterval: .milliseconds(1), maxPolls: 50), pause: { _ in await Task.yield() })
+                options: ArchiveLifecycle.Options(pollInterval: .milliseconds(1), maxPolls: 50), sleep: { _ in await Task.yield() })
             lifecycle.logger.logLevel = .critical
             let result = try await body(double, lifecycle, catalog, notifier)
             try await double.shutdown()
@@ -131,14 +131,14 @@ struct ArchiveWorkflowTests {
                 ArchiveRestoreRequest(
                     tableID: "2_bklog.nginx_access", start: ArchiveFixture.day(20261115, hours: 1),
                     end: ArchiveFixture.day(20261116, hours: 1), expiresAt: now.addingTimeInterval(3_600)), now: now)
-            let done = try await lifecycle.waitForRestore(id: first.id, clock: { now.addingTimeInterval(60) })
+            let done = try await lifecycle.waitForRestore(id: first.id, now: { now.addingTimeInterval(60) })
             #expect(done.state == .done)
             #expect(done.restoredDocCount == 200)
             let second = try await lifecycle.startRestore(
                 ArchiveRestoreRequest(
                     tableID: "2_bklog.nginx_access", start: ArchiveFixture.day(20261116, hours: 1),
                     end: ArchiveFixture.day(20261117, hours: 1), expiresAt: now.addingTimeInterval(7_200)), now: now)
-            #expect(try await lifecycle.waitForRestore(id: second.id, clock: { now.addingTimeInterval(90) }).state == .done)
+            #expect(try await lifecycle.waitForRestore(id: second.id, now: { now.addingTimeInterval(90) }).state == .done)
             let restores = double.requests().filter { $0.path.hasSuffix("/_restore") }
             #expect(restores.count == 2, "one request per snapshot and restore; the shared index is not restored twice")
             #expect(await notifier.events.filter { $0.kind == .restoreFinished }.count == 2)

@@ -64,7 +64,7 @@ enum Fixture {
         let storage = try LocalStorage(root: { if case .local(let c) = plan.storage { return c.path } else { fatalError() } }())
         let catalog = try SQLiteCatalog(path: plan.catalogPath)
         return Engine(
-            plan: plan, catalog: catalog, storage: storage, logger: logger, host: "test-host", clock: { clock.now },
+            plan: plan, catalog: catalog, storage: storage, logger: logger, host: "test-host", now: { clock.now },
             encryptionKey: key, lockPath: plan.catalogPath + ".lock")
     }
 

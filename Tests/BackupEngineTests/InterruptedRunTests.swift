@@ -95,7 +95,7 @@ struct InterruptedRunTests {
             let plan = Fixture.plan(scratch, sources: [testCase.source])
             let engine = Engine(
                 plan: plan, catalog: try SQLiteCatalog(path: scratch.sub("catalog.sqlite")), storage: storage,
-                logger: Fixture.logger, host: "test-host", clock: { clock.now })
+                logger: Fixture.logger, host: "test-host", now: { clock.now })
             let (_, keys) = try await Self.simulateKilledRun(testCase, engine: engine, clock: clock)
             // The killed run had started a multipart upload of its artifact.
             let uploadID = try await storage.initiateMultipartUpload(storage.objectName(keys[0]), key: keys[0])

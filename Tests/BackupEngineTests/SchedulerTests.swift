@@ -258,7 +258,7 @@ struct SchedulerTests {
             cron: "30 1 * * *", timeZoneIdentifier: "Asia/Shanghai", window: "01:00-05:00", missed: .skip)
         let engine = Engine(
             plan: plan, catalog: try SQLiteCatalog(path: plan.catalogPath), storage: try LocalStorage(root: scratch.sub("store")),
-            logger: logger, host: "test-host", clock: { clock.now })
+            logger: logger, host: "test-host", now: { clock.now })
         let scheduler = try BackupScheduler(engines: [engine], logger: logger, clock: clock.schedulerClock)
         try await SchedulerFixture.running(scheduler) { _ in
             await SchedulerFixture.drive(clock, to: date("2026-11-25T02:00:00+08:00"), schedulers: [scheduler])

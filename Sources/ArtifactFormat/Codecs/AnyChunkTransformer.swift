@@ -1,12 +1,12 @@
 import BackupSupport
-public import RemoteStorage
+package import RemoteStorage
 
 /// A type-erased ``RemoteStorage/ChunkTransformer``, for choosing a codec at run time:
 ///
 /// ```swift
 /// let compressed = stream.transformed { try CompressionAlgorithm.zstd.makeCompressor(level: 3) }
 /// ```
-public final class AnyChunkTransformer: ChunkTransformer {
+package final class AnyChunkTransformer: ChunkTransformer {
     private let base: any ChunkTransformer
 
     /// Wraps `base`.

@@ -10,7 +10,7 @@ extension CompressionAlgorithm {
     ///   - level: the level; `nil` picks the algorithm's default (zstd 3, gzip 6).
     ///   - threads: zstd worker threads (ignored by gzip); 0 compresses on the calling thread.
     /// - Throws: ``CodecError/Code-swift.struct/invalidArgument`` for a level out of range.
-    public func makeCompressor(level: Int? = nil, threads: Int = 0) throws -> AnyChunkTransformer {
+    package func makeCompressor(level: Int? = nil, threads: Int = 0) throws -> AnyChunkTransformer {
         switch self {
         case .zstd: AnyChunkTransformer(try ZstdCompressor(level: level ?? 3, threads: threads))
         case .gzip: AnyChunkTransformer(try GzipCompressor(level: level ?? 6))
@@ -21,7 +21,7 @@ extension CompressionAlgorithm {
     /// A decompressor for this algorithm (a pass-through step for ``none``).
     ///
     /// For bounded output chunks prefer ``RemoteStorage/ByteStream/decompressed(_:maxChunkSize:)``.
-    public func makeDecompressor() throws -> AnyChunkTransformer {
+    package func makeDecompressor() throws -> AnyChunkTransformer {
         switch self {
         case .zstd: AnyChunkTransformer(try ZstdDecompressor())
         case .gzip: AnyChunkTransformer(try GzipDecompressor())
@@ -70,5 +70,19 @@ extension ByteStream {
         case .gzip: transformed(maxChunkSize: maxChunkSize) { try GzipDecompressor() }
         case .none: self
         }
+    }
+}
+
+extension ByteStream {
+    /// This stream encrypted in the framed AES-256-GCM format (see `Documentation/EncryptedFormat.md`),
+    /// with `frameSize` plaintext bytes per frame.
+    public func encrypted(with key: EncryptionKey, frameSize: Int = 64 * 1024) -> ByteStream {
+        transformed { try FrameEncryptor(key: key, frameSize: frameSize) }
+    }
+
+    /// This stream decrypted from the framed AES-256-GCM format; a frame that fails authentication, is
+    /// reordered or truncated fails the stream with a ``CodecError``.
+    public func decrypted(with key: EncryptionKey) -> ByteStream {
+        transformed { FrameDecryptor(key: key) }
     }
 }

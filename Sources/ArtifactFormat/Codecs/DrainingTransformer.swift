@@ -1,5 +1,5 @@
 import BackupSupport
-public import RemoteStorage
+package import RemoteStorage
 
 /// A ``ChunkTransformer`` that can hand out its output in pieces of bounded size, for codecs whose
 /// output can be much larger than their input (decompressors: a 1 MiB chunk of zstd can expand to
@@ -8,7 +8,7 @@ public import RemoteStorage
 /// Drive it with ``ByteStream/transformed(maxChunkSize:_:)`` to keep memory bounded whatever the
 /// compression ratio. Through the plain ``ChunkTransformer`` methods it still works, but then each
 /// call returns all output of one input chunk at once.
-public protocol DrainingTransformer: ChunkTransformer {
+package protocol DrainingTransformer: ChunkTransformer {
     /// Hands the transformer its next input chunk. Call only once ``drain(upTo:)`` has returned an
     /// empty array, i.e. the previous input is used up.
     func feed(_ chunk: [UInt8]) throws
@@ -50,7 +50,7 @@ extension ByteStream {
     /// - Parameters:
     ///   - maxChunkSize: the largest output chunk, 1 MiB by default.
     ///   - makeTransformer: called once per iteration to create fresh state.
-    public func transformed<T: DrainingTransformer>(
+    package func transformed<T: DrainingTransformer>(
         maxChunkSize: Int = 1 << 20, _ makeTransformer: @escaping @Sendable () throws -> T
     ) -> ByteStream {
         let upstream = self

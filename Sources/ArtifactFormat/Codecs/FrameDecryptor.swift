@@ -1,7 +1,7 @@
 import BackupSupport
 import Crypto
 import Foundation
-public import RemoteStorage
+import RemoteStorage
 
 /// Decrypts a stream written by ``FrameEncryptor``, authenticating every frame before handing out its
 /// plaintext.
@@ -13,7 +13,7 @@ public import RemoteStorage
 ///
 /// Plaintext of a frame is released only after that frame's tag verified; still, a consumer must treat
 /// output as untrusted until the stream ended without an error (a cut stream fails only at the end).
-public final class FrameDecryptor: ChunkTransformer {
+package final class FrameDecryptor: ChunkTransformer {
     private let key: SymmetricKey
     private let keyID: String
     private var buffer: [UInt8] = []

@@ -1,6 +1,6 @@
 import BackupSupport
 import Crypto
-public import RemoteStorage
+import RemoteStorage
 
 /// Encrypts a byte stream with AES-256-GCM in independently authenticated frames (format
 /// `aes-256-gcm-framed-v1`, described in Documentation/EncryptedFormat.md).
@@ -11,7 +11,7 @@ public import RemoteStorage
 /// ```swift
 /// let encrypted = stream.transformed { try FrameEncryptor(key: key) }
 /// ```
-public final class FrameEncryptor: ChunkTransformer {
+package final class FrameEncryptor: ChunkTransformer {
     /// The format name recorded in manifests: `aes-256-gcm-framed-v1`.
     public static let formatName = FrameFormat.name
     /// The default plaintext bytes per frame: 64 KiB.

@@ -1,13 +1,13 @@
 import BackupSupport
 import CZlib
-public import RemoteStorage
+import RemoteStorage
 
 /// Compresses a byte stream into the gzip format (RFC 1952) with the system zlib, readable by `gzip -d`.
 ///
 /// ```swift
 /// let compressed = stream.transformed { try GzipCompressor(level: 6) }
 /// ```
-public final class GzipCompressor: ChunkTransformer {
+package final class GzipCompressor: ChunkTransformer {
     /// The codec name used in errors.
     package static let codec = "gzip"
     /// zlib's window bits for a gzip wrapper: a 32 KiB window (15) plus 16.

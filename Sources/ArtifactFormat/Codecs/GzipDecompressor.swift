@@ -7,15 +7,13 @@ import CZlib
 /// concatenation of their contents, as with `gzip -d`. A stream that ends inside a member, or is
 /// empty, is reported as ``CodecError/Code-swift.struct/truncated`` at the end. As a
 /// ``DrainingTransformer`` it can hand out bounded chunks (see `stream.decompressed(.gzip)`).
-public final class GzipDecompressor: DrainingTransformer {
+package final class GzipDecompressor: DrainingTransformer {
     private let stream: UnsafeMutablePointer<z_stream>
-    private var input: [UInt8] = []
-    private var inputPosition = 0
+    private var pending = PendingInput()
     /// Whether a member has started and not yet ended.
     private var memberOpen = false
     /// Whether the last member ended and the inflater must be reset before more input.
     private var memberEnded = false
-    private var sawInput = false
 
     /// Creates a decompressor.
     ///
@@ -37,12 +35,7 @@ public final class GzipDecompressor: DrainingTransformer {
 
     /// Takes the next compressed chunk.
     public func feed(_ chunk: [UInt8]) throws {
-        guard inputPosition == input.count else {
-            throw CodecError(code: .library, codec: GzipCompressor.codec, message: "fed before the previous input was used up")
-        }
-        input = chunk
-        inputPosition = 0
-        if !chunk.isEmpty { sawInput = true }
+        try pending.accept(chunk, codec: GzipCompressor.codec)
     }
 
     /// Decompressed bytes from the input fed so far, at most `limit`; empty when more input is needed.
@@ -58,22 +51,17 @@ public final class GzipDecompressor: DrainingTransformer {
     public func drainFinal(upTo limit: Int) throws -> [UInt8]? {
         let output = try inflate(upTo: max(1, limit))
         if !output.isEmpty { return output }
-        guard sawInput else {
-            throw CodecError(code: .truncated, codec: GzipCompressor.codec, message: "the input is empty: no gzip member")
-        }
-        guard !memberOpen else {
-            throw CodecError(code: .truncated, codec: GzipCompressor.codec, message: "the input ends inside a member")
-        }
+        try pending.checkEnd(open: memberOpen, codec: GzipCompressor.codec, unit: "member")
         return nil
     }
 
     /// Inflates pending input (and what zlib holds back) into at most `limit` bytes.
     private func inflate(upTo limit: Int) throws -> [UInt8] {
         let stream = stream
-        var position = inputPosition
+        var position = pending.position
         var open = memberOpen
         var ended = memberEnded
-        let output = try input.withUnsafeBytes { source in
+        let output = try pending.bytes.withUnsafeBytes { source in
             try [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
                 count = 0
                 defer {
@@ -122,7 +110,7 @@ public final class GzipDecompressor: DrainingTransformer {
                 }
             }
         }
-        inputPosition = position
+        pending.position = position
         memberOpen = open
         memberEnded = ended
         return output

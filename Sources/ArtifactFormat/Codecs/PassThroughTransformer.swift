@@ -2,7 +2,7 @@ import BackupSupport
 
 /// A step that hands every chunk on unchanged: the compressor and decompressor of
 /// ``BackupModels/CompressionAlgorithm/none``.
-public final class PassThroughTransformer: DrainingTransformer {
+package final class PassThroughTransformer: DrainingTransformer {
     private var pending: [UInt8] = []
 
     /// Creates a pass-through step.

@@ -1,6 +1,6 @@
 import BackupSupport
 import CZstd
-public import RemoteStorage
+import RemoteStorage
 
 /// Compresses a byte stream into the zstd format (RFC 8878) with the system libzstd, readable by
 /// `zstd -d`. Frames carry a content checksum.
@@ -12,7 +12,7 @@ public import RemoteStorage
 /// ```swift
 /// let compressed = stream.transformed { try ZstdCompressor(level: 3, threads: 2) }
 /// ```
-public final class ZstdCompressor: ChunkTransformer {
+package final class ZstdCompressor: ChunkTransformer {
     /// The codec name used in errors.
     package static let codec = "zstd"
 

@@ -8,13 +8,11 @@ import CZstd
 /// ``CodecError/Code-swift.struct/truncated`` at the end. As a ``DrainingTransformer`` it can hand out
 /// bounded chunks: use ``RemoteStorage/ByteStream/transformed(maxChunkSize:_:)`` (or
 /// `stream.decompressed(.zstd)`) so that highly compressed input never expands in memory at once.
-public final class ZstdDecompressor: DrainingTransformer {
+package final class ZstdDecompressor: DrainingTransformer {
     private let context: OpaquePointer
-    private var input: [UInt8] = []
-    private var inputPosition = 0
+    private var pending = PendingInput()
     /// Whether a frame has started and not yet ended.
     private var frameOpen = false
-    private var sawInput = false
 
     /// Creates a decompressor accepting windows up to 128 MiB (libzstd's default limit, enough for
     /// every level up to `--ultra -22`).
@@ -33,12 +31,7 @@ public final class ZstdDecompressor: DrainingTransformer {
 
     /// Takes the next compressed chunk.
     public func feed(_ chunk: [UInt8]) throws {
-        guard inputPosition == input.count else {
-            throw CodecError(code: .library, codec: ZstdCompressor.codec, message: "fed before the previous input was used up")
-        }
-        input = chunk
-        inputPosition = 0
-        if !chunk.isEmpty { sawInput = true }
+        try pending.accept(chunk, codec: ZstdCompressor.codec)
     }
 
     /// Decompressed bytes from the input fed so far, at most `limit`; empty when more input is needed.
@@ -54,21 +47,16 @@ public final class ZstdDecompressor: DrainingTransformer {
     public func drainFinal(upTo limit: Int) throws -> [UInt8]? {
         let output = try decompress(upTo: max(1, limit))
         if !output.isEmpty { return output }
-        guard sawInput else {
-            throw CodecError(code: .truncated, codec: ZstdCompressor.codec, message: "the input is empty: no zstd frame")
-        }
-        guard !frameOpen else {
-            throw CodecError(code: .truncated, codec: ZstdCompressor.codec, message: "the input ends inside a frame")
-        }
+        try pending.checkEnd(open: frameOpen, codec: ZstdCompressor.codec, unit: "frame")
         return nil
     }
 
     /// Decompresses pending input (and flushes what the decoder holds) into at most `limit` bytes.
     private func decompress(upTo limit: Int) throws -> [UInt8] {
         let context = context
-        var position = inputPosition
+        var position = pending.position
         var open = frameOpen
-        let output = try input.withUnsafeBytes { source in
+        let output = try pending.bytes.withUnsafeBytes { source in
             try [UInt8](unsafeUninitializedCapacity: limit) { buffer, count in
                 var input = ZSTD_inBuffer(src: source.baseAddress, size: source.count, pos: position)
                 var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: limit, pos: 0)
@@ -97,7 +85,7 @@ public final class ZstdDecompressor: DrainingTransformer {
                 }
             }
         }
-        inputPosition = position
+        pending.position = position
         frameOpen = open
         return output
     }

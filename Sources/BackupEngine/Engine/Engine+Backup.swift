@@ -107,7 +107,7 @@ extension Engine {
             return SourceRunOutcome(source: config.name, record: nil, error: error, notes: [])
         }
         var notes: [String] = []
-        let started = clock()
+        let started = now()
         var logger = self.logger
         logger[metadataKey: "plan"] = "\(plan.name)"
         logger[metadataKey: "source"] = "\(source.name)"
@@ -187,7 +187,7 @@ extension Engine {
             let artifact = ArtifactDescriptor(
                 role: "data", key: key, sizeBytes: digest.byteCount, sha256: digest.hex, compression: plan.compression.algorithm,
                 encryptionKeyID: encryptionKey?.keyID, uncompressedBytes: pipeline.uncompressedByteCount())
-            let finished = max(clock(), record.startedAt)
+            let finished = max(now(), record.startedAt)
             let manifest = Manifest(
                 backupID: record.id, plan: plan.name, source: source.name, sourceType: source.typeName, kind: kind,
                 label: record.label, parentID: parentRecord?.id, parentLabel: parentRecord?.label, startedAt: record.startedAt,
@@ -215,8 +215,8 @@ extension Engine {
             let reason = Task.isCancelled ? "cancelled" : String(describing: error)
             logger.error("backup failed", metadata: ["error": "\(reason)"])
             await removeLeftovers(key: artifactKey)
-            try? await catalog.markFailed(record.id, reason: reason, at: max(clock(), record.startedAt))
-            recordMetrics(source: source.name, result: "failed", bytes: 0, seconds: clock().timeIntervalSince(started))
+            try? await catalog.markFailed(record.id, reason: reason, at: max(now(), record.startedAt))
+            recordMetrics(source: source.name, result: "failed", bytes: 0, seconds: now().timeIntervalSince(started))
             progress?.emit(ProgressEvent(source: source.name, phase: .failed, kind: kind, detail: reason))
             return SourceRunOutcome(source: source.name, record: nil, error: error, notes: notes)
         }
@@ -315,7 +315,7 @@ extension Engine {
             }
             try await catalog.markFailed(
                 record.id, reason: "interrupted: the run that started it ended without committing",
-                at: max(clock(), record.startedAt))
+                at: max(now(), record.startedAt))
             logger.warning("marked interrupted backup failed", metadata: ["backup": "\(record.id)", "label": "\(record.label)"])
             if let failed = try await catalog.record(record.id) { recovered.append(failed) }
         }

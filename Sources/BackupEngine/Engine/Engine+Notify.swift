@@ -22,7 +22,7 @@ extension Engine {
     package func notifyBackupOutcomes(_ outcomes: [SourceRunOutcome]) async {
         for outcome in outcomes {
             if let record = outcome.record {
-                let finished = record.finishedAt ?? clock()
+                let finished = record.finishedAt ?? now()
                 let duration = Duration.milliseconds(Int64((finished.timeIntervalSince(record.startedAt) * 1000).rounded()))
                 await deliver(
                     .backupSucceeded(
@@ -30,7 +30,7 @@ extension Engine {
                         bytes: record.sizeBytes, duration: duration, at: finished))
             } else {
                 let reason = outcome.error.map { String(describing: $0) } ?? "unknown error"
-                await deliver(.backupFailed(plan: plan.name, source: outcome.source, reason: reason, at: clock()))
+                await deliver(.backupFailed(plan: plan.name, source: outcome.source, reason: reason, at: now()))
             }
         }
     }

@@ -21,7 +21,7 @@ public struct PruneReport: Sendable {
 }
 
 extension Engine {
-    /// Applies the plan's retention policy at the engine's clock.
+    /// Applies the plan's retention policy at the engine's current time (`now`).
     ///
     /// Removal order is safe against interruption: a record is first marked `expired` in the catalog
     /// (so nothing claims it any more), then its artifacts and manifest are deleted. An interruption
@@ -31,7 +31,7 @@ extension Engine {
     /// - Parameter dryRun: plan only; nothing is changed.
     public func applyRetention(dryRun: Bool) async throws -> PruneReport {
         let policy = plan.retention ?? RetentionPolicy()
-        let now = clock()
+        let now = self.now()
         let records = try await catalog.records(RecordQuery(plan: plan.name))
         let retention = policy.plan(for: records, now: now)
         guard !dryRun else { return PruneReport(plan: retention, dryRun: true, removed: [], failures: [:]) }
@@ -64,7 +64,7 @@ extension Engine {
         if !removed.isEmpty {
             await deliver(
                 .retentionRemoved(
-                    plan: plan.name, removedCount: removed.count, keptCount: retention.kept.count, at: clock()))
+                    plan: plan.name, removedCount: removed.count, keptCount: retention.kept.count, at: self.now()))
         }
         return PruneReport(plan: retention, dryRun: false, removed: removed, failures: failures)
     }

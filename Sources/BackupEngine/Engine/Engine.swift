@@ -9,6 +9,10 @@ public import Logging
 import Metrics
 public import RemoteStorage
 
+/// What an engine needs from a catalog: its backup records, and leases so that a scheduler (or a fleet
+/// of them) runs each plan once. ``BackupCatalog/SQLiteCatalog`` conforms.
+public typealias EngineCatalog = BackupRecordCatalog & LeaseCatalog
+
 /// Runs a ``BackupPlan``: backups, restores, verification and retention, against a catalog and a storage.
 ///
 /// ```swift
@@ -17,16 +21,17 @@ public import RemoteStorage
 /// let report = try await engine.backup(BackupRequest(kind: .auto))
 /// ```
 ///
-/// Every method takes its time from the injected ``clock``, so runs can be replayed (`--time`) and tested.
+/// Every method takes its time from the injected ``now``, so runs can be replayed (`--time`) and tested.
 public struct Engine: Sendable {
     public let plan: BackupPlan
-    public let catalog: any Catalog
+    /// Where backup records live, and the leases a scheduler takes for the plan.
+    public let catalog: any EngineCatalog
     public let storage: any Storage
     public var logger: Logger
     /// The host name written into records and keys.
     public var host: String
-    /// The current time; `Date.init` unless a replay or a test sets another clock.
-    public var clock: @Sendable () -> Date
+    /// The current time; `Date.init` unless a replay or a test sets another.
+    public var now: @Sendable () -> Date
     /// The encryption key, when the plan encrypts.
     public var encryptionKey: EncryptionKey?
     /// The source types this engine can build, back up, restore and verify; register a type of your
@@ -47,8 +52,8 @@ public struct Engine: Sendable {
 
     /// Creates an engine over an existing catalog and storage.
     public init(
-        plan: BackupPlan, catalog: any Catalog, storage: any Storage, logger: Logger,
-        host: String = ProcessInfo.processInfo.hostName, clock: @escaping @Sendable () -> Date = { Date() },
+        plan: BackupPlan, catalog: any EngineCatalog, storage: any Storage, logger: Logger,
+        host: String = ProcessInfo.processInfo.hostName, now: @escaping @Sendable () -> Date = { Date() },
         encryptionKey: EncryptionKey? = nil, lockPath: String? = nil, sources: SourceRegistry = .standard,
         childPriority: ChildProcessPriority = .normal
     ) {
@@ -57,7 +62,7 @@ public struct Engine: Sendable {
         self.storage = storage
         self.logger = logger
         self.host = Self.keySafeHost(host)
-        self.clock = clock
+        self.now = now
         self.encryptionKey = encryptionKey
         self.lockPath = lockPath
         self.metrics = MetricsSystem.factory

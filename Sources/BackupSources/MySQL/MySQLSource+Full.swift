@@ -1,5 +1,5 @@
 import ArtifactFormat
-import BackupModels
+package import BackupModels
 import BackupSupport
 import Foundation
 package import Logging
@@ -92,11 +92,9 @@ extension MySQLSource {
                         code: .dumpFailed, subject: sourceName,
                         message: "the dump holds no CHANGE MASTER TO line, so its binary log position is unknown")
                 }
-                var extra: [String: String] = ["file_name": "\(sourceName).sql", "server_version": server.version, "tool": version]
-                extra["databases"] = databases.joined(separator: ",")
-                if !excluded.isEmpty { extra["excluded_tables"] = excluded.joined(separator: ",") }
-                let position = SourcePosition(
-                    binlogFile: found.binlogFile, binlogPosition: found.binlogPosition, gtidSet: found.gtidSet, extra: extra)
+                let position = MySQLSource.dumpPosition(
+                    file: found.binlogFile, position: found.binlogPosition, gtidSet: found.gtidSet, fileName: "\(sourceName).sql",
+                    serverVersion: server.version, databases: databases, excluded: excluded, extra: ["tool": version])
                 return SourceOutcome(
                     notes: notes, position: position, filesTotal: databases.count, filesStored: databases.count, bytesRead: read.value)
             },
@@ -104,6 +102,18 @@ extension MySQLSource {
                 child.terminate()
                 optionFile.remove()
             })
+    }
+
+    /// Where a full dump's snapshot sits, with what a restore needs to know about the dump: its file
+    /// name, the server version, the databases and the tables left out, and `extra` facts.
+    package static func dumpPosition(
+        file: String?, position: Int64?, gtidSet: String?, fileName: String, serverVersion: String, databases: [String],
+        excluded: [String], extra more: [String: String]
+    ) -> SourcePosition {
+        var extra = more.merging(["file_name": fileName, "server_version": serverVersion]) { _, fixed in fixed }
+        extra["databases"] = databases.joined(separator: ",")
+        if !excluded.isEmpty { extra["excluded_tables"] = excluded.joined(separator: ",") }
+        return SourcePosition(binlogFile: file, binlogPosition: position, gtidSet: gtidSet, extra: extra)
     }
 
     /// The first line of `tool --version`.

@@ -52,14 +52,10 @@ extension MySQLSource {
                         "tables \(nonTransactional.joined(separator: ", ")) use a non-transactional engine: they were read after the lock was released, so writes during the dump may show in them"
                     )
                 }
-                var extra: [String: String] = [
-                    "file_name": "\(sourceName).tar", "server_version": server.version, "dump_format": "tables",
-                    "parallel": String(parallel),
-                ]
-                extra["databases"] = databases.joined(separator: ",")
-                if !excluded.isEmpty { extra["excluded_tables"] = excluded.joined(separator: ",") }
-                let position = SourcePosition(
-                    binlogFile: result.binlogFile, binlogPosition: result.binlogPosition, gtidSet: result.gtidSet, extra: extra)
+                let position = MySQLSource.dumpPosition(
+                    file: result.binlogFile, position: result.binlogPosition, gtidSet: result.gtidSet, fileName: "\(sourceName).tar",
+                    serverVersion: server.version, databases: databases, excluded: excluded,
+                    extra: ["dump_format": "tables", "parallel": String(parallel)])
                 return SourceOutcome(
                     notes: notes, position: position, filesTotal: tables.count, filesStored: result.tablesDumped, bytesRead: result.bytes)
             },
