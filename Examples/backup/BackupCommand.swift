@@ -223,7 +223,7 @@ extension BackupCommand {
                 }
                 guard let to else { return }
                 let report = try await engine.restore(
-                    record.id, to: to, options: RestoreOptions(allowNonEmptyTarget: force, allowExternalLinks: allowExternalLinks))
+                    record.id, to: to, options: FolderRestoreOptions(allowNonEmptyTarget: force, allowExternalLinks: allowExternalLinks))
                 let chain = report.chain.map(\.label.rawValue).joined(separator: " → ")
                 print("restored \(record.source) \(record.label) into \(report.target)")
                 print("  applied \(chain)")

@@ -107,9 +107,9 @@ struct OfflineCluster: ArchiveCluster {
     func listIndices(matching pattern: String) async throws -> [ClusterIndex] { throw Unused() }
     func timeRanges(of indices: [String], field: String) async throws -> [String: ClosedRange<Date>] { throw Unused() }
     func listSnapshots(in repository: String, matching pattern: String) async throws -> [ClusterSnapshot] { throw Unused() }
-    func findSnapshot(named name: String, in repository: String) async throws -> ClusterSnapshot? { throw Unused() }
+    func snapshotIfPresent(named name: String, in repository: String) async throws -> ClusterSnapshot? { throw Unused() }
     func startSnapshot(named name: String, in repository: String, indices: [String]) async throws { throw Unused() }
-    func removeSnapshot(named name: String, in repository: String) async throws { throw Unused() }
+    func deleteSnapshotIfPresent(named name: String, in repository: String) async throws { throw Unused() }
     func restore(_ request: ClusterRestoreRequest) async throws { throw Unused() }
     func diskUsage() async throws -> ClusterDisk { throw Unused() }
     func removeIndices(_ names: [String]) async throws { throw Unused() }

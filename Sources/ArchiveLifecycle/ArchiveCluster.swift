@@ -20,14 +20,14 @@ public protocol ArchiveCluster: Sendable {
     func listSnapshots(in repository: String, matching pattern: String) async throws -> [ClusterSnapshot]
 
     /// One snapshot, or `nil` if the repository has none with this name.
-    func findSnapshot(named name: String, in repository: String) async throws -> ClusterSnapshot?
+    func snapshotIfPresent(named name: String, in repository: String) async throws -> ClusterSnapshot?
 
     /// Starts a snapshot of exactly `indices` with `include_global_state: false` and `partial: false`,
     /// without waiting for it to finish.
     func startSnapshot(named name: String, in repository: String, indices: [String]) async throws
 
     /// Deletes a snapshot (missing snapshots are not an error).
-    func removeSnapshot(named name: String, in repository: String) async throws
+    func deleteSnapshotIfPresent(named name: String, in repository: String) async throws
 
     /// Starts restoring indices of one snapshot, without waiting.
     func restore(_ request: ClusterRestoreRequest) async throws

@@ -98,7 +98,7 @@ extension ArchiveLifecycle {
                     return snapshot.indices
                 }
                 // A failed or partial attempt from an earlier run: clear the name before retrying.
-                try await cluster.removeSnapshot(named: name, in: config.repository)
+                try await cluster.deleteSnapshotIfPresent(named: name, in: config.repository)
                 current = nil
             }
             if current == nil {
@@ -151,7 +151,7 @@ extension ArchiveLifecycle {
     /// Polls a snapshot until it leaves IN_PROGRESS; a snapshot that vanished counts as FAILED.
     private func waitForSnapshot(_ name: String, in repository: String) async throws -> ClusterSnapshot {
         for poll in 0..<max(1, options.maxPolls) {
-            guard let snapshot = try await cluster.findSnapshot(named: name, in: repository) else {
+            guard let snapshot = try await cluster.snapshotIfPresent(named: name, in: repository) else {
                 return ClusterSnapshot(name: name, state: .failed, indices: [], failureReason: "the snapshot disappeared")
             }
             if snapshot.state != .inProgress { return snapshot }
@@ -215,7 +215,7 @@ extension ArchiveLifecycle {
         let today = config.snapshotName(for: now)
         for snapshot in snapshots where snapshot.name != today && snapshot.state != .inProgress {
             guard let day = config.snapshotDay(of: snapshot.name), config.isExpired(snapshotDay: day, now: now) else { continue }
-            try await cluster.removeSnapshot(named: snapshot.name, in: config.repository)
+            try await cluster.deleteSnapshotIfPresent(named: snapshot.name, in: config.repository)
             try await catalog.deleteArchiveSnapshot(repository: config.repository, snapshot: snapshot.name)
             report.deletedSnapshots.append(snapshot.name)
         }

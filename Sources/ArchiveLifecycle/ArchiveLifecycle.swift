@@ -114,7 +114,7 @@ public struct ArchiveLifecycle: Sendable {
         if purgeSnapshots {
             let snapshots = try await cluster.listSnapshots(in: config.repository, matching: config.snapshotPattern)
             for snapshot in snapshots where config.snapshotDay(of: snapshot.name) != nil {
-                try await cluster.removeSnapshot(named: snapshot.name, in: config.repository)
+                try await cluster.deleteSnapshotIfPresent(named: snapshot.name, in: config.repository)
                 try await catalog.deleteArchiveSnapshot(repository: config.repository, snapshot: snapshot.name)
                 deleted.append(snapshot.name)
             }

@@ -10,9 +10,9 @@ public import SnapshotClient
 /// | `listIndices(matching:)` | `GET /_cat/indices/<pattern>?format=json&bytes=b` |
 /// | `timeRanges(of:field:)` | `POST /<i1,i2,…>/_search` (terms on `_index`, min/max of the field) |
 /// | `listSnapshots(in:matching:)` | `GET /_snapshot/<repo>/<pattern>?ignore_unavailable=true` |
-/// | `findSnapshot(named:in:)` | `GET /_snapshot/<repo>/<name>` |
+/// | `snapshotIfPresent(named:in:)` | `GET /_snapshot/<repo>/<name>` |
 /// | `startSnapshot(named:in:indices:)` | `PUT /_snapshot/<repo>/<name>` |
-/// | `removeSnapshot(named:in:)` | `DELETE /_snapshot/<repo>/<name>` |
+/// | `deleteSnapshotIfPresent(named:in:)` | `DELETE /_snapshot/<repo>/<name>` |
 /// | `restore(_:)` | `POST /_snapshot/<repo>/<name>/_restore` |
 /// | `diskUsage()` | `GET /_cat/allocation?format=json&bytes=b` |
 /// | `removeIndices(_:)` | `DELETE /<i1,i2,…>?ignore_unavailable=true` |
@@ -38,7 +38,7 @@ extension SnapshotClient: ArchiveCluster {
     }
 
     /// One snapshot, or `nil` when the repository has none with this name.
-    public func findSnapshot(named name: String, in repository: String) async throws -> ClusterSnapshot? {
+    public func snapshotIfPresent(named name: String, in repository: String) async throws -> ClusterSnapshot? {
         do {
             return Self.clusterSnapshot(try await snapshot(named: name, in: repository))
         } catch let error as SnapshotClientError where error.isSnapshotMissing {
@@ -54,7 +54,7 @@ extension SnapshotClient: ArchiveCluster {
     }
 
     /// Deletes a snapshot; a missing one is not an error.
-    public func removeSnapshot(named name: String, in repository: String) async throws {
+    public func deleteSnapshotIfPresent(named name: String, in repository: String) async throws {
         do {
             try await deleteSnapshot(named: name, in: repository)
         } catch let error as SnapshotClientError where error.isSnapshotMissing {

@@ -123,7 +123,7 @@ public protocol BackupSource: Sendable {
     /// Restores `chain` (full backup first) into the folder `directory`, which exists and is empty
     /// unless `options` allow otherwise. The default writes the newest backup's payload as one file
     /// (a SQLite database, a SQL dump).
-    func restore(_ chain: RestoreChain, into directory: String, options: RestoreOptions, logger: Logger) async throws
+    func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
 }
 
@@ -138,7 +138,7 @@ extension BackupSource {
 
     /// Writes the newest backup's payload into `directory` as one file, named by the position's
     /// `file_name` or `<source>.<type>`; the file appears only once it is complete.
-    public func restore(_ chain: RestoreChain, into directory: String, options: RestoreOptions, logger: Logger) async throws
+    public func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
     {
         let link = chain.newest
@@ -196,7 +196,7 @@ public struct RestoreChain: Sendable {
 }
 
 /// How a restore into a folder treats its target.
-public struct RestoreOptions: Sendable, Hashable {
+public struct FolderRestoreOptions: Sendable, Hashable {
     /// Restore into a folder that already holds files (they may be overwritten or, for paths the
     /// backup does not hold, deleted). Off by default: restore refuses a non-empty folder.
     public var allowNonEmptyTarget: Bool

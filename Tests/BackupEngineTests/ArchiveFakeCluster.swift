@@ -96,7 +96,7 @@ actor FakeCluster: ArchiveCluster {
         return (snapshots[repository] ?? [:]).values.filter { Self.matches($0.name, pattern) }.sorted { $0.name < $1.name }
     }
 
-    func findSnapshot(named name: String, in repository: String) async throws -> ClusterSnapshot? {
+    func snapshotIfPresent(named name: String, in repository: String) async throws -> ClusterSnapshot? {
         try call("GET _snapshot/\(repository)/\(name)")
         guard var snapshot = snapshots[repository]?[name] else { return nil }
         if snapshot.state == .inProgress {
@@ -123,7 +123,7 @@ actor FakeCluster: ArchiveCluster {
         snapshotContents[repository + "/" + name] = names.reduce(into: [:]) { $0[$1] = indices[$1] }
     }
 
-    func removeSnapshot(named name: String, in repository: String) async throws {
+    func deleteSnapshotIfPresent(named name: String, in repository: String) async throws {
         try call("DELETE _snapshot/\(repository)/\(name)")
         snapshots[repository]?[name] = nil
     }

@@ -224,7 +224,7 @@ struct EngineTests {
             try await engine.restore(record.id, to: scratch.sub("target"))
         } throws: { ($0 as? EngineError)?.code == .targetNotEmpty }
         #expect(FileManager.default.fileExists(atPath: scratch.sub("target/existing.txt")))
-        _ = try await engine.restore(record.id, to: scratch.sub("target"), options: RestoreOptions(allowNonEmptyTarget: true))
+        _ = try await engine.restore(record.id, to: scratch.sub("target"), options: FolderRestoreOptions(allowNonEmptyTarget: true))
         #expect(FileManager.default.fileExists(atPath: scratch.sub("target/src/a.txt")))
     }
 

@@ -50,7 +50,7 @@ struct SettingsSource: BackupSource {
     }
 
     /// Writes each line back as `<name>.setting`.
-    func restore(_ chain: RestoreChain, into directory: String, options: RestoreOptions, logger: Logger) async throws
+    func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
     {
         var files = 0

@@ -26,7 +26,9 @@ extension Engine {
     ///
     /// - Throws: ``EngineError`` `notRestorable` if the backup or a parent is not committed,
     ///   `targetNotEmpty`, `damaged` on a checksum mismatch, or a ``TarError`` for unsafe entries.
-    public func restore(_ id: BackupID, to directory: String, options: RestoreOptions = RestoreOptions()) async throws -> RestoreReport {
+    public func restore(_ id: BackupID, to directory: String, options: FolderRestoreOptions = FolderRestoreOptions()) async throws
+        -> RestoreReport
+    {
         let chain = try await restoreChain(for: id)
         let record = chain.newest.record
         let source = try source(of: record)

@@ -47,7 +47,7 @@ public struct FileTreeSource: BackupSource {
     ///
     /// Entries that would land outside `directory` (absolute paths, `..`, writing through links, links
     /// pointing out unless allowed) are refused with a ``TarError``.
-    public func restore(_ chain: RestoreChain, into directory: String, options: RestoreOptions, logger: Logger) async throws
+    public func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
     {
         let extractor = TarExtractor(root: directory, allowExternalLinks: options.allowExternalLinks)
