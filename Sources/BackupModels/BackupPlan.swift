@@ -114,12 +114,14 @@ public enum SourceConfig: Hashable, Codable, Sendable {
 
 /// The plan entry of a source type a host registered: its name, its `type:` and its other keys as text.
 public struct CustomSourceConfig: Hashable, Codable, Sendable {
+    /// The source's name within its plan.
     public var name: String
     /// The registered type name, as written after `type:`.
     public var type: String
     /// Every other key of the entry, as written.
     public var settings: [String: String]
 
+    /// Creates an entry.
     public init(name: String, type: String, settings: [String: String] = [:]) {
         self.name = name
         self.type = type

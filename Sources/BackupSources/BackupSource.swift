@@ -160,9 +160,12 @@ extension BackupSource {
 public struct RestoreChain: Sendable {
     /// One backup of the chain.
     public struct Link: Sendable {
+        /// The backup's catalog record (its artifacts, with sizes and SHA-256).
         public var record: BackupRecord
+        /// The manifest stored beside the backup's artifact (file index, position, source type).
         public var manifest: Manifest
 
+        /// Creates a link.
         public init(record: BackupRecord, manifest: Manifest) {
             self.record = record
             self.manifest = manifest
@@ -203,6 +206,7 @@ public struct FolderRestoreOptions: Sendable, Hashable {
     /// Restore symbolic links whose target lies outside the restore folder. Off by default.
     public var allowExternalLinks: Bool
 
+    /// Creates options; both refusals are on by default.
     public init(allowNonEmptyTarget: Bool = false, allowExternalLinks: Bool = false) {
         self.allowNonEmptyTarget = allowNonEmptyTarget
         self.allowExternalLinks = allowExternalLinks
@@ -211,11 +215,14 @@ public struct FolderRestoreOptions: Sendable, Hashable {
 
 /// What a source's restore into a folder wrote.
 public struct RestoredFiles: Sendable, Hashable {
+    /// Files (and links and folders) written into the target.
     public var filesWritten: Int
+    /// Bytes of file content written.
     public var bytesWritten: Int64
     /// How many backups of the chain were applied.
     public var backupsApplied: Int
 
+    /// Creates a result.
     public init(filesWritten: Int, bytesWritten: Int64, backupsApplied: Int) {
         self.filesWritten = filesWritten
         self.bytesWritten = bytesWritten

@@ -5,6 +5,7 @@ public struct SourceContext: Sendable, Hashable {
     /// The CPU and I/O priority of child processes (the plan's `limits:`).
     public var priority: ChildProcessPriority
 
+    /// Creates a context; tools run at normal priority by default.
     public init(priority: ChildProcessPriority = .normal) {
         self.priority = priority
     }

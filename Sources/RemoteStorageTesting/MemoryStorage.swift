@@ -31,6 +31,7 @@ public final class MemoryStorage: Storage, Sendable {
     /// Every stored key, in ascending order.
     public var keys: [String] { objects.withLock { $0.keys.sorted() } }
 
+    /// Reads `body` to its end, then stores it; a failed or cancelled read stores nothing.
     public func put(_ body: ByteStream, at key: String, options: PutOptions) async throws -> ObjectInfo {
         try validateStorageKey(key)
         if options.createOnly, objects.withLock({ $0[key] != nil }) {
@@ -51,6 +52,7 @@ public final class MemoryStorage: Storage, Sendable {
         return ObjectInfo(key: key, sizeBytes: Int64(bytes.count), lastModified: object.modified)
     }
 
+    /// The object at `key`, in 64 KiB chunks, or ``RemoteStorage/StorageError`` `notFound`.
     public func get(_ key: String) async throws -> ByteStream {
         try validateStorageKey(key)
         guard let object = objects.withLock({ $0[key] }) else {
@@ -59,11 +61,13 @@ public final class MemoryStorage: Storage, Sendable {
         return ByteStream(bytes: object.bytes, chunkSize: 64 * 1024)
     }
 
+    /// The object's facts, or `nil` if there is none.
     public func head(_ key: String) async throws -> ObjectInfo? {
         try validateStorageKey(key)
         return objects.withLock { $0[key] }.map { ObjectInfo(key: key, sizeBytes: Int64($0.bytes.count), lastModified: $0.modified) }
     }
 
+    /// Objects under `prefix`, ascending, after `continuation`, at most `limit` per page.
     public func list(prefix: String, after continuation: String?, limit: Int) async throws -> ListPage {
         let matching = objects.withLock { stored in
             stored.filter { entry in entry.key.hasPrefix(prefix) && continuation.map { entry.key > $0 } ?? true }
@@ -74,6 +78,7 @@ public final class MemoryStorage: Storage, Sendable {
         return ListPage(objects: page, continuation: matching.count > page.count ? page.last?.key : nil)
     }
 
+    /// Removes the object; a missing key is not an error.
     public func delete(_ key: String) async throws {
         try validateStorageKey(key)
         _ = objects.withLock { $0.removeValue(forKey: key) }
