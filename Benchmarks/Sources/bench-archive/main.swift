@@ -46,7 +46,7 @@ actor CountingCluster: ArchiveCluster {
         let prefix = String(pattern.dropLast())
         return snapshots.values.filter { $0.name.hasPrefix(prefix) }
     }
-    func findSnapshot(named name: String, in repository: String) async throws -> ClusterSnapshot? {
+    func snapshotIfPresent(named name: String, in repository: String) async throws -> ClusterSnapshot? {
         count("GET _snapshot (poll)")
         guard var snapshot = snapshots[name] else { return nil }
         snapshot.state = .success
@@ -57,7 +57,7 @@ actor CountingCluster: ArchiveCluster {
         count("PUT _snapshot")
         snapshots[name] = ClusterSnapshot(name: name, state: .inProgress, indices: names)
     }
-    func removeSnapshot(named name: String, in repository: String) async throws {
+    func deleteSnapshotIfPresent(named name: String, in repository: String) async throws {
         count("DELETE _snapshot")
         snapshots[name] = nil
     }
@@ -96,7 +96,7 @@ defer { try? FileManager.default.removeItem(atPath: folder) }
 
 let cluster = CountingCluster()
 let catalog = try SQLiteCatalog(path: folder + "/cycle.sqlite")
-let lifecycle = ArchiveLifecycle(catalog: catalog, cluster: cluster, pause: { _ in })
+let lifecycle = ArchiveLifecycle(catalog: catalog, cluster: cluster, sleep: { _ in })
 for table in 0..<tableCount {
     let config = ArchiveConfig(
         id: "c\(table)", instanceID: "\(table)", instanceType: .indexSet, businessID: "2", tableID: "2_bklog.table_\(table)",
