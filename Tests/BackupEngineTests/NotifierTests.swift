@@ -227,8 +227,9 @@ struct CommandNotifierTerminationTests {
         let elapsed = clock.now - started
         #expect(error?.code == .commandTimedOut)
         #expect(error?.message.contains("killed") == true)
+        // Killed, not finished: the command would sleep 30 s. Only the lower bound is asserted (a loaded
+        // machine makes the run longer, never shorter).
         #expect(elapsed >= .milliseconds(300) + CommandNotifier.terminationGrace)
-        #expect(elapsed < .seconds(10))
         #expect(isGone(try await readPID(pidFile)))
     }
 
@@ -268,11 +269,9 @@ struct CommandNotifierTerminationTests {
             environment: ["PID_FILE": pidFile])
         let task = Task { try await notifier.notify(sampleEvents[1].0) }
         let pid = try await readPID(pidFile)
-        let clock = ContinuousClock()
-        let started = clock.now
         task.cancel()
+        // A command left running would end the notification with success after 30 s, not with cancellation.
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(clock.now - started < .seconds(10))
         #expect(isGone(pid))
     }
 
