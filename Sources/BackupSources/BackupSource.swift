@@ -146,7 +146,7 @@ extension BackupSource {
         let fileName =
             (try? TarExtractor.safeRelativePath(name)).flatMap { $0.contains("/") ? nil : $0 } ?? "\(link.record.source).restored"
         var written: Int64 = 0
-        try await chain.withPayload(of: link) { stream in
+        try await chain.withPayload(of: link.record) { stream in
             // A put writes a temporary file, syncs it and renames it into place.
             written = try await LocalStorage(root: directory).put(stream, at: fileName, options: .overwrite).sizeBytes
         }
@@ -154,11 +154,14 @@ extension BackupSource {
     }
 }
 
-/// The committed backups a restore applies, full first, with their manifests and a way to read each
-/// one's decoded payload. The engine builds it (``withPayload(of:_:)`` decrypts, decompresses and
-/// checks the stored bytes' size and SHA-256 as they are read).
+/// The committed backups a restore applies, full first, the newest one's manifest, and ways to read
+/// any backup's manifest and decoded payload. The engine builds it (``withPayload(of:_:)`` decrypts,
+/// decompresses and checks the stored bytes' size and SHA-256 as they are read).
+///
+/// Only the newest manifest is held: a file-tree manifest carries the whole file index, so a long chain's
+/// manifests are read one at a time, by the sources that need them (``manifest(of:)``).
 public struct RestoreChain: Sendable {
-    /// One backup of the chain.
+    /// One backup and its manifest.
     public struct Link: Sendable {
         /// The backup's catalog record (its artifacts, with sizes and SHA-256).
         public var record: BackupRecord
@@ -172,29 +175,42 @@ public struct RestoreChain: Sendable {
         }
     }
 
-    /// Streams a link's decoded payload to a body and checks the stored bytes afterwards.
-    public typealias PayloadReader = @Sendable (Link, (ByteStream) async throws -> Void) async throws -> Void
+    /// Streams a backup's decoded payload to a body and checks the stored bytes afterwards.
+    public typealias PayloadReader = @Sendable (BackupRecord, (ByteStream) async throws -> Void) async throws -> Void
+    /// Reads a backup's manifest.
+    public typealias ManifestReader = @Sendable (BackupRecord) async throws -> Manifest
 
-    /// The backups, full first; never empty.
-    public var links: [Link]
-    private let read: PayloadReader
+    /// The backups, full first, ending with ``newest``'s record.
+    public let records: [BackupRecord]
+    /// The backup restored to, with its manifest.
+    public let newest: Link
+    private let readPayload: PayloadReader
+    private let readManifest: ManifestReader
 
     /// Creates a chain.
     /// - Parameters:
-    ///   - links: the backups, full first; must not be empty.
-    ///   - read: streams a link's decoded payload and checks its checksum once the body returns.
-    public init(links: [Link], read: @escaping PayloadReader) {
-        precondition(!links.isEmpty, "a restore chain holds at least one backup")
-        self.links = links
-        self.read = read
+    ///   - records: the backups, full first, ending with `newest.record`.
+    ///   - newest: the backup restored to, with its manifest.
+    ///   - manifest: reads a backup's manifest.
+    ///   - payload: streams a backup's decoded payload and checks its checksum once the body returns.
+    public init(
+        records: [BackupRecord], newest: Link, manifest: @escaping ManifestReader, payload: @escaping PayloadReader
+    ) {
+        precondition(records.last?.id == newest.record.id, "a restore chain ends with the backup restored to")
+        self.records = records
+        self.newest = newest
+        self.readManifest = manifest
+        self.readPayload = payload
     }
 
-    /// The backup restored to (the chain's last).
-    public var newest: Link { links[links.count - 1] }
+    /// The manifest of `record`, one of ``records`` (read from storage unless it is the newest).
+    public func manifest(of record: BackupRecord) async throws -> Manifest {
+        record.id == newest.record.id ? newest.manifest : try await readManifest(record)
+    }
 
-    /// Streams `link`'s decoded payload to `body`, then checks the stored bytes' size and SHA-256.
-    public func withPayload(of link: Link, _ body: (ByteStream) async throws -> Void) async throws {
-        try await read(link, body)
+    /// Streams `record`'s decoded payload to `body`, then checks the stored bytes' size and SHA-256.
+    public func withPayload(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
+        try await readPayload(record, body)
     }
 }
 

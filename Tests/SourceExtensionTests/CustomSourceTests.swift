@@ -55,7 +55,7 @@ struct SettingsSource: BackupSource {
     {
         var files = 0
         var bytes: Int64 = 0
-        try await chain.withPayload(of: chain.newest) { stream in
+        try await chain.withPayload(of: chain.newest.record) { stream in
             let text = String(decoding: try await stream.collect(), as: UTF8.self)
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: "=", maxSplits: 1)

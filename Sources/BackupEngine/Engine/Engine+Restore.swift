@@ -36,23 +36,23 @@ extension Engine {
         logger.info("restore started", metadata: ["backup": "\(record.id)", "label": "\(record.label)", "target": "\(directory)"])
         let restored = try await source.restore(chain, into: directory, options: options, logger: logger)
         return RestoreReport(
-            target: directory, chain: Array(chain.links.suffix(restored.backupsApplied).map(\.record)),
+            target: directory, chain: Array(chain.records.suffix(restored.backupsApplied)),
             filesWritten: restored.filesWritten, bytesWritten: restored.bytesWritten)
     }
 
-    /// The committed chain of backup `id`, full first, with each backup's manifest and a reader that
-    /// decodes each payload and checks its stored size and SHA-256 — what a source's restore consumes.
+    /// The committed chain of backup `id`, full first, with the newest manifest and readers for the
+    /// others and for each payload (decoded, its stored size and SHA-256 checked) — what a source's
+    /// restore consumes.
     ///
     /// - Throws: ``EngineError`` `notRestorable` if the backup or a parent is missing or not committed.
     public func restoreChain(for id: BackupID) async throws -> RestoreChain {
         guard let record = try await catalog.record(id) else {
             throw EngineError(code: .notRestorable, message: "no backup \(id) in the catalog", backupID: id)
         }
-        var links: [RestoreChain.Link] = []
-        for link in try await restoreChain(for: record) {
-            links.append(RestoreChain.Link(record: link, manifest: try await readManifest(of: link)))
-        }
-        return RestoreChain(links: links) { link, body in try await withArtifactStream(of: link.record, body) }
+        let records = try await restoreChain(for: record)
+        return RestoreChain(
+            records: records, newest: RestoreChain.Link(record: record, manifest: try await readManifest(of: record)),
+            manifest: { try await readManifest(of: $0) }, payload: { try await withArtifactStream(of: $0, $1) })
     }
 
     /// The committed chain from the full backup up to `record`.

@@ -51,8 +51,8 @@ public struct FileTreeSource: BackupSource {
         -> RestoredFiles
     {
         let extractor = TarExtractor(root: directory, allowExternalLinks: options.allowExternalLinks)
-        for link in chain.links {
-            try await chain.withPayload(of: link) { stream in
+        for record in chain.records {
+            try await chain.withPayload(of: record) { stream in
                 let reader = TarReader(stream)
                 try await extractor.extract(reader)
                 // Read past the end-of-archive marker so the whole artifact is hashed.
@@ -65,7 +65,7 @@ public struct FileTreeSource: BackupSource {
         extractor.finish()
         logger.info("restore finished", metadata: ["files": "\(extractor.filesWritten)", "bytes": "\(extractor.bytesWritten)"])
         return RestoredFiles(
-            filesWritten: extractor.filesWritten, bytesWritten: extractor.bytesWritten, backupsApplied: chain.links.count)
+            filesWritten: extractor.filesWritten, bytesWritten: extractor.bytesWritten, backupsApplied: chain.records.count)
     }
 
     public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {

@@ -33,7 +33,7 @@ extension MySQLSource {
         _ chain: RestoreChain, to target: MySQLTarget, until: MySQLRestorePoint? = nil, logger: Logger
     ) async throws -> MySQLRestoreReport {
         let record = chain.newest.record
-        let full = chain.links[0].manifest
+        let full = try await chain.manifest(of: chain.records[0])
         guard full.sourceType == typeName, full.kind == .full else {
             throw SourceError(
                 code: .invalidConfiguration, source: name,
@@ -46,7 +46,7 @@ extension MySQLSource {
                     "\(target.address) is the server source '\(record.source)' backs up; restore into another server, or force it to overwrite the source"
             )
         }
-        let records = chain.links.map(\.record)
+        let records = chain.records
         if case .time(let instant) = until, instant < records[0].startedAt {
             throw MySQLError(
                 code: .invalidConfiguration, subject: target.address,
@@ -63,7 +63,7 @@ extension MySQLSource {
             optionFile: target.optionFile, searchPath: target.searchPath ?? environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
             environment: environment)
         let client = try connection.locate(.client)
-        let binlogTool = chain.links.count > 1 ? try connection.locate(.binlog) : nil
+        let binlogTool = chain.records.count > 1 ? try connection.locate(.binlog) : nil
         let optionFile = try connection.makeOptionFile()
         defer { optionFile.remove() }
         // Fail early with a clear message when the target cannot be reached.
@@ -76,21 +76,21 @@ extension MySQLSource {
         if full.position?.extra["dump_format"] == "tables" {
             let sessions = target.parallel ?? full.position?.extra["parallel"].flatMap { Int($0) } ?? 1
             try await loadTableDump(
-                of: chain.links[0], in: chain, sessions: max(1, sessions), client: client, connection: connection,
+                of: records[0], in: chain, sessions: max(1, sessions), client: client, connection: connection,
                 optionFile: optionFile)
         } else {
-            try await loadDump(of: chain.links[0], in: chain, client: client, connection: connection, optionFile: optionFile)
+            try await loadDump(of: records[0], in: chain, client: client, connection: connection, optionFile: optionFile)
         }
 
         // 2. The binary logs of the incrementals, up to the point.
         var notes: [String] = []
         var replayed: [String] = []
-        if let binlogTool, chain.links.count > 1 {
+        if let binlogTool, chain.records.count > 1 {
             let folder = try Self.makePrivateFolder(prefix: "backupkit-replay")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             var files: [String] = []
-            for link in chain.links.dropFirst() {
-                files += try await extractBinlogs(of: link, in: chain, into: folder)
+            for incremental in records.dropFirst() {
+                files += try await extractBinlogs(of: incremental, in: chain, into: folder)
             }
             // The binary log tool reads local files: no server, no option files.
             var arguments = ["--no-defaults"]
@@ -136,10 +136,10 @@ extension MySQLSource {
 
     /// Streams a full backup's SQL into the client.
     private func loadDump(
-        of link: RestoreChain.Link, in chain: RestoreChain, client: String, connection: MySQLConnection, optionFile: OptionFile
+        of record: BackupRecord, in chain: RestoreChain, client: String, connection: MySQLConnection, optionFile: OptionFile
     ) async throws {
-        try await Self.runClient(client, connection: connection, optionFile: optionFile, loading: "\(link.record.label)") { child in
-            try await chain.withPayload(of: link) { stream in
+        try await Self.runClient(client, connection: connection, optionFile: optionFile, loading: "\(record.label)") { child in
+            try await chain.withPayload(of: record) { stream in
                 for try await chunk in stream { try await child.feed(chunk) }
             }
         }
@@ -175,12 +175,11 @@ extension MySQLSource {
     }
 
     /// Extracts an incremental's binary logs, checking each against the SHA-256 its manifest lists.
-    private func extractBinlogs(of link: RestoreChain.Link, in chain: RestoreChain, into folder: String) async throws -> [String] {
-        let record = link.record
-        let manifest = link.manifest
+    private func extractBinlogs(of record: BackupRecord, in chain: RestoreChain, into folder: String) async throws -> [String] {
+        let manifest = try await chain.manifest(of: record)
         let expected = Dictionary((manifest.files ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var names: [String] = []
-        try await chain.withPayload(of: link) { stream in
+        try await chain.withPayload(of: record) { stream in
             let reader = TarReader(stream)
             while let header = try await reader.nextEntry() {
                 let name = header.path

@@ -1,5 +1,5 @@
 import ArtifactFormat
-import BackupModels
+package import BackupModels
 import BackupSupport
 import Foundation
 import Logging
@@ -12,17 +12,16 @@ extension MySQLSource {
     /// Segments are read from the artifact one at a time (a few MiB each) and handed to the first
     /// free loader; reading waits while all loaders are busy, which bounds memory.
     package func loadTableDump(
-        of link: RestoreChain.Link, in chain: RestoreChain, sessions: Int, client: String, connection: MySQLConnection,
+        of record: BackupRecord, in chain: RestoreChain, sessions: Int, client: String, connection: MySQLConnection,
         optionFile: OptionFile
     ) async throws {
         let queue = BoundedQueue<[UInt8]>(capacity: sessions)
         let setup = Array(
             "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00', foreign_key_checks = 0, unique_checks = 0;\n"
                 .utf8)
-        let record = link.record
         let label = "\(record.label)"
         do {
-            try await chain.withPayload(of: link) { stream in
+            try await chain.withPayload(of: record) { stream in
                 let reader = TarReader(stream)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     var loadersStarted = false
