@@ -45,7 +45,7 @@ extension CatalogConformance {
     }
 
     /// A lowercase 64-character hexadecimal string derived from `text` (only its form matters).
-    static func checksum(_ text: String) -> String {
+    package static func checksum(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var digest = ""
         for round in 0..<4 {

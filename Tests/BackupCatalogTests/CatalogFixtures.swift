@@ -1,3 +1,4 @@
+import BackupCatalogTesting
 import BackupModels
 import Foundation
 import GRDB
@@ -75,16 +76,7 @@ enum Fixture {
 
     /// A lowercase 64-character hexadecimal string derived from `text` (not a real SHA-256; the catalog
     /// checks only the form).
-    static func checksum(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var digest = ""
-        for round in 0..<4 {
-            for byte in text.utf8 { hash = (hash ^ UInt64(byte) &+ UInt64(round)) &* 0x100_0000_01b3 }
-            let hex = String(hash, radix: 16)
-            digest += String(repeating: "0", count: 16 - hex.count) + hex
-        }
-        return digest
-    }
+    static func checksum(_ text: String) -> String { CatalogConformance.checksum(text) }
 
     /// Inserts `record` and commits it with one artifact per key, returning the committed record.
     @discardableResult
