@@ -47,5 +47,8 @@ fi
 # Formatting is part of the build's hygiene (configuration in .swift-format).
 swift format lint --strict --recursive Sources Tests Examples Benchmarks/Sources Package.swift
 
+# The module graph the architecture document promises (no zstd or YAML for an archive-only host, …).
+swift package describe --type json | python3 scripts/check-architecture.py
+
 swift build --build-tests
 swift test --skip-build
