@@ -35,17 +35,29 @@ public struct SourceRegistry: Sendable {
     /// The built-in types: `files`, `sqlite` and `mysql`.
     public static var standard: SourceRegistry {
         var registry = SourceRegistry()
+        // A `.custom` entry of a built-in type carries only a name (the engine restores and verifies
+        // backups of a source the plan no longer has that way): enough to read a backup, not to take one.
         registry.register("files") { config, _ in
-            guard case .files(let files) = config else { throw SourceError.wrongConfiguration(config, for: "files") }
-            return FileTreeSource(files)
+            switch config {
+            case .files(let files): return FileTreeSource(files)
+            case .custom(let entry) where entry.type == "files": return FileTreeSource(FileTreeSourceConfig(name: entry.name, paths: []))
+            default: throw SourceError.wrongConfiguration(config, for: "files")
+            }
         }
         registry.register("sqlite") { config, _ in
-            guard case .sqlite(let sqlite) = config else { throw SourceError.wrongConfiguration(config, for: "sqlite") }
-            return SQLiteSource(sqlite)
+            switch config {
+            case .sqlite(let sqlite): return SQLiteSource(sqlite)
+            case .custom(let entry) where entry.type == "sqlite": return SQLiteSource(SQLiteSourceConfig(name: entry.name, path: ""))
+            default: throw SourceError.wrongConfiguration(config, for: "sqlite")
+            }
         }
         registry.register("mysql") { config, context in
-            guard case .mysql(let mysql) = config else { throw SourceError.wrongConfiguration(config, for: "mysql") }
-            return MySQLSource(mysql, priority: context.priority)
+            switch config {
+            case .mysql(let mysql): return MySQLSource(mysql, priority: context.priority)
+            case .custom(let entry) where entry.type == "mysql":
+                return MySQLSource(MySQLSourceConfig(name: entry.name, user: ""), priority: context.priority)
+            default: throw SourceError.wrongConfiguration(config, for: "mysql")
+            }
         }
         return registry
     }

@@ -30,3 +30,23 @@ struct RestoreChainTests {
         #expect(try Fixture.tree(scratch.sub("target") + "/src") == Fixture.tree(scratch.sub("src")))
     }
 }
+
+@Suite("Backups of a source the plan no longer has")
+struct RemovedSourceTests {
+    @Test("restore and verify still work from the manifest's source type, as before the redesign")
+    func restoreAfterTheSourceLeftThePlan() async throws {
+        let scratch = Scratch("removed")
+        let clock = TestClock("2026-11-24T17:30:00Z")
+        try scratch.write("src/a.txt", "kept")
+        let engine = try Fixture.engine(Fixture.plan(scratch), clock: clock)
+        let record = try #require(try await engine.backup().outcomes.first?.record)
+
+        // The plan now backs up something else; the old backup stays in the catalog and in storage.
+        let other = SourceConfig.files(FileTreeSourceConfig(name: "other", paths: [scratch.sub("src")]))
+        let later = try Fixture.engine(Fixture.plan(scratch, sources: [other]), clock: clock)
+        #expect(try await later.verify(record.id).isSound)
+        let report = try await later.restore(record.id, to: scratch.sub("target"))
+        #expect(report.filesWritten > 0)
+        #expect(try Fixture.tree(scratch.sub("target") + "/src") == Fixture.tree(scratch.sub("src")))
+    }
+}

@@ -31,7 +31,7 @@ extension Engine {
     {
         let chain = try await restoreChain(for: id)
         let record = chain.newest.record
-        let source = try source(of: record)
+        let source = try source(of: record, manifest: chain.newest.manifest)
         try prepareTarget(directory, allowNonEmpty: options.allowNonEmptyTarget)
         logger.info("restore started", metadata: ["backup": "\(record.id)", "label": "\(record.label)", "target": "\(directory)"])
         let restored = try await source.restore(chain, into: directory, options: options, logger: logger)

@@ -35,7 +35,7 @@ extension Engine {
         // The source checks its payload's structure (a tar archive parses to its end); a record whose
         // source left the plan, or whose manifest is unreadable, is read through and hashed only.
         let link = (try? manifest.get()).map { RestoreChain.Link(record: record, manifest: $0) }
-        let source = try? self.source(of: record)
+        let source = try? self.source(of: record, manifest: try? manifest.get())
         for artifact in record.artifacts {
             problems += await verify(artifact, of: record) { stream in
                 if let source, let link, artifact.role == "data" {

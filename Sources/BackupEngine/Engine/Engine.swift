@@ -82,19 +82,22 @@ public struct Engine: Sendable {
         return text.isEmpty || text == "." || text == ".." ? "localhost" : text
     }
 
-    /// The source that made `record`, built from the plan's entry of that name.
+    /// The source that made `record`: built from the plan's entry of that name or, when the plan no
+    /// longer has it, from the source type its manifest names (enough to restore and verify, not to back up).
     ///
-    /// - Throws: ``EngineError`` `unknownSource` when the plan no longer has the source.
-    public func source(of record: BackupRecord) throws -> any BackupSource {
-        guard let config = plan.source(named: record.source) else {
-            let known = plan.sources.map(\.name).joined(separator: ", ")
-            throw EngineError(
-                code: .unknownSource,
-                message:
-                    "plan '\(plan.name)' has no source '\(record.source)' any more (sources: \(known)); add it back to restore or verify \(record.label)",
-                backupID: record.id)
+    /// - Throws: ``EngineError`` `unknownSource` when the plan lacks the source and no manifest names a
+    ///   registered type.
+    public func source(of record: BackupRecord, manifest: Manifest? = nil) throws -> any BackupSource {
+        if let config = plan.source(named: record.source) { return try source(for: config) }
+        if let manifest, sources.knows(manifest.sourceType) {
+            return try source(for: .custom(CustomSourceConfig(name: record.source, type: manifest.sourceType)))
         }
-        return try source(for: config)
+        let known = plan.sources.map(\.name).joined(separator: ", ")
+        throw EngineError(
+            code: .unknownSource,
+            message:
+                "plan '\(plan.name)' has no source '\(record.source)' any more (sources: \(known)); add it back to restore or verify \(record.label)",
+            backupID: record.id)
     }
 
     /// The source of a plan entry: from ``makeSource`` when set, else from ``sources`` with ``childPriority``.
