@@ -41,6 +41,16 @@ public enum Endpoint: String, Hashable, Sendable, CaseIterable {
     case indexExists
     /// `DELETE /{index}`.
     case deleteIndices
+    /// `GET /{index}/_alias`.
+    case getAliases
+    /// `PUT /{index}/_settings`.
+    case putIndexSettings
+    /// `PUT /{index}/_doc/{id}` (6.x accepts `_doc` as the type name from 6.2).
+    case indexDocument
+    /// `POST /{index}/_mget`.
+    case multiGet
+    /// `GET /_cat/shards/{index}`.
+    case catShards
 
     /// A query parameter the client may send, and the clusters that accept it.
     public struct Parameter: Hashable, Sendable {
@@ -88,6 +98,11 @@ public enum Endpoint: String, Hashable, Sendable, CaseIterable {
         case .catAllocation: "cat.allocation"
         case .indexExists: "indices.exists"
         case .deleteIndices: "indices.delete"
+        case .getAliases: "indices.get_alias"
+        case .putIndexSettings: "indices.put_settings"
+        case .indexDocument: "index"
+        case .multiGet: "mget"
+        case .catShards: "cat.shards"
         }
     }
 
@@ -95,10 +110,10 @@ public enum Endpoint: String, Hashable, Sendable, CaseIterable {
     public var method: String {
         switch self {
         case .info, .getRepositories, .getRepository, .getSnapshots, .snapshotStatus, .count, .indexStats,
-            .catIndices, .catAllocation:
+            .catIndices, .catAllocation, .getAliases, .catShards:
             "GET"
-        case .createRepository, .createSnapshot: "PUT"
-        case .verifyRepository, .cleanupRepository, .restoreSnapshot, .search: "POST"
+        case .createRepository, .createSnapshot, .putIndexSettings, .indexDocument: "PUT"
+        case .verifyRepository, .cleanupRepository, .restoreSnapshot, .search, .multiGet: "POST"
         case .deleteRepository, .deleteSnapshots, .deleteIndices: "DELETE"
         case .indexExists: "HEAD"
         }
@@ -121,6 +136,11 @@ public enum Endpoint: String, Hashable, Sendable, CaseIterable {
         case .catIndices: "/_cat/indices/{index}"
         case .catAllocation: "/_cat/allocation"
         case .indexExists, .deleteIndices: "/{index}"
+        case .getAliases: "/{index}/_alias"
+        case .putIndexSettings: "/{index}/_settings"
+        case .indexDocument: "/{index}/_doc/{id}"
+        case .multiGet: "/{index}/_mget"
+        case .catShards: "/_cat/shards/{index}"
         }
     }
 
@@ -139,8 +159,14 @@ public enum Endpoint: String, Hashable, Sendable, CaseIterable {
                 Parameter("offset", elasticsearchSince: ClusterVersion(7, 16), opensearch: false),
             ]
         case .snapshotStatus: [Parameter("ignore_unavailable")]
-        case .catIndices, .catAllocation: [Parameter("format"), Parameter("bytes")]
+        case .catIndices:
+            // Before 7.7 `_cat/indices` lists open and closed indices and refuses `expand_wildcards`.
+            [Parameter("format"), Parameter("bytes"), Parameter("expand_wildcards", elasticsearchSince: ClusterVersion(7, 7))]
+        case .catAllocation: [Parameter("format"), Parameter("bytes")]
+        case .catShards: [Parameter("format"), Parameter("h")]
         case .deleteIndices: [Parameter("ignore_unavailable")]
+        case .getAliases: [Parameter("expand_wildcards"), Parameter("ignore_unavailable")]
+        case .indexDocument: [Parameter("refresh")]
         default: []
         }
     }

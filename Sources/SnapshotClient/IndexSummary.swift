@@ -41,6 +41,13 @@ public struct IndexSummary: Hashable, Sendable {
     /// Whether the index is open.
     public var isOpen: Bool { status != "close" }
 
+    /// Whether the cluster can report the index's content: it is open, not red, and `_cat/indices` gave its
+    /// document count and primary store size. A red index (primaries unassigned, e.g. while a restore recovers)
+    /// or a closed one reports `null` counts: it is unreadable, not empty.
+    public var isReadable: Bool {
+        status == "open" && health != "red" && documentCount != nil && primaryStoreSizeBytes != nil
+    }
+
     /// Decodes the cat rows (every value a string, or `null`).
     static func list(from json: JSONValue) throws -> [IndexSummary] {
         guard let rows = json.arrayValue else {

@@ -102,11 +102,20 @@ public enum RepositorySettings: Hashable, Sendable, CustomStringConvertible {
         return result
     }
 
-    /// Setting keys whose values are secrets; ``description`` hides them.
-    static let secretKeys: Set<String> = [
-        "access_key_secret", "secret_key", "secret_access_key", "session_token", "key", "sas_token", "password",
-        "credentials_file",
+    /// Setting keys whose values are secrets (access keys and secret keys, tokens, passwords, HDFS principals and
+    /// keytabs); ``description`` hides them and tools must not take them on a command line.
+    public static let secretKeys: Set<String> = [
+        "access_key", "access_key_id", "access_key_secret", "secret_key", "secret_access_key", "session_token", "key",
+        "sas_token", "password", "credentials_file", "security.principal", "security.keytab", "keytab",
     ]
+
+    /// Whether a setting key names a secret: one of ``secretKeys``, or a key ending in `_secret`, `password`,
+    /// `_token` or `keytab`.
+    public static func isSecretKey(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return secretKeys.contains(lowered) || lowered.hasSuffix("_secret") || lowered.hasSuffix("password")
+            || lowered.hasSuffix("_token") || lowered.hasSuffix("keytab")
+    }
 
     /// `bucket` with a trailing `-<appID>` removed: the COS plugin wants the short name.
     static func cosBucket(_ bucket: String, appID: String) -> String {
@@ -118,7 +127,7 @@ public enum RepositorySettings: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         let shown = settings.keys.sorted().map { key -> String in
             let value = settings[key]
-            if Self.secretKeys.contains(key) || key.hasSuffix("_secret") || key.hasSuffix("password") {
+            if Self.isSecretKey(key) {
                 return "\(key)=<redacted>"
             }
             return "\(key)=\(value?.stringValue ?? "…")"

@@ -47,6 +47,7 @@ extension SnapshotClient {
         "concurrent_snapshot_execution_exception": .concurrentSnapshotExecution,
         "snapshot_in_progress_exception": .snapshotInProgress,
         "invalid_snapshot_name_exception": .invalidSnapshotName,
+        "snapshot_name_already_in_use_exception": .invalidSnapshotName,
         "index_not_found_exception": .indexNotFound,
         "security_exception": .security,
         "repository_verification_exception": .repositoryVerification,

@@ -94,6 +94,44 @@ extension SnapshotClient {
         return try IndexSummary.list(from: response.requireJSON(action)).sorted { $0.name < $1.name }
     }
 
+    /// Lists the open and closed indices matching any of several names or patterns, sorted by name.
+    ///
+    /// One `GET /_cat/indices/{p1},{p2}?format=json&bytes=b&expand_wildcards=open,closed`; Elasticsearch before
+    /// 7.7 refuses `expand_wildcards` and lists closed indices anyway, so it is sent only to clusters that accept it
+    /// (the version is read once with ``info()``). A closed index is listed with `status: close`; a closed or red
+    /// index has `nil` counts (see ``IndexSummary/isReadable``), never zero.
+    /// - Parameter patterns: Names or `*` patterns; an empty list matches nothing.
+    /// - Returns: The matching indices; `[]` when none matches. When an exact name does not exist the cluster
+    ///   answers 404 for the whole list: the client then asks once per pattern and keeps what exists.
+    public func indices(matchingAny patterns: [String]) async throws -> [IndexSummary] {
+        for pattern in patterns { try NameValidation.validatePattern(pattern, kind: "index") }
+        let unique = Array(Set(patterns)).sorted()
+        guard !unique.isEmpty else { return [] }
+        let info = try await clusterInfo()
+        var query: [(String, String)] = [("format", "json"), ("bytes", "b")]
+        let expand = Endpoint.catIndices.parameters.first { $0.name == "expand_wildcards" }
+        if expand?.isAccepted(by: info.distribution, version: info.version) == true {
+            query.append(("expand_wildcards", "open,closed"))
+        }
+        func list(_ group: [String]) async throws -> [IndexSummary]? {
+            let action = "list indices matching \(group.map { "'\($0)'" }.joined(separator: ", "))"
+            let response = try await send(
+                .catIndices, parts: ["index": group.joined(separator: ",")], query: query, action: action,
+                acceptedStatuses: [404])
+            if response.status == 404 { return nil }
+            return try IndexSummary.list(from: response.requireJSON(action))
+        }
+        var rows: [String: IndexSummary] = [:]
+        if let all = try await list(unique) {
+            for row in all { rows[row.name] = row }
+        } else if unique.count > 1 {
+            for pattern in unique {
+                for row in try await list([pattern]) ?? [] { rows[row.name] = row }
+            }
+        }
+        return rows.values.sorted { $0.name < $1.name }
+    }
+
     /// The disk use of every data node (`GET /_cat/allocation?format=json&bytes=b`).
     public func diskAllocation() async throws -> DiskAllocation {
         let action = "read disk allocation"

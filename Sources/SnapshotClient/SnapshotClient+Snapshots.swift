@@ -9,8 +9,11 @@ extension SnapshotClient {
     ///   - waitForCompletion: Wait for the end (uses ``Timeouts/waitForCompletion``) instead of returning once
     ///     the snapshot is accepted.
     /// - Returns: The finished snapshot when waiting, `nil` when the cluster only accepted it.
-    /// - Throws: `invalidName` (before sending), `invalidSnapshotName` (duplicate), `concurrentSnapshotExecution`,
-    ///   `repositoryMissing`, `indexNotFound`, `unsupported` (metadata before 7.3). Never retried.
+    ///   Metadata of 1024 bytes of JSON or more is refused before sending (`invalidRequest` naming `metadata`);
+    ///   metadata is left out, without an error, for a cluster already known (``info()``) to predate it
+    ///   (Elasticsearch before 7.3), and sent otherwise.
+    /// - Throws: `invalidName` or `invalidRequest` (before sending), `invalidSnapshotName` (duplicate),
+    ///   `concurrentSnapshotExecution`, `repositoryMissing`, `indexNotFound`. Never retried.
     @discardableResult
     public func createSnapshot(
         named name: String, in repository: String, options: SnapshotOptions = SnapshotOptions(),
@@ -19,13 +22,18 @@ extension SnapshotClient {
         try NameValidation.validate(repository, kind: "repository")
         try NameValidation.validate(name, kind: "snapshot")
         let action = "create snapshot '\(name)' in repository '\(repository)'"
-        if options.metadata != nil {
-            let info = try await clusterInfo()
-            guard info.supportsSnapshotMetadata else {
+        var options = options
+        if let metadata = options.metadata {
+            let size = try JSONValue.object(metadata).encoded().count
+            guard size < SnapshotOptions.maximumMetadataBytes else {
                 throw SnapshotClientError(
-                    code: .unsupported,
-                    message: "\(action): snapshot metadata needs Elasticsearch 7.3 or later (cluster runs \(info.version))")
+                    code: .invalidRequest,
+                    message:
+                        "\(action): metadata is \(size) bytes of JSON; the cluster accepts less than \(SnapshotOptions.maximumMetadataBytes)"
+                )
             }
+            // Older clusters refuse the field; drop it only when the version is already known.
+            if let info = cache.get(), !info.supportsSnapshotMetadata { options.metadata = nil }
         }
         let response = try await send(
             .createSnapshot, parts: ["repository": repository, "snapshot": name],

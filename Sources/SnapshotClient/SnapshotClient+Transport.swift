@@ -150,7 +150,8 @@ extension SnapshotClient {
                 throw SnapshotClientError(
                     code: .invalidRequest, message: "\(endpoint.name): the path part '\(name)' is empty")
             }
-            path.replaceSubrange(open...close, with: encodePathPart(value))
+            // A document id is one opaque value: its commas and asterisks are encoded too.
+            path.replaceSubrange(open...close, with: name == "id" ? encodeIdentifier(value) : encodePathPart(value))
         }
         return path
     }
@@ -160,6 +161,13 @@ extension SnapshotClient {
         set.insert(charactersIn: "-._~,*")
         return set
     }()
+
+    private static let identifierAllowed: CharacterSet = pathAllowed.subtracting(CharacterSet(charactersIn: ",*"))
+
+    /// Percent-encodes everything but unreserved characters (document ids).
+    static func encodeIdentifier(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: identifierAllowed) ?? value
+    }
 
     static func encodePathPart(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: pathAllowed) ?? value

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error from ``SnapshotClient``: a refused request, an unreachable cluster, an invalid name or an
 /// unexpected response.
 ///
@@ -127,4 +129,34 @@ public struct SnapshotClientError: Error, Sendable, CustomStringConvertible {
     public var isRepositoryVerification: Bool { code == .repositoryVerification }
     /// The cluster could not be reached.
     public var isConnection: Bool { code == .connection }
+
+    /// Another snapshot operation blocks this one and the call may succeed later: the cluster's
+    /// `concurrent_snapshot_execution_exception` (before Elasticsearch 7.7 one snapshot create or delete at a time,
+    /// a restore refused while "a snapshot deletion is in-progress"; before 6.6 "Restore process is already running
+    /// in this cluster"), whatever the version or distribution.
+    public var isConcurrentSnapshotConflict: Bool {
+        if code == .concurrentSnapshotExecution || type == "concurrent_snapshot_execution_exception" { return true }
+        guard let reason else { return false }
+        return reason.localizedCaseInsensitiveContains("a snapshot deletion is in-progress")
+            || reason.localizedCaseInsensitiveContains("Restore process is already running in this cluster")
+    }
+
+    /// The cluster refused the snapshot name because a snapshot with that name already exists or is running
+    /// (`invalid_snapshot_name_exception`, or 8.x's `snapshot_name_already_in_use_exception`).
+    public var isSnapshotAlreadyExists: Bool {
+        let types: Set<String> = ["invalid_snapshot_name_exception", "snapshot_name_already_in_use_exception"]
+        guard code == .invalidSnapshotName || types.contains(type ?? ""), let reason else { return false }
+        return reason.localizedCaseInsensitiveContains("with the same name already exists")
+            || reason.localizedCaseInsensitiveContains("with the same name is already in-progress")
+            || reason.localizedCaseInsensitiveContains("with the same name is already in progress")
+    }
+
+    /// A limit of the cluster that passes: a concurrent-snapshot conflict (``isConcurrentSnapshotConflict``),
+    /// a full queue (HTTP 429 `es_rejected_execution_exception`) or a cluster block (HTTP 503
+    /// `cluster_block_exception`, e.g. while the cluster state is not recovered). Retry later.
+    public var isRetryableClusterLimit: Bool {
+        if isConcurrentSnapshotConflict { return true }
+        if status == 429, type == "es_rejected_execution_exception" { return true }
+        return status == 503 && type == "cluster_block_exception"
+    }
 }

@@ -8,8 +8,12 @@ public struct SnapshotOptions: Hashable, Sendable {
     public var includeGlobalState: Bool?
     /// Allow a partial snapshot when some primaries are unavailable.
     public var partial: Bool?
-    /// User metadata stored with the snapshot (Elasticsearch 7.3+ and OpenSearch).
+    /// User metadata stored with the snapshot (Elasticsearch 7.3+ and OpenSearch); its JSON must be shorter than
+    /// ``maximumMetadataBytes``.
     public var metadata: [String: JSONValue]?
+
+    /// Elasticsearch refuses snapshot metadata whose JSON is this many bytes or more.
+    public static let maximumMetadataBytes = 1024
 
     /// Creates snapshot options.
     public init(
