@@ -42,6 +42,13 @@ extension ClusterDouble {
         public var diskTotalBytes: Int64
         /// The clock used for snapshot times.
         public var now: @Sendable () -> Date
+        /// How many `_cat/indices` listings report a restored index red (primary initializing, counts `null`)
+        /// before it turns green; 0 restores at once. A restore with `wait_for_completion=true` ignores it.
+        public var restorePolls: Int
+        /// How many later snapshot-API requests still see a snapshot deletion in progress (before Elasticsearch
+        /// 7.7 a create, delete or restore meanwhile fails with `concurrent_snapshot_execution_exception`);
+        /// 0 deletes at once.
+        public var deletionPolls: Int
 
         /// Creates a configuration (Elasticsearch 8.19.0, no security, snapshots finish immediately).
         public init(
@@ -50,7 +57,7 @@ extension ClusterDouble {
             snapshotCompletion: SnapshotCompletion = .immediately, snapshotOutcomes: [String: String] = [:],
             allowsConcurrentSnapshots: Bool? = nil, failingRepositoryVerifications: Set<String> = [],
             diskUsedBytes: Int64 = 20 << 30, diskTotalBytes: Int64 = 100 << 30,
-            now: @escaping @Sendable () -> Date = { Date() }
+            now: @escaping @Sendable () -> Date = { Date() }, restorePolls: Int = 0, deletionPolls: Int = 0
         ) {
             self.distribution = distribution
             self.version = version
@@ -66,6 +73,8 @@ extension ClusterDouble {
             self.diskUsedBytes = diskUsedBytes
             self.diskTotalBytes = diskTotalBytes
             self.now = now
+            self.restorePolls = restorePolls
+            self.deletionPolls = deletionPolls
         }
     }
 }

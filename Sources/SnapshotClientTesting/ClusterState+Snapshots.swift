@@ -18,7 +18,22 @@ extension ClusterState {
         if !allowsConcurrentSnapshots, snapshots.values.contains(where: { $0.values.contains(where: \.isRunning) }) {
             return .error(503, "concurrent_snapshot_execution_exception", "[\(repository):\(name)] a snapshot is already running")
         }
+        if !allowsConcurrentSnapshots, deletionInProgress {
+            return .error(
+                503, "concurrent_snapshot_execution_exception",
+                "[\(repository):\(name)] cannot snapshot while a snapshot deletion is in-progress")
+        }
         guard let body = request.json else { return .error(400, "parse_exception", "request body is required") }
+        var metadata: JSONValue?
+        if let given = body["metadata"], given != .null, behaves(atLeast: 7, 3) {
+            let size = (try? given.encoded().count) ?? 0
+            if size >= ClusterState.maximumMetadataBytes {
+                return .error(
+                    400, "action_request_validation_exception",
+                    "Validation Failed: 1: metadata must be smaller than \(ClusterState.maximumMetadataBytes) bytes, but was [\(size)];")
+            }
+            metadata = given
+        }
         let ignoreUnavailable = body["ignore_unavailable"]?.strictBool ?? false
         let patterns = body["indices"]?.listValue ?? []
         var chosen: [IndexRecord] = []
@@ -32,7 +47,16 @@ extension ClusterState {
             }
         }
         chosen.sort { $0.name < $1.name }
-        let outcome = configuration.snapshotOutcomes[name]?.uppercased() ?? "SUCCESS"
+        // A red index has no primary to copy: refused, or a failed shard of a partial snapshot.
+        let unavailable = chosen.filter { $0.isOpen && !$0.isReadable }.map(\.name)
+        let partial = body["partial"]?.strictBool ?? false
+        if !unavailable.isEmpty, !partial {
+            return .error(
+                500, "snapshot_exception",
+                "[\(repository):\(name)] Indices don't have primary shards [\(unavailable.joined(separator: ", "))]")
+        }
+        var outcome = configuration.snapshotOutcomes[name]?.uppercased() ?? "SUCCESS"
+        if !unavailable.isEmpty, outcome == "SUCCESS" { outcome = "PARTIAL" }
         let waits = request.flag("wait_for_completion")
         var polls = 0
         if case .afterPolls(let count) = configuration.snapshotCompletion { polls = max(count, 0) }
@@ -40,12 +64,16 @@ extension ClusterState {
         var record = SnapshotRecord(
             name: name, uuid: nextUUID(), indices: chosen, state: "IN_PROGRESS", outcome: outcome, pollsLeft: polls,
             startMillis: nowMillis, endMillis: nil, includeGlobalState: body["include_global_state"]?.strictBool ?? true,
-            metadata: body["metadata"], order: sequence)
-        if waits || polls == 0 { finish(&record) }
+            metadata: metadata, order: sequence, held: snapshotsHeld, failedIndices: unavailable)
+        // A held snapshot cannot finish while this request waits: the double answers as if accepted.
+        if !record.held, waits || polls == 0 { finish(&record) }
         snapshots[repository, default: [:]][name] = record
-        if waits { return .ok(["snapshot": snapshotJSON(record, repository: repository)]) }
+        if waits, !record.held { return .ok(["snapshot": snapshotJSON(record, repository: repository)]) }
         return .ok(["accepted": true])
     }
+
+    /// Elasticsearch refuses snapshot metadata whose JSON is this long or longer.
+    static let maximumMetadataBytes = 1024
 
     static func snapshotNameProblem(_ name: String) -> String? {
         if name.isEmpty { return "cannot be empty" }
@@ -67,7 +95,7 @@ extension ClusterState {
 
     /// A read of a running snapshot counts as a poll; the configured number of polls finishes it.
     mutating func poll(repository: String, name: String) {
-        guard var record = snapshots[repository]?[name], record.isRunning else { return }
+        guard var record = snapshots[repository]?[name], record.isRunning, !record.held else { return }
         if record.pollsLeft > 0 {
             record.pollsLeft -= 1
         } else {
@@ -79,8 +107,22 @@ extension ClusterState {
     mutating func completeRunningSnapshots() {
         for (repository, records) in snapshots {
             for (name, var record) in records where record.isRunning {
+                record.held = false
                 finish(&record)
                 snapshots[repository]?[name] = record
+            }
+        }
+        deletionRequestsLeft = 0
+    }
+
+    /// Lets held snapshots finish at their next poll (or holds later ones).
+    mutating func holdSnapshots(_ hold: Bool) {
+        snapshotsHeld = hold
+        guard !hold else { return }
+        for (repository, records) in snapshots {
+            for (name, record) in records where record.held {
+                snapshots[repository]?[name]?.held = false
+                snapshots[repository]?[name]?.pollsLeft = 0
             }
         }
     }
@@ -165,7 +207,8 @@ extension ClusterState {
     }
 
     func failedShards(_ record: SnapshotRecord) -> Int {
-        switch record.state {
+        if !record.failedIndices.isEmpty, !record.isRunning, record.state != "FAILED" { return record.failedIndices.count }
+        return switch record.state {
         case "FAILED": record.indices.count
         case "PARTIAL": min(1, record.indices.count)
         default: 0
@@ -193,11 +236,16 @@ extension ClusterState {
         } else {
             json["shards"] = ["total": 0, "failed": 0, "successful": 0]
         }
+        let failedNames =
+            record.failedIndices.isEmpty || record.state == "FAILED"
+            ? record.indices.prefix(Int(failed)).map(\.name) : record.failedIndices
         json["failures"] = .array(
-            record.indices.prefix(Int(failed)).map { index in
-                [
-                    "index": .string(index.name), "shard_id": 0, "reason": "IndexShardSnapshotFailedException[simulated failure]",
-                    "node_id": "double-node-id-1", "status": "INTERNAL_SERVER_ERROR",
+            failedNames.map { index in
+                let unassigned = record.failedIndices.contains(index)
+                return [
+                    "index": .string(index), "shard_id": 0,
+                    "reason": unassigned ? "primary shard is not allocated" : "IndexShardSnapshotFailedException[simulated failure]",
+                    "node_id": unassigned ? .null : "double-node-id-1", "status": "INTERNAL_SERVER_ERROR",
                 ]
             })
         if record.state == "FAILED" { json["reason"] = "simulated snapshot failure" }
@@ -287,7 +335,24 @@ extension ClusterState {
             if case .failure(let failure) = resolved { return failure.response }
             return .badRequest("unreachable")
         }
+        if !allowsConcurrentSnapshots {
+            // Before 7.7 one snapshot operation at a time: deleting the running snapshot aborts it, deleting
+            // another one waits for nothing and fails.
+            let targets = Set(records.map(\.name))
+            let running = snapshots.flatMap { entry in entry.value.values.filter(\.isRunning).map { (entry.key, $0.name) } }
+            if deletionInProgress {
+                return .error(
+                    503, "concurrent_snapshot_execution_exception",
+                    "[\(repository):\(names)] cannot delete - another snapshot is currently being deleted")
+            }
+            if running.contains(where: { $0.0 != repository || !targets.contains($0.1) }) {
+                return .error(
+                    503, "concurrent_snapshot_execution_exception",
+                    "[\(repository):\(names)] cannot delete - another snapshot is currently being created")
+            }
+        }
         for record in records { snapshots[repository]?[record.name] = nil }
+        if configuration.deletionPolls > 0 { deletionRequestsLeft = configuration.deletionPolls }
         return .acknowledged
     }
 
@@ -298,6 +363,14 @@ extension ClusterState {
         guard let record = snapshots[repository]?[name], !record.isRunning else { return .snapshotMissing(repository, name) }
         guard let body = request.json else { return .error(400, "parse_exception", "request body is not JSON") }
         let prefix = "[\(repository):\(name)/\(record.uuid)]"
+        if !allowsConcurrentSnapshots, deletionInProgress {
+            return .error(
+                503, "concurrent_snapshot_execution_exception",
+                "\(prefix) cannot restore a snapshot while a snapshot deletion is in-progress [\(repository)]")
+        }
+        if !isOpenSearch, !behaves(atLeast: 6, 6), indices.values.contains(where: \.isRecovering) {
+            return .error(503, "concurrent_snapshot_execution_exception", "\(prefix) Restore process is already running in this cluster")
+        }
         if record.state == "FAILED" {
             return .error(500, "snapshot_restore_exception", "\(prefix) unsupported snapshot state [FAILED]")
         }
@@ -312,8 +385,17 @@ extension ClusterState {
                 return .indexNotFound(missing)
             }
         }
-        if record.state == "PARTIAL", body["partial"]?.strictBool != true, let first = chosen.first {
+        let partial = body["partial"]?.strictBool == true
+        if record.state == "PARTIAL", !partial,
+            let first = chosen.first(where: { record.failedIndices.isEmpty || record.failedIndices.contains($0.name) })
+        {
             return .error(500, "snapshot_restore_exception", "\(prefix) index [\(first.name)] wasn't fully snapshotted - cannot restore")
+        }
+        let ignored = body["ignore_index_settings"]?.listValue ?? []
+        let given = body["index_settings"].map(Self.flatSettings) ?? [:]
+        for key in ["index.number_of_shards"] where ignored.contains(key) || given[key] != nil {
+            let verb = given[key] != nil ? "modify" : "remove"
+            return .error(500, "snapshot_restore_exception", "\(prefix) cannot \(verb) setting [\(key)] on restore")
         }
         var renamed: [(IndexRecord, String)] = []
         let pattern = body["rename_pattern"]?.exactString
@@ -335,19 +417,40 @@ extension ClusterState {
             }
             renamed.append((index, target))
         }
+        let waits = request.flag("wait_for_completion")
+        let includeAliases = body["include_aliases"]?.strictBool ?? true
+        var failedCount: Int64 = 0
         for (index, target) in renamed {
             var copy = index
             copy.name = target
             copy.uuid = nextUUID()
             copy.isOpen = true
+            copy.health = .green
+            copy.documents = index.documents
+            copy.aliases = includeAliases ? index.aliases : []
+            // The snapshot's settings, minus the ignored ones (wildcards allowed), plus the given ones.
+            copy.settings = index.settings.filter { key, _ in !ignored.contains { globMatches($0, key) } }
+            for (key, value) in given { copy.settings[key] = value == .null ? nil : value.settingText }
+            let fails = failingRestores.contains { globMatches($0, target) || globMatches($0, index.name) }
+            if fails {
+                failedCount += 1
+                copy.recovery = .failed(
+                    details:
+                        "failed shard on node [double-node-id-1]: failed recovery, failure RecoveryFailedException[[\(target)][0]: Recovery failed from null into {double-node-1}]; nested: IndexShardRestoreFailedException[failed to restore snapshot [\(repository):\(name)/\(record.uuid)]]; nested: IOException[simulated restore failure]"
+                )
+            } else if configuration.restorePolls > 0, !waits {
+                copy.recovery = .recovering(callsLeft: configuration.restorePolls)
+            } else {
+                copy.recovery = nil
+            }
             indices[target] = copy
         }
-        guard request.flag("wait_for_completion") else { return .ok(["accepted": true]) }
+        guard waits else { return .ok(["accepted": true]) }
         let count = Int64(renamed.count)
         return .ok([
             "snapshot": [
                 "snapshot": .string(name), "indices": .array(renamed.map { .string($0.1) }),
-                "shards": ["total": .int(count), "failed": 0, "successful": .int(count)],
+                "shards": ["total": .int(count), "failed": .int(failedCount), "successful": .int(count - failedCount)],
             ]
         ])
     }

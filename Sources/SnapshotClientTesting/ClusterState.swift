@@ -10,6 +10,43 @@ struct IndexRecord {
     var earliestMillis: Double?
     var latestMillis: Double?
     var isOpen: Bool
+    /// Alias names, sorted.
+    var aliases: [String] = []
+    /// Flat settings such as `index.blocks.write` (values as the cluster echoes them: text).
+    var settings: [String: String] = [:]
+    /// The health set by the test; a restore in progress or failed overrides it with red.
+    var health: IndexHealth = .green
+    /// Documents written through `PUT /{index}/_doc/{id}`, by id.
+    var documents: [String: StoredDocument] = [:]
+    /// The state of the restore that created this index, if it is not finished.
+    var recovery: Recovery?
+
+    /// A restore still recovering the index's primary, or failed to.
+    enum Recovery {
+        /// Recovering; `_cat/indices` reports it red this many more times.
+        case recovering(callsLeft: Int)
+        /// The primary could not be recovered: it stays unassigned.
+        case failed(details: String)
+    }
+
+    /// Green, yellow or red as `_cat/indices` reports it (a closed index has no health).
+    var effectiveHealth: IndexHealth {
+        recovery == nil ? health : .red
+    }
+
+    /// Whether the index is open and every primary is assigned: its counts are known and searches reach it.
+    var isReadable: Bool { isOpen && effectiveHealth != .red }
+
+    /// Whether `index.blocks.write` (or `index.blocks.read_only`) forbids writes.
+    var isWriteBlocked: Bool {
+        settings["index.blocks.write"] == "true" || settings["index.blocks.read_only"] == "true"
+    }
+
+    /// Whether a restore is still recovering the index.
+    var isRecovering: Bool {
+        if case .recovering = recovery { return true }
+        return false
+    }
 }
 
 /// A registered repository.
@@ -32,6 +69,10 @@ struct SnapshotRecord {
     var includeGlobalState: Bool
     var metadata: JSONValue?
     var order: Int
+    /// Set when created while snapshots are held: it stays running until released or completed.
+    var held = false
+    /// Indices whose shards failed (a red index in a partial snapshot); empty derives failures from the state.
+    var failedIndices: [String] = []
 
     var isRunning: Bool { state == "IN_PROGRESS" }
 }
@@ -45,6 +86,16 @@ struct ClusterState {
     var requests: [RecordedRequest] = []
     var sequence = 0
     var injectedFailures: [Int] = []
+    /// Data nodes reported by `_cat/allocation`; `nil` reports one node with the configured disk.
+    var nodes: [(name: String, usedBytes: Int64, totalBytes: Int64)]?
+    /// Whether new snapshots stay running whatever their polls (``ClusterDouble/holdSnapshots(_:)``).
+    var snapshotsHeld = false
+    /// Snapshot-API requests that still see a snapshot deletion in progress.
+    var deletionRequestsLeft = 0
+    /// Whether the request being handled found a snapshot deletion in progress.
+    var deletionInProgress = false
+    /// Patterns of restored index names (or their names in the snapshot) whose restore fails.
+    var failingRestores: [String] = []
 
     init(configuration: ClusterDouble.Configuration) {
         self.configuration = configuration
@@ -81,7 +132,10 @@ struct ClusterState {
     // MARK: Routing
 
     mutating func handle(_ request: DoubleRequest) -> DoubleResponse {
-        requests.append(RecordedRequest(method: request.method, path: request.path, query: request.query))
+        requests.append(
+            RecordedRequest(
+                method: request.method, path: request.path, query: request.query,
+                body: String(data: request.body, encoding: .utf8) ?? ""))
         if let refusal = authenticate(request) { return refusal }
         if !injectedFailures.isEmpty {
             let status = injectedFailures.removeFirst()
@@ -92,9 +146,14 @@ struct ClusterState {
         let segments = request.segments
         switch (request.method, segments.first) {
         case ("GET", nil), ("HEAD", nil): return info()
-        case (_, "_snapshot"?): return routeSnapshot(request)
+        case (_, "_snapshot"?):
+            deletionInProgress = deletionRequestsLeft > 0
+            if deletionInProgress { deletionRequestsLeft -= 1 }
+            return routeSnapshot(request)
         case ("GET", "_cat"?) where segments.count >= 2 && segments[1] == "indices":
             return catIndices(pattern: segments.count > 2 ? segments[2] : "*", request: request)
+        case ("GET", "_cat"?) where segments.count >= 2 && segments[1] == "shards":
+            return catShards(pattern: segments.count > 2 ? segments[2] : "*", request: request)
         case ("GET", "_cat"?) where segments.count == 2 && segments[1] == "allocation": return catAllocation(request)
         default: break
         }
@@ -103,6 +162,11 @@ struct ClusterState {
             case ("GET", "_count"?), ("POST", "_count"?): return count(first, request)
             case ("GET", "_stats"?): return stats(first, request)
             case ("GET", "_search"?), ("POST", "_search"?): return search(first, request)
+            case ("GET", "_alias"?) where segments.count == 2: return getAliases(first, request)
+            case ("PUT", "_settings"?) where segments.count == 2: return putSettings(first, request)
+            case ("PUT", "_doc"?) where segments.count == 3, ("POST", "_doc"?) where segments.count == 3:
+                return indexDocument(first, id: segments[2], request)
+            case ("GET", "_mget"?), ("POST", "_mget"?): return multiGet(first, request)
             case ("HEAD", nil): return exists(first)
             case ("DELETE", nil): return deleteIndices(first, request)
             default: break

@@ -34,6 +34,12 @@ struct EndpointUsageTests {
             _ = try await client.indices()
             _ = try await client.diskAllocation()
             _ = try await client.indexExists(names[0])
+            _ = try await client.indices(matchingAny: ["logs-*", "other-*"])
+            _ = try await client.aliases(ofIndicesMatching: ["logs-*"])
+            try await client.blockWrites(to: [names[0]])
+            try await client.putDocument(["state": "done"], id: "run-1", in: "bk_state")
+            _ = try await client.documents(ids: ["run-1"], in: "bk_state")
+            _ = try await client.shards(matching: "logs-*")
             try await client.restoreSnapshot(
                 named: "snap", in: "repo", options: RestoreOptions(renamePattern: "(.+)", renameReplacement: "r_$1"))
             try await client.deleteIndices(names.map { "r_\($0)" })
