@@ -12,21 +12,44 @@ struct ESArchiveCommand: AsyncParsableCommand {
         commandName: "es-archive",
         abstract: "Archive Elasticsearch/OpenSearch indices as snapshots and restore them by time range.",
         discussion: """
-            Global options (--url, --user, --password, --api-key, --catalog) go after the subcommand and default to \
+            Global options (--url, --user, --password, --api-key, --ca-file, --insecure, --catalog) go after the \
+            subcommand and default to \
             ES_URL, ES_USER, ES_PASSWORD and ES_API_KEY. Exit status: 0 on success, 1 on any failure. \
             See Documentation/Archive.md.
             """,
         subcommands: [Info.self, Repo.self, Archive.self, Snapshots.self, Status.self, Restore.self])
 
     /// Accepts the global options before the subcommand too (`es-archive --url URL info`), by moving them
-    /// after it, where each subcommand declares them.
+    /// after it, where each subcommand declares them; reports every failure as `error: …` with exit status 1.
     static func main() async {
-        await main(Self.movingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+        let arguments = Self.movingGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try await asyncParseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exitReporting(error)
+        }
+    }
+
+    /// Exits for an error: help and `--version` print as usual (status 0), an `ExitCode` thrown after its
+    /// message was printed keeps its status, and any other error (a usage error ArgumentParser would report
+    /// with status 64, a `ValidationError`) prints `error: <message>` and the usage hint on standard error
+    /// and exits 1.
+    static func exitReporting(_ error: any Error) -> Never {
+        if error is ExitCode || exitCode(for: error) == .success { exit(withError: error) }
+        var text = fullMessage(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+        FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+        exit(withError: ExitCode.failure)
     }
 
     /// `arguments` with leading global options moved to the end.
     static func movingGlobalOptions(_ arguments: [String]) -> [String] {
-        let valued: Set<String> = ["--url", "--user", "--password", "--api-key", "--catalog"]
+        let valued: Set<String> = ["--url", "--user", "--password", "--api-key", "--catalog", "--ca-file"]
         var leading: [String] = []
         var index = 0
         while index < arguments.count {
@@ -35,7 +58,7 @@ struct ESArchiveCommand: AsyncParsableCommand {
             if valued.contains(token), index + 1 < arguments.count {
                 leading += [token, arguments[index + 1]]
                 index += 2
-            } else if valued.contains(name) || token == "--verbose" || token == "-v" {
+            } else if valued.contains(name) || token == "--verbose" || token == "-v" || token == "--insecure" {
                 leading.append(token)
                 index += 1
             } else {
@@ -63,14 +86,33 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: "The catalog file (SQLite) holding configurations, archived indices and restores.")
     var catalog: String = "es-archive.sqlite"
 
+    @Option(name: .long, help: "A PEM file of the certificate authorities an https cluster's certificate must chain to.")
+    var caFile: String?
+
+    @Flag(name: .long, help: "Skip https certificate and host name checks (throw-away test clusters only).")
+    var insecure = false
+
     @Flag(name: .shortAndLong, help: "Log details to standard error.")
     var verbose = false
+
+    func validate() throws {
+        if insecure, caFile != nil {
+            throw ValidationError("--insecure and --ca-file contradict each other: pass one of them")
+        }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ValidationError("--ca-file \(caFile): does not exist or is not readable")
+        }
+    }
 
     /// A client for the cluster; credentials come from the options, else from the environment.
     func client() throws -> SnapshotClient {
         let environment = ProcessInfo.processInfo.environment
         guard let url = url ?? environment["ES_URL"], !url.isEmpty else {
             throw ValidationError("no cluster: pass --url or set ES_URL")
+        }
+        if insecure {
+            FileHandle.standardError.write(
+                Data("warning: --insecure: the cluster's certificate is not checked; anyone on the path can read the credentials\n".utf8))
         }
         let key = apiKey ?? environment["ES_API_KEY"]
         let name = user ?? environment["ES_USER"]
@@ -81,7 +123,9 @@ struct ClusterOptions: ParsableArguments {
         } else if let name, !name.isEmpty {
             credentials = .basic(username: name, password: secret ?? "")
         }
-        return try SnapshotClient(configuration: .init(url: url, credentials: credentials), logger: logger(label: "es-archive.http"))
+        let tls = SnapshotClient.TLS(certificateAuthorityPath: caFile, verifiesCertificates: !insecure)
+        return try SnapshotClient(
+            configuration: .init(url: url, credentials: credentials, tls: tls), logger: logger(label: "es-archive.http"))
     }
 
     func openCatalog() throws -> SQLiteCatalog { try SQLiteCatalog(path: catalog) }

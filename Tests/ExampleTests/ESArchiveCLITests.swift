@@ -213,4 +213,134 @@ struct ESArchiveCLITests {
             #expect(list.isEmpty, "nothing invalid was recorded")
         }
     }
+
+    @Test("repo create refuses secrets on argv, naming the option and the alternatives, without echoing the value")
+    func secretsRefusedOnArgv() async throws {
+        try await withHarness { harness in
+            let result = try await harness.run(
+                "repo", "create", "cold", "--type", "cos", "--setting", "bucket=b", "--setting", "app_id=1250000000", "--setting",
+                "region=ap-guangzhou", "--setting", "access_key_secret=TOPSECRET-VALUE")
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("error: "))
+            #expect(result.stderr.contains("access_key_secret") && result.stderr.contains("--secret"))
+            #expect(result.stderr.contains("--secrets-file"))
+            #expect(!result.stderr.contains("TOPSECRET-VALUE") && !result.stdout.contains("TOPSECRET-VALUE"))
+            #expect(harness.double.repositoryNames().isEmpty)
+        }
+    }
+
+    @Test("repo create takes secrets from an environment variable and from a 0600 file; repo list never shows them")
+    func secretsFromEnvironmentAndFile() async throws {
+        try await withHarness { harness in
+            let fromEnvironment = try await harness.run(
+                "repo", "create", "cold", "--type", "cos", "--setting", "bucket=b", "--setting", "app_id=1250000000", "--setting",
+                "region=ap-guangzhou", "--setting", "access_key_id=AKID-PUBLICISH", "--secret", "access_key_secret=COS_SECRET",
+                environment: ["COS_SECRET": "ENV-SECRET-VALUE"])
+            #expect(fromEnvironment.status == 1, "an access key id is a secret too")
+            #expect(fromEnvironment.stderr.contains("--setting access_key_id"))
+            #expect(!fromEnvironment.stderr.contains("AKID-PUBLICISH"))
+
+            let file = harness.folder + "/s3.secrets"
+            try "# S3 keys\naccess_key=FILE-ACCESS-VALUE\nsecret_key=FILE-SECRET-VALUE\n".write(
+                toFile: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+            let fromFile = try await harness.run(
+                "repo", "create", "s3-archive", "--type", "s3", "--setting", "bucket=archive", "--secrets-file", file)
+            #expect(fromFile.status == 0, "\(fromFile.stderr)")
+            #expect(harness.double.repositoryNames() == ["s3-archive"])
+
+            let created = try await harness.run(
+                "repo", "create", "cold", "--type", "cos", "--setting", "bucket=b", "--setting", "app_id=1250000000", "--setting",
+                "region=ap-guangzhou", "--secret", "access_key_id=COS_ID", "--secret", "access_key_secret=COS_SECRET",
+                environment: ["COS_ID": "ENV-ID-VALUE", "COS_SECRET": "ENV-SECRET-VALUE"])
+            #expect(created.status == 0, "\(created.stderr)")
+            let list = try await harness.run("repo", "list", "--json")
+            #expect(list.status == 0)
+            let rows = try #require(try list.json() as? [[String: Any]])
+            #expect(Set(rows.compactMap { $0["name"] as? String }) == ["cold", "s3-archive"])
+            let cold = try #require(rows.first { $0["name"] as? String == "cold" }?["settings"] as? [String: Any])
+            #expect(cold["bucket"] as? String == "b")
+            for value in ["ENV-SECRET-VALUE", "ENV-ID-VALUE", "FILE-ACCESS-VALUE", "FILE-SECRET-VALUE"] {
+                #expect(!list.stdout.contains(value) && !list.stderr.contains(value))
+                #expect(!created.stdout.contains(value) && !fromFile.stdout.contains(value))
+            }
+            let missing = try await harness.run(
+                "repo", "create", "other", "--type", "s3", "--setting", "bucket=x", "--secret", "secret_key=UNSET_VARIABLE_FOR_TEST")
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("UNSET_VARIABLE_FOR_TEST"))
+        }
+    }
+
+    @Test("a secrets file other users can read is refused, naming the file")
+    func looseSecretsFile() async throws {
+        try await withHarness { harness in
+            let file = harness.folder + "/loose.secrets"
+            try "secret_key=LOOSE-SECRET-VALUE\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+            let result = try await harness.run(
+                "repo", "create", "s3-archive", "--type", "s3", "--setting", "bucket=archive", "--secrets-file", file)
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("error: "))
+            #expect(result.stderr.contains(file))
+            #expect(!result.stderr.contains("LOOSE-SECRET-VALUE"))
+            #expect(harness.double.repositoryNames().isEmpty)
+        }
+    }
+
+    @Test("repo create names a missing required setting and an unknown one before sending anything")
+    func typedSettings() async throws {
+        try await withHarness { harness in
+            let missing = try await harness.run("repo", "create", "archive", "--type", "fs", "--setting", "compress=true")
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("error: --setting location: required for type fs"))
+            let unknown = try await harness.run(
+                "repo", "create", "archive", "--type", "fs", "--setting", "location=/mnt", "--setting", "bukket=x")
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr.contains("bukket"))
+            let type = try await harness.run("repo", "create", "archive", "--type", "ftp", "--setting", "location=/mnt")
+            #expect(type.status == 1)
+            #expect(type.stderr.contains("ftp"))
+            #expect(harness.double.requests().isEmpty, "nothing was sent")
+        }
+    }
+
+    @Test("usage errors exit 1 with error: on standard error", arguments: [["repo", "create"], ["snapshots"], ["no-such-command"]])
+    func usageErrors(arguments: [String]) async throws {
+        try await withHarness { harness in
+            let result = try await harness.run(arguments: arguments)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)")
+        }
+    }
+
+    @Test("--insecure warns on standard error and cannot be combined with --ca-file")
+    func tlsOptions() async throws {
+        try await withHarness { harness in
+            let insecure = try await harness.run("info", "--insecure")
+            #expect(insecure.status == 0, "\(insecure.stderr)")
+            #expect(insecure.stderr.contains("warning: --insecure"))
+            let ca = harness.folder + "/ca.pem"
+            try "not a certificate\n".write(toFile: ca, atomically: true, encoding: .utf8)
+            let both = try await harness.run("info", "--insecure", "--ca-file", ca)
+            #expect(both.status == 1)
+            #expect(both.stderr.hasPrefix("error: ") && both.stderr.contains("--ca-file"))
+            let missing = try await harness.run("info", "--ca-file", harness.folder + "/absent.pem")
+            #expect(missing.status == 1)
+            #expect(missing.stderr.contains("absent.pem"))
+        }
+    }
+}
+
+extension ESArchiveCLITests.Harness {
+    /// Runs es-archive with arguments given as an array.
+    func run(arguments: [String]) async throws -> ESArchiveCLITests.Result {
+        var environment = ProcessInfo.processInfo.environment
+        environment["ES_URL"] = double.url
+        environment["ES_USER"] = "elastic"
+        environment["ES_PASSWORD"] = "s3cret-pw"
+        environment["ES_API_KEY"] = nil
+        let finished = try await runExample(
+            ESArchiveCLITests.binary, arguments + ["--catalog", folder + "/catalog.sqlite"], in: folder, environment: environment)
+        return ESArchiveCLITests.Result(status: finished.status, stdout: finished.stdout, stderr: finished.stderr)
+    }
 }
