@@ -76,7 +76,12 @@ extension ESArchiveCommand.Repo {
 
         func run() async throws {
             try await reportingErrors {
-                let rows = try await options.client().repositories().map(Output.RepositoryRow.init)
+                // Every key repo create treats as a secret (HDFS principals too) is hidden, not only Output's.
+                let rows = try await options.client().repositories().map(Output.RepositoryRow.init).map { row in
+                    var row = row
+                    for key in row.settings.keys where RepositoryInput.isSecret(key) { row.settings[key] = "<redacted>" }
+                    return row
+                }
                 if json {
                     print(try Output.json(rows))
                 } else {

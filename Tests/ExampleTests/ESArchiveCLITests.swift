@@ -254,10 +254,15 @@ struct ESArchiveCLITests {
                 "region=ap-guangzhou", "--secret", "access_key_id=COS_ID", "--secret", "access_key_secret=COS_SECRET",
                 environment: ["COS_ID": "ENV-ID-VALUE", "COS_SECRET": "ENV-SECRET-VALUE"])
             #expect(created.status == 0, "\(created.stderr)")
+            let hdfs = try await harness.run(
+                "repo", "create", "lake", "--type", "hdfs", "--setting", "uri=hdfs://namenode:8020", "--setting", "path=/es/archive",
+                "--secret", "security.principal=HDFS_PRINCIPAL", environment: ["HDFS_PRINCIPAL": "PRINCIPAL-VALUE@EXAMPLE"])
+            #expect(hdfs.status == 0, "\(hdfs.stderr)")
             let list = try await harness.run("repo", "list", "--json")
             #expect(list.status == 0)
             let rows = try #require(try list.json() as? [[String: Any]])
-            #expect(Set(rows.compactMap { $0["name"] as? String }) == ["cold", "s3-archive"])
+            #expect(Set(rows.compactMap { $0["name"] as? String }) == ["cold", "lake", "s3-archive"])
+            #expect(!list.stdout.contains("PRINCIPAL-VALUE"))
             let cold = try #require(rows.first { $0["name"] as? String == "cold" }?["settings"] as? [String: Any])
             #expect(cold["bucket"] as? String == "b")
             for value in ["ENV-SECRET-VALUE", "ENV-ID-VALUE", "FILE-ACCESS-VALUE", "FILE-SECRET-VALUE"] {
