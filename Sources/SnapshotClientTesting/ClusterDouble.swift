@@ -12,6 +12,11 @@ import Synchronization
 /// restores refused over open indices, 404 bodies in the cluster's format, seeded indices with `_count`,
 /// `_stats`, `_search` min/max, `_cat/indices`, `_cat/allocation`, index deletion, `GET /` and basic auth.
 ///
+/// It also represents the log platform's clusters: indices with aliases and settings (`_alias`, `_settings`,
+/// write blocks), red, yellow and closed indices (`null` counts, failing search shards, `_cat/shards`), small
+/// documents (`_doc`, `_mget`), snapshots held running past the run that started them, restores that recover
+/// over several listings or fail, and the version-dependent conflicts of snapshot operations.
+///
 /// ```swift
 /// let double = ClusterDouble(configuration: .init(version: "7.17.0"))
 /// try await double.start()

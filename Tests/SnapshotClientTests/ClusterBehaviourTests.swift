@@ -177,6 +177,27 @@ struct ClusterBehaviourTests {
         }
     }
 
+    @Test("metadata one byte under the limit is accepted; at the limit it is refused before sending")
+    func metadataBoundary() async throws {
+        try await DoubleFixture.run(.init(version: "8.19.0")) { double, client in
+            try await client.createRepository(named: "repo", settings: .fs(location: "/r"))
+            func metadata(bytes: Int) throws -> [String: JSONValue] {
+                let overhead = try JSONValue.object(["n": ""]).encoded().count
+                return ["n": .string(String(repeating: "x", count: bytes - overhead))]
+            }
+            let under = try metadata(bytes: SnapshotOptions.maximumMetadataBytes - 1)
+            #expect(try JSONValue.object(under).encoded().count == SnapshotOptions.maximumMetadataBytes - 1)
+            try await client.createSnapshot(named: "under", in: "repo", options: SnapshotOptions(metadata: under), waitForCompletion: true)
+            #expect(try await client.snapshot(named: "under", in: "repo").metadata == under)
+            let requestsBefore = double.requests().count
+            await #expect {
+                try await client.createSnapshot(
+                    named: "at", in: "repo", options: SnapshotOptions(metadata: try metadata(bytes: SnapshotOptions.maximumMetadataBytes)))
+            } throws: { SnapshotClientError.matches($0, .invalidRequest) }
+            #expect(double.requests().count == requestsBefore)
+        }
+    }
+
     @Test("a snapshot name in use is isSnapshotAlreadyExists, running or finished; other errors are not")
     func alreadyExists() async throws {
         try await DoubleFixture.run(.init(version: "8.19.0")) { double, client in
