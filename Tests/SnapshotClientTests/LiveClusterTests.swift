@@ -49,6 +49,41 @@ struct LiveClusterTests {
     }
 }
 
+extension LiveClusterTests {
+    @Test("documents, aliases, closed indices, write blocks and shards against a real cluster")
+    func indexAdministration() async throws {
+        let client = try LiveCluster.client()
+        let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        let open = "backupkit-live-open-\(suffix)"
+        let closed = "backupkit-live-closed-\(suffix)"
+        do {
+            try await client.putDocument(["state": "done"], id: "run/1,a*", in: open)
+            #expect(try await client.documents(ids: ["run/1,a*", "absent"], in: open) == ["run/1,a*": ["state": "done"]])
+            #expect(try await client.documents(ids: ["x"], in: "backupkit-live-missing-\(suffix)").isEmpty)
+            try await client.putDocument(["state": "x"], id: "1", in: closed)
+            try await LiveCluster.raw(.POST, "/_aliases", body: #"{"actions":[{"add":{"index":"\#(open)","alias":"\#(open)_read"}}]}"#)
+            try await LiveCluster.raw(.POST, "/\(closed)/_close", body: "{}")
+            let rows = try await client.indices(matchingAny: ["backupkit-live-open-\(suffix)*", "backupkit-live-closed-\(suffix)*"])
+            #expect(rows.map(\.name) == [closed, open])
+            #expect(rows.first?.status == "close" && rows.first?.documentCount == nil && rows.first?.isReadable == false)
+            #expect(rows.last?.documentCount == 1 && rows.last?.isReadable == true)
+            let aliases = try await client.aliases(ofIndicesMatching: ["backupkit-live-*-\(suffix)"])
+            #expect(aliases[open] == ["\(open)_read"])
+            #expect(aliases[closed] == [])
+            try await client.blockWrites(to: [open])
+            await #expect { try await client.putDocument(["state": "late"], id: "2", in: open) } throws: { error in
+                (error as? SnapshotClientError)?.type == "cluster_block_exception"
+            }
+            let shards = try await client.shards(matching: open)
+            #expect(shards.contains { $0.isPrimary && $0.state == "STARTED" })
+        } catch {
+            try? await client.deleteIndices([open, closed], ignoreMissing: true)
+            throw error
+        }
+        try await client.deleteIndices([open, closed], ignoreMissing: true)
+    }
+}
+
 /// Connection settings for the live suite, from the environment.
 enum LiveCluster {
     static let environment = ProcessInfo.processInfo.environment
