@@ -253,6 +253,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ArchiveLifecycleTests",
+            dependencies: [
+                "ArchiveLifecycle", "BackupCatalog", "BackupModels", "Retention", "SnapshotClient", "SnapshotClientTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "BackupEngineTests",
             dependencies: [
                 "ArchiveLifecycle", "ArtifactFormat", "BackupCatalog", "BackupEngine", "BackupModels", "BackupPlans",

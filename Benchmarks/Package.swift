@@ -41,6 +41,8 @@ let package = Package(
                 .product(name: "BackupModels", package: "BackupKit"),
                 .product(name: "BackupCatalog", package: "BackupKit"),
                 .product(name: "ArchiveLifecycle", package: "BackupKit"),
+                .product(name: "SnapshotClient", package: "BackupKit"),
+                .product(name: "SnapshotClientTesting", package: "BackupKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -17,7 +17,7 @@ struct ESArchiveCommand: AsyncParsableCommand {
             ES_URL, ES_USER, ES_PASSWORD and ES_API_KEY. Exit status: 0 on success, 1 on any failure. \
             See Documentation/Archive.md.
             """,
-        subcommands: [Info.self, Repo.self, Archive.self, Snapshots.self, Status.self, Restore.self])
+        subcommands: [Info.self, Repo.self, Archive.self, Snapshots.self, Status.self, Restore.self, Catalog.self])
 
     /// Accepts the global options before the subcommand too (`es-archive --url URL info`), by moving them
     /// after it, where each subcommand declares them; reports every failure as `error: …` with exit status 1.
@@ -229,13 +229,17 @@ extension ESArchiveCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let status = try await options.client().snapshotStatus(named: snapshot, in: repo)
-                let row = Output.SnapshotStatusRow(status)
+                let client = try options.client()
+                let status = try await client.snapshotStatus(named: snapshot, in: repo)
+                // `_status` reports a PARTIAL snapshot as SUCCESS; only `GET _snapshot` tells them apart.
+                let state = try await client.snapshot(named: snapshot, in: repo).state.rawValue
+                let row = Output.SnapshotStatusRow(status, state: state)
+                let size = (row.total_size_bytes ?? row.incremental_size_bytes).map { "\($0) bytes" } ?? "size unknown"
                 print(
                     json
                         ? try Output.json(row)
-                        : "\(row.snapshot)  \(row.state)  shards \(row.shards.done)/\(row.shards.total) (\(row.shards.failed) failed)  "
-                            + "\(row.total_size_bytes) bytes")
+                        : "\(row.snapshot)  \(row.state)  shards \(row.shards.done)/\(row.shards.total) (\(row.shards.failed) failed)  \(size)"
+                )
             }
         }
     }

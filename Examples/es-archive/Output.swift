@@ -50,23 +50,42 @@ enum Output {
         var failed: Int
     }
 
+    /// `status --json`: the state as `GET _snapshot` reports it (PARTIAL stays PARTIAL, where `_status` says
+    /// SUCCESS), shard progress, and sizes; a figure the cluster's version does not report is `null`.
     struct SnapshotStatusRow: Encodable {
         var snapshot: String
         var state: String
         var shards: Shards
-        var total_size_bytes: Int64
-        var incremental_size_bytes: Int64
-        var total_files: Int64
-        var incremental_files: Int64
+        var total_size_bytes: Int64?
+        var incremental_size_bytes: Int64?
+        var total_files: Int64?
+        var incremental_files: Int64?
 
-        init(_ status: SnapshotStatus) {
+        init(_ status: SnapshotStatus, state: String) {
             snapshot = status.snapshot
-            state = status.state.rawValue
+            self.state = state
             shards = Shards(total: status.shards.total, done: status.shards.done, failed: status.shards.failed)
-            total_size_bytes = status.stats.total.bytes
+            // Up to 6.3 `_status` reports only what this snapshot copied: there is no separate total.
+            total_size_bytes = status.stats.hasSeparateTotal ? status.stats.total.bytes : nil
+            total_files = status.stats.hasSeparateTotal ? status.stats.total.files : nil
             incremental_size_bytes = status.stats.incremental.bytes
-            total_files = status.stats.total.files
             incremental_files = status.stats.incremental.files
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case snapshot, state, shards, total_size_bytes, incremental_size_bytes, total_files, incremental_files
+        }
+
+        /// Absent figures are written as `null` so every row has every key.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(snapshot, forKey: .snapshot)
+            try container.encode(state, forKey: .state)
+            try container.encode(shards, forKey: .shards)
+            try container.encode(total_size_bytes, forKey: .total_size_bytes)
+            try container.encode(incremental_size_bytes, forKey: .incremental_size_bytes)
+            try container.encode(total_files, forKey: .total_files)
+            try container.encode(incremental_files, forKey: .incremental_files)
         }
     }
 
@@ -163,18 +182,22 @@ enum Output {
         return ["secret", "password", "access_key", "token", "credentials", "sas"].contains { lowered.contains($0) }
     }
 
-    /// One line per table of a daily cycle.
+    /// A few lines per table of a daily cycle: the summary, then each blocked index with its reason.
     static func summary(_ report: ArchiveTableReport) -> String {
         var text = "\(report.tableID): "
+        if let skipped = report.skipped { return text + "SKIPPED: \(skipped)" }
+        text += "\(report.expiredIndices.count) expired, "
         if let snapshot = report.snapshot {
             text += "snapshot \(snapshot) \(report.snapshotState ?? "?") after \(report.attempts) attempt(s), "
         }
         text += "\(report.archivedIndices.count) archived, \(report.deletedIndices.count) deleted"
         if !report.deletedSnapshots.isEmpty { text += ", \(report.deletedSnapshots.count) old snapshot(s) deleted" }
-        if !report.blockedIndices.isEmpty {
-            text += "; BLOCKED (no successful snapshot yet): \(report.blockedIndices.joined(separator: ","))"
-        }
+        if !report.reconciledSnapshots.isEmpty { text += ", reconciled \(report.reconciledSnapshots.joined(separator: ","))" }
+        if !report.goneSnapshots.isEmpty { text += ", GONE from the repository: \(report.goneSnapshots.joined(separator: ","))" }
+        if report.clusterWaits > 0 { text += ", waited \(report.clusterWaits) time(s) for the cluster" }
         if let error = report.error { text += "; FAILED: \(error)" }
+        for blocked in report.blocked { text += "\n  BLOCKED \(blocked.index): \(blocked.reason)" }
+        for note in report.notes { text += "\n  note: \(note)" }
         return text
     }
 }

@@ -8,7 +8,7 @@ extension ESArchiveCommand {
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Restore archived data by time range, follow it, and expire it.",
-            subcommands: [Create.self, Status.self, Expire.self])
+            subcommands: [Create.self, Status.self, Extend.self, Expire.self])
     }
 }
 
@@ -68,6 +68,27 @@ extension ESArchiveCommand.Restore {
                         "\(restore.id)  \(restore.state.rawValue)  \(restore.restoredDocCount)/\(restore.totalDocCount) documents  "
                             + "\(restore.indices.count) indices  expires \(ISO8601.string(from: restore.expiresAt))")
                 }
+            }
+        }
+    }
+
+    struct Extend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move a live restore's expiry.")
+
+        @OptionGroup var options: ClusterOptions
+
+        @Argument(help: "The restore id.")
+        var id: String
+
+        @Option(name: .long, help: "The new expiry (ISO 8601, in the future).")
+        var expires: String
+
+        func run() async throws {
+            let expiry = try Instant.parse(expires, option: "--expires")
+            try await reportingErrors {
+                let lifecycle = ArchiveLifecycle(catalog: try options.openCatalog(), cluster: OfflineCluster())
+                let restore = try await lifecycle.extendRestore(id: id, until: expiry, now: Date())
+                print("\(restore.id) expires \(ISO8601.string(from: restore.expiresAt))")
             }
         }
     }

@@ -1,30 +1,41 @@
-import BackupModels
-public import Foundation
+import Foundation
 
 /// What the archive lifecycle needs from an Elasticsearch or OpenSearch cluster, and nothing more.
 ///
-/// Every requirement is one HTTP request in ``SnapshotClient/SnapshotClient``'s conformance (deleting
-/// many indices may take a few, in URL-length-safe chunks), and every bulk requirement takes a whole
-/// table's indices at once: a daily cycle sends requests in proportion to tables, not to indices.
-/// Tests conform an in-memory fake.
+/// Every requirement is one HTTP request in ``SnapshotClient/SnapshotClient``'s conformance (lists of
+/// names go in URL-length-safe chunks), and every bulk requirement takes a whole table's indices at once:
+/// a daily cycle sends requests in proportion to tables, not to indices or aliases.
 public protocol ArchiveCluster: Sendable {
-    /// The indices matching `pattern` (`_cat/indices/<pattern>`), with document count and primary store
-    /// size. `pattern` may hold `*` wildcards.
-    func listIndices(matching pattern: String) async throws -> [ClusterIndex]
+    /// What the cluster allows at once, by its version (`GET /`).
+    func limits() async throws -> ClusterLimits
 
-    /// The earliest and latest value of the time field `field` in each of `indices`, in one request.
-    /// Indices without a value are absent from the result.
-    func timeRanges(of indices: [String], field: String) async throws -> [String: ClosedRange<Date>]
+    /// The open and closed indices matching any of `patterns` (`_cat/indices/<p1>,<p2>`), with UUID,
+    /// health, and document count and primary store size as the cluster reports them (`nil` when it
+    /// cannot: red or closed indices).
+    func listIndices(matchingAny patterns: [String]) async throws -> [ClusterIndex]
 
-    /// The snapshots of `repository` whose names match `pattern` (`*` wildcards), any state.
+    /// The aliases on each index matching any of `patterns` (`GET /<p1>,<p2>/_alias`); an index without
+    /// aliases maps to `[]`.
+    func aliases(ofIndicesMatching patterns: [String]) async throws -> [String: [String]]
+
+    /// The earliest and latest value of the time field `field` in each of `indices`, in one search per
+    /// chunk. Indices without a value are absent; indices a shard failure hid are in
+    /// ``IndexTimeRanges/unknown``.
+    func timeRanges(of indices: [String], field: String) async throws -> IndexTimeRanges
+
+    /// Sets `index.blocks.write: true` on `indices` (`PUT /<indices>/_settings`).
+    func blockWrites(to indices: [String]) async throws
+
+    /// The snapshots of `repository` whose names match `pattern` (`GET /_snapshot/<repo>/<pattern>`), any
+    /// state; PARTIAL is told apart from SUCCESS, as only this API does.
     func listSnapshots(in repository: String, matching pattern: String) async throws -> [ClusterSnapshot]
 
     /// One snapshot, or `nil` if the repository has none with this name.
     func snapshotIfPresent(named name: String, in repository: String) async throws -> ClusterSnapshot?
 
     /// Starts a snapshot of exactly `indices` with `include_global_state: false` and `partial: false`,
-    /// without waiting for it to finish.
-    func startSnapshot(named name: String, in repository: String, indices: [String]) async throws
+    /// carrying `metadata` when the cluster keeps metadata, without waiting for it to finish.
+    func startSnapshot(named name: String, in repository: String, indices: [String], metadata: [String: String]) async throws
 
     /// Deletes a snapshot (missing snapshots are not an error).
     func deleteSnapshotIfPresent(named name: String, in repository: String) async throws
@@ -32,9 +43,22 @@ public protocol ArchiveCluster: Sendable {
     /// Starts restoring indices of one snapshot, without waiting.
     func restore(_ request: ClusterRestoreRequest) async throws
 
-    /// Disk use summed over the data nodes (`_cat/allocation`).
-    func diskUsage() async throws -> ClusterDisk
+    /// How the restored indices matching `pattern` stand: health, readable count, failed recoveries
+    /// (`_cat/indices` and `_cat/shards`).
+    func restoredIndices(matching pattern: String) async throws -> [RestoredIndexState]
+
+    /// The disk of every data node (`_cat/allocation`).
+    func dataNodeDisks() async throws -> [ClusterDisk]
 
     /// Deletes indices by exact name; missing ones are ignored.
     func removeIndices(_ names: [String]) async throws
+
+    /// Writes one snapshot's facts as a document of `index` (created on first use), visible at once.
+    func saveFacts(_ facts: SnapshotFacts, in index: String) async throws
+
+    /// The facts of `snapshots` of `repository` kept in `index`, by snapshot name; missing ones are absent.
+    func facts(of snapshots: [String], in repository: String, index: String) async throws -> [String: SnapshotFacts]
+
+    /// How the cluster refused a request that threw `error`.
+    func refusal(of error: any Error) -> ClusterRefusal
 }

@@ -1,60 +1,144 @@
 public import BackupModels
 public import Foundation
 
-extension ArchiveConfig {
-    /// The prefix of the table's index and snapshot names: the table id with `.` replaced by `_`,
-    /// lowercased (`2_bklog.nginx_access` → `2_bklog_nginx_access`).
-    public var indexPrefix: String { tableID.replacingOccurrences(of: ".", with: "_").lowercased() }
+/// One of a table's indices, as its name says: layout, datetime and rotation counter.
+public struct TableIndexName: Hashable, Sendable {
+    /// Which of the platform's two index layouts the name follows.
+    public enum Layout: String, Hashable, Sendable {
+        /// `v2_<index name>_<datetime>_<n>`, the current layout.
+        case v2
+        /// `<index name>_<datetime>_<n>`, on clusters created long ago.
+        case legacy
+    }
 
-    /// The pattern of the table's snapshots: `<prefix>_snapshot_*`.
+    /// The full index name.
+    public var name: String
+    /// The layout.
+    public var layout: Layout
+    /// The datetime digits as written (`2026112508`).
+    public var datetimeText: String
+    /// The instant they denote in the table's index zone.
+    public var datetime: Date
+    /// The rotation counter `<n>`.
+    public var rotation: Int
+}
+
+/// Why an index is, or is not, expired.
+public enum IndexExpiry: Hashable, Sendable {
+    /// Every alias on it is past retention (or it has none and the configuration expires such indices).
+    case expired
+    /// An alias on it is still within retention.
+    case live
+    /// Its name holds the current datetime: it is still written to.
+    case current
+    /// It is listed in the table's long-term storage.
+    case longTerm
+    /// No alias on it parses as a datetime and the configuration keeps such indices.
+    case keptWithoutAlias
+}
+
+extension ArchiveConfig {
+    /// The table's index name: the table id with `.` replaced by `_`, lowercased
+    /// (`2_bklog.nginx_access` → `2_bklog_nginx_access`), as the platform derives it.
+    public var indexPrefix: String { Self.indexPrefix(of: tableID) }
+
+    /// The index name of a table id (see ``indexPrefix``).
+    public static func indexPrefix(of tableID: String) -> String {
+        tableID.replacingOccurrences(of: ".", with: "_").lowercased()
+    }
+
+    /// The patterns that list the table's indices in both layouts, in one request:
+    /// `v2_<index name>_*` and `<index name>_*`.
+    public var indexPatterns: [String] { ["v2_\(indexPrefix)_*", "\(indexPrefix)_*"] }
+
+    /// The pattern of the table's snapshots: `<index name>_snapshot_*`.
     public var snapshotPattern: String { indexPrefix + "_snapshot_*" }
 
-    /// The day of a daily index of this table, `<prefix>_<YYYYMMDD>` or `<prefix>_<YYYYMMDD>_<n>`, as the
-    /// instant that day starts in the configuration's zone; `nil` for any other name (another table
-    /// whose name extends this one's, a restored index, an alias).
-    public func indexDay(of name: String) -> Date? {
-        day(in: name, after: indexPrefix + "_", allowingSequence: true)
+    /// The parsed ``dateFormat`` (the default when it does not parse; ``validate()`` refuses those).
+    public var indexDateFormat: ArchiveDateFormat { (try? ArchiveDateFormat(dateFormat)) ?? .platformDefault }
+
+    /// The zone index and alias datetimes are written in (UTC if unknown; ``validate()`` refuses those).
+    package var indexZone: TimeZone { TimeZone(identifier: indexTimeZoneIdentifier) ?? .utc }
+
+    /// The zone of snapshot names (UTC if unknown; ``validate()`` refuses those).
+    package var zone: TimeZone { TimeZone(identifier: timeZoneIdentifier) ?? .utc }
+
+    /// Parses one of this table's index names, `v2_<index name>_<datetime>_<n>` or
+    /// `<index name>_<datetime>_<n>`, with exactly as many datetime digits as ``dateFormat`` writes; `nil`
+    /// for anything else (another table whose name extends this one's, a restored index, a facts index).
+    public func parseIndex(_ name: String) -> TableIndexName? {
+        let layouts: [(TableIndexName.Layout, String)] = [(.v2, "v2_\(indexPrefix)_"), (.legacy, "\(indexPrefix)_")]
+        let format = indexDateFormat
+        for (layout, prefix) in layouts where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            let parts = rest.split(separator: "_", omittingEmptySubsequences: false)
+            guard parts.count == 2, let rotation = Int(parts[1]), rotation >= 0, parts[1].allSatisfy(\.isASCIIDigit),
+                let datetime = format.date(from: parts[0], in: indexZone)
+            else { continue }
+            return TableIndexName(name: name, layout: layout, datetimeText: String(parts[0]), datetime: datetime, rotation: rotation)
+        }
+        return nil
     }
 
-    /// The day of one of this table's snapshots (`<prefix>_snapshot_<YYYYMMDD>`), or `nil`.
+    /// The datetime of one of this table's aliases — write `write_<datetime>_<index name>`, the older write
+    /// `<index name>_<datetime>_write`, or read `<index name>_<datetime>_read` — or `nil` for any other alias.
+    public func aliasDatetime(_ alias: String) -> Date? {
+        let format = indexDateFormat
+        let digits: Substring?
+        if alias.hasPrefix("write_"), alias.hasSuffix("_" + indexPrefix) {
+            digits = alias.dropFirst("write_".count).dropLast(indexPrefix.count + 1)
+        } else if alias.hasPrefix(indexPrefix + "_"), alias.hasSuffix("_read") || alias.hasSuffix("_write") {
+            let suffix = alias.hasSuffix("_read") ? "_read" : "_write"
+            digits = alias.dropFirst(indexPrefix.count + 1).dropLast(suffix.count)
+        } else {
+            digits = nil
+        }
+        guard let digits, digits.count == format.digitCount else { return nil }
+        return format.date(from: digits, in: indexZone)
+    }
+
+    /// Whether an alias dated `datetime` is past retention at `now`: older than
+    /// `now − (index_retention_days + 1 day)`, counted in days of the index zone.
+    public func isAliasExpired(_ datetime: Date, now: Date) -> Bool {
+        guard let cutoff = Calendar.gregorian(in: indexZone).date(byAdding: .day, value: -(indexRetentionDays + 1), to: now) else {
+            return false
+        }
+        return datetime < cutoff
+    }
+
+    /// Judges one index as the platform does: never expired while its name holds the current datetime
+    /// or it is in long-term storage; expired when every alias on it is past retention; with no parsable
+    /// alias, by ``indexWithoutAlias``.
+    /// - Parameters:
+    ///   - index: The parsed index name.
+    ///   - aliases: Every alias on the index, as the cluster reports them.
+    ///   - now: The current time.
+    public func expiry(of index: TableIndexName, aliases: [String], now: Date) -> IndexExpiry {
+        let current = indexDateFormat.string(from: now, in: indexZone)
+        if index.name.contains(current) { return .current }
+        if longTermIndices.contains(index.name) { return .longTerm }
+        let dates = aliases.compactMap(aliasDatetime)
+        guard !dates.isEmpty else { return indexWithoutAlias == .expire ? .expired : .keptWithoutAlias }
+        return dates.allSatisfy { isAliasExpired($0, now: now) } ? .expired : .live
+    }
+
+    /// The day of one of this table's snapshots (`<index name>_snapshot_<YYYYMMDD>`) in the snapshot zone,
+    /// or `nil`.
     public func snapshotDay(of name: String) -> Date? {
-        day(in: name, after: indexPrefix + "_snapshot_", allowingSequence: false)
-    }
-
-    /// Whether the index that starts on `day` is due for archiving at `now`: its data expired
-    /// (`index_retention_days` after the day ended) and one more day passed.
-    public func isDue(indexDay day: Date, now: Date) -> Bool {
-        guard let due = adding(days: indexRetentionDays + 1, to: day) else { return false }
-        return now >= due
+        let prefix = indexPrefix + "_snapshot_"
+        guard name.hasPrefix(prefix) else { return nil }
+        return Self.snapshotDayFormat.date(from: name.dropFirst(prefix.count), in: zone)
     }
 
     /// Whether the snapshot taken on `day` is past `snapshot_days` at `now` (never when 0).
     public func isExpired(snapshotDay day: Date, now: Date) -> Bool {
-        guard !keepsForever, let expiry = adding(days: snapshotDays, to: day) else { return false }
+        guard !keepsForever, let expiry = Calendar.gregorian(in: zone).date(byAdding: .day, value: snapshotDays, to: day) else {
+            return false
+        }
         return now >= expiry
     }
 
-    /// The zone of this configuration (UTC if the identifier is unknown; ``validate()`` refuses those).
-    package var zone: TimeZone { TimeZone(identifier: timeZoneIdentifier) ?? .utc }
-
-    private func adding(days: Int, to day: Date) -> Date? {
-        Calendar.gregorian(in: zone).date(byAdding: .day, value: days, to: day)
-    }
-
-    private func day(in name: String, after prefix: String, allowingSequence: Bool) -> Date? {
-        guard name.hasPrefix(prefix) else { return nil }
-        let rest = name.dropFirst(prefix.count)
-        let digits = rest.prefix(8)
-        guard digits.count == 8, digits.allSatisfy(\.isASCIIDigit) else { return nil }
-        let tail = rest.dropFirst(8)
-        if !tail.isEmpty {
-            guard allowingSequence, tail.first == "_", tail.count > 1, tail.dropFirst().allSatisfy(\.isASCIIDigit) else {
-                return nil
-            }
-        }
-        guard let value = Int(digits) else { return nil }
-        return CalendarTime(year: value / 10_000, month: value / 100 % 100, day: value % 100).date(in: zone)
-    }
+    private static let snapshotDayFormat = try! ArchiveDateFormat("%Y%m%d")
 }
 
 extension Character {

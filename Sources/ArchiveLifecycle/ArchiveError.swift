@@ -12,6 +12,8 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
             case snapshotFailed = "snapshot failed"
             case restoreFailed = "restore failed"
             case timedOut = "timed out"
+            case busy = "cluster busy"
+            case conflict = "conflict"
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -30,6 +32,12 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
         public static let restoreFailed = Code(.restoreFailed)
         /// A snapshot or restore did not finish within the allowed polls.
         public static let timedOut = Code(.timedOut)
+        /// The cluster refused on a limit (a concurrent snapshot, deletion or restore) past the run's
+        /// wait budget; nothing failed, the next run tries again.
+        public static let busy = Code(.busy)
+        /// The cluster holds something the lifecycle does not own (a `restore_*` index no live restore
+        /// lists), or rebuilt facts disagree with the catalog.
+        public static let conflict = Code(.conflict)
 
         /// The code's name.
         public var description: String { base.rawValue }
@@ -42,10 +50,10 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What happened and what to do.
     public var message: String
 
-    /// Creates an error.
     /// The error that caused this one, when another error did; like the message, it never holds secrets.
     public var underlying: (any Error)?
 
+    /// Creates an error.
     public init(code: Code, subject: String, message: String, underlying: (any Error)? = nil) {
         self.underlying = underlying
         self.code = code

@@ -3,6 +3,9 @@ public import BackupModels
 public import Foundation
 public import Logging
 
+/// What the archive lifecycle keeps in a catalog: the archive's rows and the per-table leases.
+public typealias ArchiveLifecycleCatalog = ArchiveCatalog & LeaseCatalog
+
 /// The Elasticsearch archive lifecycle: configurations, the daily snapshot-then-delete cycle, restores
 /// by time range and their expiry, with state in a ``BackupCatalog/Catalog``.
 ///
@@ -31,11 +34,22 @@ public struct ArchiveLifecycle: Sendable {
         public var diskLimit: Double
         /// How long a restore may run before it is marked failed.
         public var restoreTimeout: TimeInterval
+        /// The cluster index holding each archive snapshot's facts (one document per snapshot).
+        public var factsIndex: String
+        /// How long one table's cycle may wait in total for the cluster's limits (a concurrent snapshot,
+        /// deletion or restore) before it leaves the work to the next run.
+        public var clusterWaitBudget: Duration
+        /// The first wait after a refusal on a cluster limit; doubled each time, with jitter, up to 60 s.
+        public var clusterWaitInitial: Duration
+        /// How long a table's lease lasts; a run that dies holding it is taken over once it expires.
+        public var leaseDuration: Duration
 
         /// Creates options; the defaults suit a production cluster.
         public init(
             maxSnapshotAttempts: Int = 3, timeField: String = "dtEventTimeStamp", pollInterval: Duration = .seconds(2),
-            maxPolls: Int = 5_400, diskLimit: Double = 0.8, restoreTimeout: TimeInterval = 86_400
+            maxPolls: Int = 5_400, diskLimit: Double = 0.8, restoreTimeout: TimeInterval = 86_400,
+            factsIndex: String = "backupkit_archive_facts", clusterWaitBudget: Duration = .seconds(1_800),
+            clusterWaitInitial: Duration = .seconds(2), leaseDuration: Duration = .seconds(6 * 3_600)
         ) {
             self.maxSnapshotAttempts = maxSnapshotAttempts
             self.timeField = timeField
@@ -43,11 +57,15 @@ public struct ArchiveLifecycle: Sendable {
             self.maxPolls = maxPolls
             self.diskLimit = diskLimit
             self.restoreTimeout = restoreTimeout
+            self.factsIndex = factsIndex
+            self.clusterWaitBudget = clusterWaitBudget
+            self.clusterWaitInitial = clusterWaitInitial
+            self.leaseDuration = leaseDuration
         }
     }
 
-    /// Where configurations, snapshot records, archived indices and restores are kept.
-    public let catalog: any ArchiveCatalog
+    /// Where configurations, snapshot records, archived indices, restores and the per-table leases are kept.
+    public let catalog: any ArchiveLifecycleCatalog
     /// The cluster archived and restored.
     public let cluster: any ArchiveCluster
     /// Where `snapshot_failed` and `restore_finished` events go; `nil` sends none.
@@ -58,12 +76,15 @@ public struct ArchiveLifecycle: Sendable {
     public var options: Options
     /// Waits between polls; `Task.sleep` unless a test makes it return at once.
     public var sleep: @Sendable (Duration) async throws -> Void
+    /// Who this process is when it takes a table's lease.
+    public var leaseOwner: LeaseOwner
 
     /// Creates a lifecycle.
     public init(
-        catalog: any ArchiveCatalog, cluster: any ArchiveCluster, notifier: (any Notifier)? = nil,
+        catalog: any ArchiveLifecycleCatalog, cluster: any ArchiveCluster, notifier: (any Notifier)? = nil,
         logger: Logger = Logger(label: "BackupKit.archive"), options: Options = Options(),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        leaseOwner: LeaseOwner = .current()
     ) {
         self.catalog = catalog
         self.cluster = cluster
@@ -71,6 +92,7 @@ public struct ArchiveLifecycle: Sendable {
         self.logger = logger
         self.options = options
         self.sleep = sleep
+        self.leaseOwner = leaseOwner
     }
 
     // MARK: Configurations
@@ -91,6 +113,26 @@ public struct ArchiveLifecycle: Sendable {
         var saved = config
         saved.updatedAt = now
         try await catalog.save(saved)
+    }
+
+    /// Enables or disables a configuration: a disabled table is left out of the daily cycle; its
+    /// snapshots, rows and restores stay.
+    /// - Parameters:
+    ///   - id: The configuration.
+    ///   - enabled: Whether the daily cycle archives the table.
+    ///   - now: The current time (the modification time).
+    /// - Returns: The configuration as saved.
+    /// - Throws: ``ArchiveError/Code-swift.struct/notFound``; ``BackupCatalog/CatalogError/Code-swift.struct/conflict``
+    ///   when enabling it while another configuration of the table is enabled.
+    @discardableResult
+    public func setEnabled(configID id: String, _ enabled: Bool, now: Date) async throws -> ArchiveConfig {
+        guard var config = try await catalog.archiveConfig(id: id) else {
+            throw ArchiveError(code: .notFound, subject: id, message: "no archive configuration with this id")
+        }
+        config.isEnabled = enabled
+        config.updatedAt = now
+        try await catalog.save(config)
+        return config
     }
 
     /// The configurations, or those of one table.

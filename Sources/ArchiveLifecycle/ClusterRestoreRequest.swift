@@ -16,12 +16,22 @@ public struct ClusterRestoreRequest: Hashable, Sendable {
     public var indexSettings: [String: String]
     /// Whether aliases are restored too.
     public var includeAliases: Bool
+    /// Settings of the original index not carried into the restored one (`ignore_index_settings`):
+    /// lifecycle policies and shard allocation filters, which would move or delete a `restore_*` index.
+    public var ignoreIndexSettings: [String]
+
+    /// The settings a restored index never inherits: ILM/ISM policies and allocation filters.
+    public static let inheritedSettingsToIgnore = [
+        "index.lifecycle.name", "index.lifecycle.rollover_alias", "index.routing.allocation.require.*",
+        "index.routing.allocation.include.*", "index.routing.allocation.exclude.*",
+        "index.plugins.index_state_management.policy_id",
+    ]
 
     /// Creates a request with the lifecycle's rename and settings.
     public init(
         repository: String, snapshot: String, indices: [String], renamePattern: String = "(.+)",
         renameReplacement: String = "restore_$1", indexSettings: [String: String] = ["index.number_of_replicas": "0"],
-        includeAliases: Bool = false
+        includeAliases: Bool = false, ignoreIndexSettings: [String] = Self.inheritedSettingsToIgnore
     ) {
         self.repository = repository
         self.snapshot = snapshot
@@ -30,5 +40,6 @@ public struct ClusterRestoreRequest: Hashable, Sendable {
         self.renameReplacement = renameReplacement
         self.indexSettings = indexSettings
         self.includeAliases = includeAliases
+        self.ignoreIndexSettings = ignoreIndexSettings
     }
 }

@@ -24,11 +24,13 @@ public struct ClusterSnapshot: Hashable, Sendable {
     public var endTime: Date?
     /// The cluster's reason for a failure, when it gave one.
     public var failureReason: String?
+    /// The user metadata it was created with (string values only), when the cluster keeps metadata.
+    public var metadata: [String: String]
 
     /// Creates a snapshot description.
     public init(
         name: String, state: State, indices: [String], startTime: Date? = nil, endTime: Date? = nil,
-        failureReason: String? = nil
+        failureReason: String? = nil, metadata: [String: String] = [:]
     ) {
         self.name = name
         self.state = state
@@ -36,5 +38,6 @@ public struct ClusterSnapshot: Hashable, Sendable {
         self.startTime = startTime
         self.endTime = endTime
         self.failureReason = failureReason
+        self.metadata = metadata
     }
 }

@@ -1,4 +1,5 @@
 import BackupModels
+import Foundation
 import GRDB
 
 extension ArchiveConfig {
@@ -8,8 +9,37 @@ extension ArchiveConfig {
         created_at, updated_at
         """
 
-    /// The columns ``init(catalogRow:)`` reads: ``catalogColumns`` and the index retention (v5 on).
-    static let catalogReadColumns = catalogColumns + ", index_retention_days"
+    /// The columns ``init(catalogRow:)`` reads: ``catalogColumns``, the index retention (v5 on) and the
+    /// layout (v6 on).
+    static let catalogReadColumns = catalogColumns + ", index_retention_days, layout"
+
+    /// Sets the layout of the configuration just written with ``catalogUpsertSQL`` (a v6 column).
+    static let catalogLayoutSQL = "UPDATE archive_configs SET layout = ? WHERE id = ?"
+
+    /// The platform layout fields, as stored in the `layout` column.
+    struct Layout: Codable {
+        var dateFormat: String
+        var indexTimeZone: String
+        var indexWithoutAlias: IndexWithoutAliasPolicy
+        var longTermIndices: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case dateFormat = "date_format"
+            case indexTimeZone = "index_time_zone"
+            case indexWithoutAlias = "index_without_alias"
+            case longTermIndices = "long_term_indices"
+        }
+    }
+
+    /// The `layout` column's JSON.
+    func catalogLayout() throws -> String {
+        let layout = Layout(
+            dateFormat: dateFormat, indexTimeZone: indexTimeZoneIdentifier, indexWithoutAlias: indexWithoutAlias,
+            longTermIndices: longTermIndices)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(layout), as: UTF8.self)
+    }
 
     /// Sets the index retention of the configuration just written with ``catalogUpsertSQL`` (a v5 column,
     /// kept out of the upsert so that files at earlier versions can still be seeded with it).
@@ -55,5 +85,14 @@ extension ArchiveConfig {
             createdAt: CatalogValue.date(try row.decode(atIndex: 9)),
             updatedAt: CatalogValue.date(try row.decode(atIndex: 10))
         )
+        if row.count > 12, let text: String = try row.decode(atIndex: 12) {
+            guard let layout = try? JSONDecoder().decode(Layout.self, from: Data(text.utf8)) else {
+                throw CatalogValue.malformed("layout", text, row: id)
+            }
+            dateFormat = layout.dateFormat
+            indexTimeZoneIdentifier = layout.indexTimeZone
+            indexWithoutAlias = layout.indexWithoutAlias
+            longTermIndices = layout.longTermIndices
+        }
     }
 }

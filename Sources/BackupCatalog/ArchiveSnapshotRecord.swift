@@ -16,6 +16,9 @@ public struct ArchiveSnapshotRecord: Hashable, Codable, Sendable {
         case failed
         /// The cluster reported PARTIAL (some shards missing): not an archive.
         case partial
+        /// It succeeded, then left the repository out of band (deleted by someone else): its rows are
+        /// forgotten and restores no longer offer its data.
+        case gone
     }
 
     enum CodingKeys: String, CodingKey {

@@ -8,6 +8,16 @@ extension ArchivedIndex {
         end_time, archived_at
         """
 
+    /// The columns ``init(catalogRow:)`` reads: ``catalogColumns`` and the index UUID (v6 on).
+    static let catalogReadColumns = catalogColumns + ", index_uuid"
+
+    /// Sets the index UUID of the row just written with ``catalogUpsertSQL`` (a v6 column).
+    static let catalogUUIDSQL =
+        "UPDATE archived_indices SET index_uuid = ? WHERE repository = ? AND snapshot = ? AND index_name = ?"
+
+    /// The arguments of ``catalogUUIDSQL``.
+    var catalogUUIDArguments: StatementArguments { [indexUUID, repository, snapshot, index] }
+
     /// Inserts an index of a snapshot, or replaces the facts recorded for the same index of the same snapshot.
     static let catalogUpsertSQL = """
         INSERT INTO archived_indices (\(catalogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -40,5 +50,6 @@ extension ArchivedIndex {
             endTime: CatalogValue.date(try row.decode(atIndex: 8)),
             archivedAt: CatalogValue.date(try row.decode(atIndex: 9))
         )
+        if row.count > 10 { indexUUID = try row.decode(atIndex: 10) }
     }
 }

@@ -121,6 +121,10 @@ public protocol ArchiveCatalog: Sendable {
 
     /// Forgets a deleted snapshot: its record and its archived-index rows, atomically.
     func deleteArchiveSnapshot(repository: String, snapshot: String) async throws
+
+    /// Marks a snapshot that left its repository out of band `gone` with `reason` and forgets its
+    /// archived-index rows, atomically; nothing happens when it is not recorded.
+    func markArchiveSnapshotGone(repository: String, snapshot: String, reason: String, at date: Date) async throws
 }
 
 extension BackupRecordCatalog {

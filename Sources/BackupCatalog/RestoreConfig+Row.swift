@@ -9,6 +9,12 @@ extension RestoreConfig {
         notify_users, failure_reason, notified
         """
 
+    /// The columns ``init(catalogRow:)`` reads: ``catalogColumns`` and the waiting indices (v6 on).
+    static let catalogReadColumns = catalogColumns + ", waiting_indices"
+
+    /// Sets the waiting indices of the restore just written with ``catalogUpsertSQL`` (a v6 column).
+    static let catalogWaitingSQL = "UPDATE restores SET waiting_indices = ? WHERE id = ?"
+
     /// Inserts a restore, or replaces every field of the one with the same id.
     static let catalogUpsertSQL = """
         INSERT INTO restores (\(catalogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -63,5 +69,8 @@ extension RestoreConfig {
             failureReason: try row.decode(atIndex: 17),
             isNotified: try row.decode(atIndex: 18)
         )
+        if row.count > 19 {
+            waitingIndices = try CatalogValue.strings(json: try row.decode(atIndex: 19), column: "waiting_indices", row: id)
+        }
     }
 }

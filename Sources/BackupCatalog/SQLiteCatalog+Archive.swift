@@ -27,6 +27,7 @@ extension SQLiteCatalog {
             try db.cachedStatement(sql: ArchiveConfig.catalogRetentionSQL).execute(arguments: [
                 config.indexRetentionDays, config.id,
             ])
+            try db.cachedStatement(sql: ArchiveConfig.catalogLayoutSQL).execute(arguments: [try config.catalogLayout(), config.id])
         }
     }
 
@@ -75,9 +76,11 @@ extension SQLiteCatalog {
         guard !indices.isEmpty else { return }
         try await write("cannot record \(indices.count) archived indices") { db in
             let upsert = try db.cachedStatement(sql: ArchivedIndex.catalogUpsertSQL)
+            let uuid = try db.cachedStatement(sql: ArchivedIndex.catalogUUIDSQL)
             for index in indices {
                 do {
                     try upsert.execute(arguments: index.catalogArguments)
+                    try uuid.execute(arguments: index.catalogUUIDArguments)
                 } catch {
                     throw Self.wrap(error, "cannot record index \(index.index) of snapshot \(index.snapshot)", path: nil)
                 }
@@ -99,7 +102,7 @@ extension SQLiteCatalog {
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT \(ArchivedIndex.catalogColumns) FROM archived_indices
+                        SELECT \(ArchivedIndex.catalogReadColumns) FROM archived_indices
                         WHERE table_id = ? AND start_time <= ? AND end_time >= ?
                         ORDER BY start_time, index_name, snapshot
                         """),
@@ -118,7 +121,7 @@ extension SQLiteCatalog {
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT \(ArchivedIndex.catalogColumns) FROM archived_indices
+                        SELECT \(ArchivedIndex.catalogReadColumns) FROM archived_indices
                         WHERE repository = ? AND snapshot = ? ORDER BY index_name
                         """),
                 arguments: [repository, snapshot]
@@ -146,6 +149,9 @@ extension SQLiteCatalog {
     public func save(_ restore: RestoreConfig) async throws {
         try await write("cannot save restore \(restore.id)") { db in
             try db.cachedStatement(sql: RestoreConfig.catalogUpsertSQL).execute(arguments: try restore.catalogArguments())
+            try db.cachedStatement(sql: RestoreConfig.catalogWaitingSQL).execute(arguments: [
+                try CatalogValue.json(restore.waitingIndices), restore.id,
+            ])
         }
     }
 
@@ -154,7 +160,7 @@ extension SQLiteCatalog {
     public func restore(id: String) async throws -> RestoreConfig? {
         try await read("cannot read restore \(id)") { db in
             try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(RestoreConfig.catalogColumns) FROM restores WHERE id = ?"),
+                db.cachedStatement(sql: "SELECT \(RestoreConfig.catalogReadColumns) FROM restores WHERE id = ?"),
                 arguments: [id]
             ).map(RestoreConfig.init(catalogRow:))
         }
@@ -170,7 +176,7 @@ extension SQLiteCatalog {
             stateValues.isEmpty ? "" : "WHERE state IN (\(Array(repeating: "?", count: stateValues.count).joined(separator: ", ")))"
         return try await read("cannot list restores") { db in
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT \(RestoreConfig.catalogColumns) FROM restores \(filter) ORDER BY created_at, id"),
+                db.cachedStatement(sql: "SELECT \(RestoreConfig.catalogReadColumns) FROM restores \(filter) ORDER BY created_at, id"),
                 arguments: StatementArguments(stateValues)
             ).map(RestoreConfig.init(catalogRow:))
         }

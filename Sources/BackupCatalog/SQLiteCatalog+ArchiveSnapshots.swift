@@ -1,4 +1,5 @@
 public import BackupModels
+public import Foundation
 import GRDB
 
 extension SQLiteCatalog {
@@ -29,7 +30,11 @@ extension SQLiteCatalog {
         try await write("cannot record snapshot \(snapshot.snapshot)") { db in
             try db.cachedStatement(sql: ArchiveSnapshotRecord.catalogUpsertSQL).execute(arguments: try snapshot.catalogArguments())
             let upsert = try db.cachedStatement(sql: ArchivedIndex.catalogUpsertSQL)
-            for index in indices { try upsert.execute(arguments: index.catalogArguments) }
+            let uuid = try db.cachedStatement(sql: ArchivedIndex.catalogUUIDSQL)
+            for index in indices {
+                try upsert.execute(arguments: index.catalogArguments)
+                try uuid.execute(arguments: index.catalogUUIDArguments)
+            }
         }
     }
 
@@ -57,6 +62,23 @@ extension SQLiteCatalog {
                         """),
                 arguments: [tableID]
             ).map(ArchiveSnapshotRecord.init(catalogRow:))
+        }
+    }
+
+    /// Marks a snapshot that left its repository out of band ``ArchiveSnapshotRecord/State-swift.enum/gone``
+    /// and forgets its archived-index rows (restores stop offering its data), in one transaction.
+    /// Nothing happens if it is not recorded.
+    /// - Throws: ``CatalogError/Code-swift.struct/database`` if the file cannot be written.
+    public func markArchiveSnapshotGone(repository: String, snapshot: String, reason: String, at date: Date) async throws {
+        try await write("cannot mark snapshot \(snapshot) gone") { db in
+            try db.cachedStatement(sql: "DELETE FROM archived_indices WHERE repository = ? AND snapshot = ?")
+                .execute(arguments: [repository, snapshot])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE archive_snapshots SET state = 'gone', failure_reason = ?, finished_at = COALESCE(finished_at, ?)
+                    WHERE repository = ? AND snapshot = ?
+                    """
+            ).execute(arguments: [reason, CatalogValue.seconds(date), repository, snapshot])
         }
     }
 

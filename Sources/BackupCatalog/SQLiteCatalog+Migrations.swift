@@ -13,6 +13,9 @@ extension SQLiteCatalog {
         static let leases = "v4_leases"
         /// Each archive configuration's index retention, and the archive snapshots with their attempts.
         static let archiveLifecycle = "v5_archive_lifecycle"
+        /// The platform's index layout per configuration, index UUIDs of archived indices, snapshots gone
+        /// from their repository, and restores that wait for their turn.
+        static let archiveLayout = "v6_archive_layout"
     }
 
     /// The forward-only schema migrations, in order. Tests use it to build files at an earlier version.
@@ -186,6 +189,41 @@ extension SQLiteCatalog {
                         failure_reason TEXT,
                         PRIMARY KEY (repository, snapshot)
                     ) WITHOUT ROWID;
+                    CREATE INDEX archive_snapshots_by_table ON archive_snapshots (table_id, started_at);
+                    """)
+        }
+        migrator.registerMigration(Migration.archiveLayout) { db in
+            try db.execute(
+                sql: """
+                    -- The platform's index layout of a configuration (date_format, index_time_zone,
+                    -- index_without_alias, long_term_indices) as one JSON object; NULL reads as the defaults.
+                    ALTER TABLE archive_configs ADD COLUMN layout TEXT;
+                    -- The index UUID an archived index had when it was snapshotted; NULL for older rows,
+                    -- which then prove nothing and the index is archived again before any deletion.
+                    ALTER TABLE archived_indices ADD COLUMN index_uuid TEXT;
+                    -- Restored indices whose restore request is not sent yet (one snapshot at a time).
+                    ALTER TABLE restores ADD COLUMN waiting_indices TEXT NOT NULL DEFAULT '[]';
+
+                    -- A snapshot deleted out of band becomes 'gone' (SQLite cannot widen a CHECK in place).
+                    CREATE TABLE archive_snapshots_v6 (
+                        repository TEXT NOT NULL,
+                        snapshot TEXT NOT NULL CHECK (snapshot <> ''),
+                        archive_config_id TEXT NOT NULL,
+                        table_id TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('in_progress', 'success', 'failed', 'partial', 'gone')),
+                        attempts INTEGER NOT NULL CHECK (attempts >= 1),
+                        indices TEXT NOT NULL DEFAULT '[]',
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        failure_reason TEXT,
+                        PRIMARY KEY (repository, snapshot)
+                    ) WITHOUT ROWID;
+                    INSERT INTO archive_snapshots_v6
+                        SELECT repository, snapshot, archive_config_id, table_id, state, attempts, indices, started_at,
+                            finished_at, failure_reason
+                        FROM archive_snapshots;
+                    DROP TABLE archive_snapshots;
+                    ALTER TABLE archive_snapshots_v6 RENAME TO archive_snapshots;
                     CREATE INDEX archive_snapshots_by_table ON archive_snapshots (table_id, started_at);
                     """)
         }

@@ -19,8 +19,8 @@ import GRDB
 /// The library's own rules hold in the file too: triggers refuse a state change the life cycle does not
 /// allow, or a `committed` record without artifacts, even from the `sqlite3` shell.
 public final class SQLiteCatalog: BackupRecordCatalog, ArchiveCatalog, LeaseCatalog {
-    /// The identifier of the newest schema migration this library knows (`v5_archive_lifecycle`).
-    public static let schemaVersion: String = Migration.archiveLifecycle
+    /// The identifier of the newest schema migration this library knows (`v6_archive_layout`).
+    public static let schemaVersion: String = Migration.archiveLayout
 
     /// The catalog file, or `:memory:` for ``inMemory()``.
     public let path: String

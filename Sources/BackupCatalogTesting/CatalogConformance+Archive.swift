@@ -14,6 +14,9 @@ extension CatalogConformance {
     /// - Archive snapshot records round-trip and update in place, list per table oldest first; committing
     ///   one marks it successful together with its indices, or changes nothing (a non-success state is
     ///   an `invalidTransition`); deleting one removes its record and its index rows and nothing else.
+    /// - A configuration's layout (`date_format`, `index_time_zone`, `index_without_alias`,
+    ///   `long_term_indices`), an archived index's UUID and a restore's waiting indices round-trip; marking
+    ///   a snapshot gone keeps its record as `gone` with the reason and forgets its index rows only.
     ///
     /// Lists whose order the protocol does not state are compared as sets.
     ///
@@ -27,6 +30,7 @@ extension CatalogConformance {
         try await checkSnapshotRecords(try await make())
         try await checkSnapshotCommit(try await make())
         try await checkSnapshotDelete(try await make())
+        try await checkArchiveSecondPassFields(try await make())
     }
 
     // MARK: Fixtures
@@ -223,5 +227,45 @@ extension CatalogConformance {
         try expectEqual(
             try await catalog.archivedIndices(repository: repository, snapshot: other).count, 1, "archive.snapshot.deleteOthersUntouched")
         try await catalog.deleteArchiveSnapshot(repository: repository, snapshot: "missing")
+    }
+
+    static func checkArchiveSecondPassFields(_ catalog: any ArchiveCatalog) async throws {
+        var config = archiveConfig(id: "layout")
+        config.dateFormat = "%Y%m%d"
+        config.indexTimeZoneIdentifier = "Europe/Berlin"
+        config.indexWithoutAlias = .expire
+        config.longTermIndices = ["v2_2_bklog_nginx_access_20250101_0"]
+        try await catalog.save(config)
+        try expectEqual(try await catalog.archiveConfig(id: "layout"), config, "archive.config.layoutRoundTrips")
+
+        var index = archivedIndex("a", from: 0, to: 1)
+        index.indexUUID = "Xq9w8mZ2T0uBzK4n1c7v3A"
+        let other = "2_bklog_nginx_access_snapshot_20251126"
+        try await catalog.commit(snapshotRecord(state: .success), indices: [index])
+        try await catalog.commit(
+            snapshotRecord(other, state: .success, hours: 25), indices: [archivedIndex("b", snapshot: other, from: 0, to: 1)])
+        try expectEqual(
+            try await catalog.archivedIndices(repository: repository, snapshot: snapshotName), [index], "archive.index.uuidRoundTrips")
+
+        var restore = RestoreConfig(
+            id: "waiting", businessID: "2", tableID: table, startTime: date(hours: 0), endTime: date(hours: 1),
+            expiresAt: date(hours: 100), state: .running, createdAt: date(hours: 0), indices: ["restore_a", "restore_b"],
+            waitingIndices: ["restore_b"])
+        try await catalog.save(restore)
+        try expectEqual(try await catalog.restore(id: "waiting"), restore, "archive.restore.waitingRoundTrips")
+        restore.waitingIndices = []
+        try await catalog.save(restore)
+        try expectEqual(try await catalog.restore(id: "waiting")?.waitingIndices, [], "archive.restore.waitingUpdates")
+
+        try await catalog.markArchiveSnapshotGone(
+            repository: repository, snapshot: snapshotName, reason: "deleted out of band", at: date(hours: 30))
+        let gone = try await catalog.archiveSnapshot(repository: repository, snapshot: snapshotName)
+        try expectEqual(gone?.state, .gone, "archive.snapshot.gone")
+        try expectEqual(gone?.failureReason, "deleted out of band", "archive.snapshot.goneReason")
+        try expectEqual(
+            try await catalog.archivedIndices(repository: repository, snapshot: snapshotName), [], "archive.snapshot.goneForgetsRows")
+        try expectEqual(
+            try await catalog.archivedIndices(repository: repository, snapshot: other).count, 1, "archive.snapshot.goneOthersUntouched")
+        try await catalog.markArchiveSnapshotGone(repository: repository, snapshot: "missing", reason: "x", at: date(hours: 30))
     }
 }

@@ -7,7 +7,19 @@ public enum ArchiveInstanceType: String, Codable, Sendable, CaseIterable {
     case indexSet = "index_set"
 }
 
+/// How the archive judges an index of the table that carries no alias whose datetime parses.
+public enum IndexWithoutAliasPolicy: String, Codable, Sendable, CaseIterable {
+    /// Keep it: it is never expired, so never archived nor deleted (the platform's default).
+    case keep
+    /// Treat it as expired: it is archived, then deleted once provably archived.
+    case expire
+}
+
 /// Ties a result table (index prefix) to a snapshot repository and a snapshot retention in days.
+///
+/// The table's indices follow the log platform's layout (`v2_<index name>_<datetime>_<n>`, or the old
+/// `<index name>_<datetime>_<n>`) with `<datetime>` in ``dateFormat`` and ``indexTimeZoneIdentifier``; an
+/// index has expired when every alias on it is older than ``indexRetentionDays`` + 1 day.
 public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
     enum CodingKeys: String, CodingKey {
         case id
@@ -19,6 +31,10 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
         case snapshotDays = "snapshot_days"
         case indexRetentionDays = "index_retention_days"
         case timeZoneIdentifier = "time_zone"
+        case indexTimeZoneIdentifier = "index_time_zone"
+        case dateFormat = "date_format"
+        case indexWithoutAlias = "index_without_alias"
+        case longTermIndices = "long_term_indices"
         case isEnabled = "enabled"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
@@ -36,12 +52,21 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
     public var repository: String
     /// Days to keep snapshots; 0 keeps them forever.
     public var snapshotDays: Int
-    /// Days the table's live indices are kept in the cluster (the table's own retention, 7 unless set).
-    /// An index dated `D` is snapshotted, then deleted, from `D + index_retention_days + 1` days on:
-    /// the day its data expires plus one day of delay.
+    /// Days the table keeps its data in the cluster (the table's `retention`, 7 unless set). An alias
+    /// expires once its datetime is older than `now − (index_retention_days + 1 day)`; an index expires
+    /// when every alias on it has.
     public var indexRetentionDays: Int
-    /// The IANA zone that snapshot dates (`…_snapshot_YYYYMMDD`) are written in.
+    /// The IANA zone that snapshot dates (`…_snapshot_YYYYMMDD`) are written in (`time_zone`).
     public var timeZoneIdentifier: String
+    /// The IANA zone the platform writes index and alias datetimes in (`index_time_zone`; the table's
+    /// time zone). Kept apart from ``timeZoneIdentifier``: the two may differ.
+    public var indexTimeZoneIdentifier: String
+    /// The table's `date_format`, as the platform writes it into index and alias names (`%Y%m%d%H`).
+    public var dateFormat: String
+    /// How an index without a parsable alias is judged (`index_without_alias`: `keep` by default).
+    public var indexWithoutAlias: IndexWithoutAliasPolicy
+    /// Indices of the table's long-term-storage setting: never expired nor deleted (`long_term_indices`).
+    public var longTermIndices: [String]
     public var isEnabled: Bool
     public var createdAt: Date
     public var updatedAt: Date
@@ -49,7 +74,9 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
     public init(
         id: String = UUID().uuidString.lowercased(), instanceID: String, instanceType: ArchiveInstanceType,
         businessID: String, tableID: String, repository: String, snapshotDays: Int, indexRetentionDays: Int = 7,
-        timeZoneIdentifier: String = "UTC", isEnabled: Bool = true, createdAt: Date, updatedAt: Date? = nil
+        timeZoneIdentifier: String = "UTC", indexTimeZoneIdentifier: String? = nil, dateFormat: String = "%Y%m%d%H",
+        indexWithoutAlias: IndexWithoutAliasPolicy = .keep, longTermIndices: [String] = [], isEnabled: Bool = true,
+        createdAt: Date, updatedAt: Date? = nil
     ) {
         self.id = id
         self.instanceID = instanceID
@@ -60,6 +87,10 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
         self.snapshotDays = snapshotDays
         self.indexRetentionDays = indexRetentionDays
         self.timeZoneIdentifier = timeZoneIdentifier
+        self.indexTimeZoneIdentifier = indexTimeZoneIdentifier ?? timeZoneIdentifier
+        self.dateFormat = dateFormat
+        self.indexWithoutAlias = indexWithoutAlias
+        self.longTermIndices = longTermIndices
         self.isEnabled = isEnabled
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
@@ -93,12 +124,19 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
             }
         }
         _ = try TimeZone.named(timeZoneIdentifier, field: "time_zone")
+        _ = try TimeZone.named(indexTimeZoneIdentifier, field: "index_time_zone")
+        _ = try ArchiveDateFormat(dateFormat, field: "date_format")
+        for name in longTermIndices where name.isEmpty || name.contains(where: { $0 == "," || $0 == "*" || $0.isWhitespace }) {
+            throw ModelError(
+                code: .invalidValue, subject: "long_term_indices", message: "'\(name)' is not an exact index name")
+        }
     }
 }
 
 extension ArchiveConfig {
-    /// Decodes a configuration; `index_retention_days` may be absent (documents written before it existed)
-    /// and then is 7.
+    /// Decodes a configuration; fields added later may be absent (documents written before they existed):
+    /// `index_retention_days` is then 7, `index_time_zone` is `time_zone`, `date_format` is `%Y%m%d%H`,
+    /// `index_without_alias` is `keep` and `long_term_indices` is empty.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -111,6 +149,10 @@ extension ArchiveConfig {
             snapshotDays: try container.decode(Int.self, forKey: .snapshotDays),
             indexRetentionDays: try container.decodeIfPresent(Int.self, forKey: .indexRetentionDays) ?? 7,
             timeZoneIdentifier: try container.decode(String.self, forKey: .timeZoneIdentifier),
+            indexTimeZoneIdentifier: try container.decodeIfPresent(String.self, forKey: .indexTimeZoneIdentifier),
+            dateFormat: try container.decodeIfPresent(String.self, forKey: .dateFormat) ?? "%Y%m%d%H",
+            indexWithoutAlias: try container.decodeIfPresent(IndexWithoutAliasPolicy.self, forKey: .indexWithoutAlias) ?? .keep,
+            longTermIndices: try container.decodeIfPresent([String].self, forKey: .longTermIndices) ?? [],
             isEnabled: try container.decode(Bool.self, forKey: .isEnabled),
             createdAt: try container.decode(Date.self, forKey: .createdAt),
             updatedAt: try container.decode(Date.self, forKey: .updatedAt))
@@ -123,6 +165,7 @@ public struct ArchivedIndex: Hashable, Codable, Sendable {
         case archiveConfigID = "archive_config_id"
         case tableID = "table_id"
         case repository, snapshot, index
+        case indexUUID = "index_uuid"
         case docCount = "doc_count"
         case storeSizeBytes = "store_size_bytes"
         case startTime = "start_time"
@@ -135,9 +178,14 @@ public struct ArchivedIndex: Hashable, Codable, Sendable {
     public var repository: String
     public var snapshot: String
     public var index: String
+    /// The index's UUID when it was archived; `nil` for rows written before UUIDs were recorded. An index
+    /// is deleted only while the cluster reports this UUID and ``docCount`` for it.
+    public var indexUUID: String?
     public var docCount: Int64
     public var storeSizeBytes: Int64
-    /// The earliest event time in the index (UTC instant).
+    /// The earliest event time in the index (UTC instant). When the cluster could not report the range
+    /// (a shard failed the search), the start is 1970-01-01 and the end the archive time, so that every
+    /// restore that could touch the index brings it back.
     public var startTime: Date
     /// The latest event time in the index (UTC instant).
     public var endTime: Date
@@ -145,13 +193,14 @@ public struct ArchivedIndex: Hashable, Codable, Sendable {
 
     public init(
         archiveConfigID: String, tableID: String, repository: String, snapshot: String, index: String,
-        docCount: Int64, storeSizeBytes: Int64, startTime: Date, endTime: Date, archivedAt: Date
+        indexUUID: String? = nil, docCount: Int64, storeSizeBytes: Int64, startTime: Date, endTime: Date, archivedAt: Date
     ) {
         self.archiveConfigID = archiveConfigID
         self.tableID = tableID
         self.repository = repository
         self.snapshot = snapshot
         self.index = index
+        self.indexUUID = indexUUID
         self.docCount = docCount
         self.storeSizeBytes = storeSizeBytes
         self.startTime = startTime
@@ -198,6 +247,7 @@ public struct RestoreConfig: Hashable, Codable, Sendable, Identifiable {
         case notifyUsers = "notify_users"
         case failureReason = "failure_reason"
         case isNotified = "notified"
+        case waitingIndices = "waiting_indices"
     }
 
     public var id: String
@@ -227,13 +277,17 @@ public struct RestoreConfig: Hashable, Codable, Sendable, Identifiable {
     public var failureReason: String?
     /// Whether the single done/failed notification was sent.
     public var isNotified: Bool
+    /// Restored indices whose restore request is not sent yet: the cluster restores one snapshot at a
+    /// time (before 6.6) or was busy; each refresh sends the next when it may.
+    public var waitingIndices: [String]
 
     public init(
         id: String = UUID().uuidString.lowercased(), businessID: String, indexSetID: String? = nil,
         indexSetName: String? = nil, tableID: String, startTime: Date, endTime: Date, expiresAt: Date,
         state: RestoreState = .pending, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil,
         totalStoreSizeBytes: Int64 = 0, totalDocCount: Int64 = 0, restoredDocCount: Int64 = 0,
-        indices: [String] = [], notifyUsers: [String] = [], failureReason: String? = nil, isNotified: Bool = false
+        indices: [String] = [], notifyUsers: [String] = [], failureReason: String? = nil, isNotified: Bool = false,
+        waitingIndices: [String] = []
     ) {
         self.id = id
         self.businessID = businessID
@@ -254,6 +308,7 @@ public struct RestoreConfig: Hashable, Codable, Sendable, Identifiable {
         self.notifyUsers = notifyUsers
         self.failureReason = failureReason
         self.isNotified = isNotified
+        self.waitingIndices = waitingIndices
     }
 
     /// How long the restore ran, once it finished.

@@ -10,13 +10,17 @@ public struct IndexFacts: Hashable, Sendable {
     public var earliest: Date?
     /// The largest value of the time field.
     public var latest: Date?
+    /// Whether a shard of this index failed the search (`_shards.failures`): count and range are then
+    /// unknown, not empty.
+    public var searchFailed: Bool
 
     /// Creates index facts.
-    public init(index: String, documentCount: Int64, earliest: Date?, latest: Date?) {
+    public init(index: String, documentCount: Int64, earliest: Date?, latest: Date?, searchFailed: Bool = false) {
         self.index = index
         self.documentCount = documentCount
         self.earliest = earliest
         self.latest = latest
+        self.searchFailed = searchFailed
     }
 
     /// The time range, when both ends are known.

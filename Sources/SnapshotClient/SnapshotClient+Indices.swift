@@ -42,7 +42,8 @@ extension SnapshotClient {
     /// - Parameters:
     ///   - indices: Exact index names.
     ///   - timeField: The date field, e.g. `@timestamp`.
-    /// - Returns: Facts for every requested index (zero documents and no range for empty ones).
+    /// - Returns: Facts for every requested index (zero documents and no range for empty ones; `searchFailed`
+    ///   for an index a shard failure hid, as the cluster lists in `_shards.failures`).
     /// - Throws: `indexNotFound` when one does not exist.
     public func indexFacts(of indices: [String], timeField: String, maximumURLLength: Int = 3000) async throws -> [String: IndexFacts] {
         for index in indices { try NameValidation.validateIndex(index) }
@@ -64,7 +65,8 @@ extension SnapshotClient {
                 ],
             ]
             let response = try await send(.search, parts: ["index": batch.joined(separator: ",")], body: body, action: action)
-            let buckets = try response.requireJSON(action)["aggregations"]?["per_index"]?["buckets"]?.arrayValue ?? []
+            let json = try response.requireJSON(action)
+            let buckets = json["aggregations"]?["per_index"]?["buckets"]?.arrayValue ?? []
             for bucket in buckets {
                 guard let name = bucket["key"]?.stringValue else { continue }
                 func date(_ key: String) -> Date? {
@@ -73,6 +75,10 @@ extension SnapshotClient {
                 facts[name] = IndexFacts(
                     index: name, documentCount: bucket["doc_count"]?.int64Value ?? 0, earliest: date("earliest"),
                     latest: date("latest"))
+            }
+            // A failed shard hides its documents: its index's facts are unknown, not empty.
+            for failure in json["_shards"]?["failures"]?.arrayValue ?? [] {
+                if let name = failure["index"]?.stringValue, facts[name] != nil { facts[name]?.searchFailed = true }
             }
         }
         return facts

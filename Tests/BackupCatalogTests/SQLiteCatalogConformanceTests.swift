@@ -99,6 +99,9 @@ struct LeakySnapshotDeleteCatalog: ArchiveCatalog {
         try await base.deleteArchiveSnapshot(repository: repository, snapshot: snapshot)
         try await base.insert(indices)
     }
+    func markArchiveSnapshotGone(repository: String, snapshot: String, reason: String, at date: Date) async throws {
+        try await base.markArchiveSnapshotGone(repository: repository, snapshot: snapshot, reason: reason, at: date)
+    }
 }
 
 @Suite("Catalog conformance")

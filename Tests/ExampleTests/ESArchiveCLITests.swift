@@ -60,15 +60,17 @@ struct ESArchiveCLITests {
             return Result(status: finished.status, stdout: finished.stdout, stderr: finished.stderr)
         }
 
-        /// Daily indices `2_bklog_nginx_access_<day>` of 100 documents spanning their UTC day.
+        /// Daily indices `v2_2_bklog_nginx_access_<day>00_0` of 100 documents spanning their UTC day.
         func seed(days: [Int]) {
             for day in days {
                 let start =
                     ISO8601DateFormatter().date(from: String(format: "%04d-%02d-%02dT00:30:00Z", day / 10_000, day / 100 % 100, day % 100))
                     ?? Date(timeIntervalSince1970: 0)
+                // The platform's layout: v2_<index name>_<%Y%m%d%H>_<n>, with the day's write and read aliases.
                 double.addIndex(
-                    name: "2_bklog_nginx_access_\(day)", docs: 100, sizeBytes: 100_000, timeRange: start...start.addingTimeInterval(82_800),
-                    open: true)
+                    name: "v2_2_bklog_nginx_access_\(day)00_0", docs: 100, sizeBytes: 100_000,
+                    timeRange: start...start.addingTimeInterval(82_800), open: true,
+                    aliases: ["write_\(day)00_2_bklog_nginx_access", "2_bklog_nginx_access_\(day)00_read"])
             }
         }
     }
@@ -169,12 +171,14 @@ struct ESArchiveCLITests {
                 if state == "done" {
                     #expect(row["restored_doc_count"] as? Int == 200)
                     #expect(
-                        row["indices"] as? [String] == ["restore_2_bklog_nginx_access_20261115", "restore_2_bklog_nginx_access_20261116"])
+                        row["indices"] as? [String] == [
+                            "restore_v2_2_bklog_nginx_access_2026111500_0", "restore_v2_2_bklog_nginx_access_2026111600_0",
+                        ])
                     #expect(row["duration_ms"] != nil)
                 }
             }
             #expect(state == "done")
-            #expect(harness.double.indexNames().contains("restore_2_bklog_nginx_access_20261115"))
+            #expect(harness.double.indexNames().contains("restore_v2_2_bklog_nginx_access_2026111500_0"))
             let expired = try await harness.run(
                 "restore", "expire", "--time", ISO8601DateFormatter().string(from: Date().addingTimeInterval(7_200)))
             #expect(expired.status == 0, "\(expired.stderr)")
@@ -337,15 +341,72 @@ struct ESArchiveCLITests {
 }
 
 extension ESArchiveCLITests.Harness {
-    /// Runs es-archive with arguments given as an array.
-    func run(arguments: [String]) async throws -> ESArchiveCLITests.Result {
+    /// Runs es-archive with arguments given as an array, on the harness's catalog or on `catalog`.
+    func run(arguments: [String], catalog: String? = nil) async throws -> ESArchiveCLITests.Result {
         var environment = ProcessInfo.processInfo.environment
         environment["ES_URL"] = double.url
         environment["ES_USER"] = "elastic"
         environment["ES_PASSWORD"] = "s3cret-pw"
         environment["ES_API_KEY"] = nil
         let finished = try await runExample(
-            ESArchiveCLITests.binary, arguments + ["--catalog", folder + "/catalog.sqlite"], in: folder, environment: environment)
+            ESArchiveCLITests.binary, arguments + ["--catalog", catalog ?? folder + "/catalog.sqlite"], in: folder,
+            environment: environment)
         return ESArchiveCLITests.Result(status: finished.status, stdout: finished.stdout, stderr: finished.stderr)
+    }
+}
+
+extension ESArchiveCLITests {
+    @Test("archive run lists each blocked index with its reason and exits 1; disable, enable, delete; restore extend; catalog rebuild")
+    func secondPassCommands() async throws {
+        try await withHarness { harness in
+            #expect(try await harness.run("repo", "create", "archive", "--type", "fs", "--setting", "location=/mnt/archive").status == 0)
+            harness.seed(days: [20261115, 20261116])
+            harness.double.setHealth(.red, of: "v2_2_bklog_nginx_access_2026111600_0")
+            let added = try await harness.run(
+                "archive", "add", "--table", "2_bklog.nginx_access", "--repo", "archive", "--days", "30", "--date-format", "%Y%m%d%H")
+            #expect(added.status == 0, "\(added.stderr)")
+
+            let run = try await harness.run("archive", "run", "--time", "2026-11-25T02:00:00Z")
+            #expect(run.status == 1, "an index that stays makes the run fail loudly")
+            #expect(run.stdout.contains("BLOCKED v2_2_bklog_nginx_access_2026111600_0: red"), "\(run.stdout)")
+            let reports = try #require(
+                try await harness.run("archive", "run", "--time", "2026-11-25T03:00:00Z", "--json").json() as? [[String: Any]])
+            let blocked = try #require(reports.first?["blocked"] as? [[String: Any]])
+            #expect(blocked.first?["index"] as? String == "v2_2_bklog_nginx_access_2026111600_0")
+            #expect((blocked.first?["reason"] as? String)?.hasPrefix("red") == true)
+
+            #expect(try await harness.run("archive", "disable", "--table", "2_bklog.nginx_access").status == 0)
+            let idle = try #require(try await harness.run("archive", "run", "--json").json() as? [[String: Any]])
+            #expect(idle.isEmpty, "a disabled table is left out")
+            #expect(try await harness.run("archive", "enable", "--table", "2_bklog.nginx_access").status == 0)
+
+            let expires = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3_600))
+            let created = try await harness.run(
+                "restore", "create", "--table", "2_bklog.nginx_access", "--from", "2026-11-15T01:00:00Z", "--to", "2026-11-15T02:00:00Z",
+                "--expires", expires)
+            #expect(created.status == 0, "\(created.stderr)")
+            let id = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let extended = try await harness.run("restore", "extend", id, "--expires", "2099-01-01T00:00:00Z")
+            #expect(extended.status == 0, "\(extended.stderr)")
+            #expect(extended.stdout.contains("2099-01-01"))
+            let past = try await harness.run("restore", "extend", id, "--expires", "2001-01-01T00:00:00Z")
+            #expect(past.status == 1)
+            #expect(past.stderr.hasPrefix("error: ") && past.stderr.contains("expires_at"))
+
+            // A new catalog file knows nothing; the rebuild recovers the archived rows from the repository.
+            let fresh = harness.folder + "/fresh.sqlite"
+            let rebuilt = try #require(
+                try await harness.run(arguments: ["catalog", "rebuild", "--repo", "archive", "--json"], catalog: fresh).json()
+                    as? [String: Any])
+            #expect((rebuilt["recorded"] as? [String])?.count == 1)
+            let again = try await harness.run(arguments: ["catalog", "rebuild", "--repo", "archive"], catalog: fresh)
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("recorded 0, unchanged 1"))
+
+            let deleted = try await harness.run("archive", "delete", "--table", "2_bklog.nginx_access")
+            #expect(deleted.status == 0, "\(deleted.stderr)")
+            let none = try #require(try await harness.run("archive", "list", "--json").json() as? [[String: Any]])
+            #expect(none.isEmpty)
+        }
     }
 }
