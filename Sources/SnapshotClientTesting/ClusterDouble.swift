@@ -128,6 +128,13 @@ public final class ClusterDouble: Sendable {
         state.withLock { $0.indices[index]?.health = health }
     }
 
+    /// Makes the search shard of a green index fail (as a tripped circuit breaker or a shard timeout does):
+    /// searches answer 200 with the failure in `_shards.failures` and no result from that index, while
+    /// `_cat/indices` still reports it readable.
+    public func failSearches(of index: String) {
+        state.withLock { _ = $0.failingSearches.insert(index) }
+    }
+
     /// Simulates the platform writing documents to an index, as a bulk request would.
     /// - Parameters:
     ///   - count: Documents added.

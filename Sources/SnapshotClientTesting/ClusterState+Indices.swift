@@ -187,9 +187,9 @@ extension ClusterState {
         }
         let reached = all.filter(\.isOpen)
         // A red index's shard has no assigned copy: it fails, the others answer (all failing is a 503).
-        let failed = reached.filter { !$0.isReadable }
+        let failed = reached.filter { !$0.isReadable || failingSearches.contains($0.name) }
         if !reached.isEmpty, failed.count == reached.count { return allShardsFailed(failed) }
-        let records = reached.filter(\.isReadable)
+        let records = reached.filter { $0.isReadable && !failingSearches.contains($0.name) }
         guard let body = request.json else { return .error(400, "parse_exception", "request body is not JSON") }
         let aggregations = (body["aggs"] ?? body["aggregations"])?.objectValue ?? [:]
         var result: [String: JSONValue] = [:]

@@ -86,6 +86,8 @@ struct ClusterState {
     var requests: [RecordedRequest] = []
     var sequence = 0
     var injectedFailures: [Int] = []
+    /// Open, readable indices whose search shard fails (a circuit breaker, a shard-level timeout).
+    var failingSearches: Set<String> = []
     /// Data nodes reported by `_cat/allocation`; `nil` reports one node with the configured disk.
     var nodes: [(name: String, usedBytes: Int64, totalBytes: Int64)]?
     /// Whether new snapshots stay running whatever their polls (``ClusterDouble/holdSnapshots(_:)``).

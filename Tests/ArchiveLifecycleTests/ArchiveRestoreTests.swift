@@ -186,3 +186,25 @@ struct ArchiveRestoreTests {
         }
     }
 }
+
+extension ArchiveRestoreTests {
+    @Test("an index whose time range a failed search shard hid is restored for every request that could touch it")
+    func unknownRangeRestoredForEveryRequest() async throws {
+        try await H.run { h in
+            try await h.save(H.config())
+            let hidden = h.seedDay(20261110)
+            let known = h.seedDay(20261111)
+            h.double.failSearches(of: hidden)
+            let report = await h.lifecycle.runCycle(for: H.config(), now: now)
+            #expect(report.deletedIndices == [hidden, known])
+            let row = try #require(try await h.rows(of: hidden).first)
+            #expect(row.startTime == Date(timeIntervalSince1970: 0))
+            #expect(row.endTime == now)
+            let early = try await h.lifecycle.restoreCandidates(
+                tableID: H.table, start: H.at(20261111, hour: 1), end: H.at(20261111, hour: 2))
+            #expect(early.map(\.index) == [hidden, known])
+            let later = try await h.lifecycle.restoreCandidates(tableID: H.table, start: H.at(20261120), end: H.at(20261121))
+            #expect(later.map(\.index) == [hidden])
+        }
+    }
+}
