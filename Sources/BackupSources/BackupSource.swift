@@ -4,6 +4,12 @@ import BackupSupport
 public import Logging
 public import RemoteStorage
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What a source is asked to produce for one backup.
 public struct SourceRequest: Sendable {
     /// Full or incremental; sources that cannot do incrementals are never asked for one.
@@ -137,7 +143,8 @@ extension BackupSource {
     }
 
     /// Writes the newest backup's payload into `directory` as one file, named by the position's
-    /// `file_name` or `<source>.<type>`; the file appears only once it is complete.
+    /// `file_name` or `<source>.<type>`. The payload goes to a temporary file first; it is renamed into
+    /// place only after the stored bytes matched their size and SHA-256, and removed otherwise.
     public func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
     {
@@ -145,10 +152,23 @@ extension BackupSource {
         let name = link.manifest.position?.extra["file_name"] ?? "\(link.record.source).\(link.manifest.sourceType)"
         let fileName =
             (try? TarExtractor.safeRelativePath(name)).flatMap { $0.contains("/") ? nil : $0 } ?? "\(link.record.source).restored"
+        let partial = ".\(fileName).backupkit-partial-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        let root = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var written: Int64 = 0
-        try await chain.withPayload(of: link.record) { stream in
-            // A put writes a temporary file, syncs it and renames it into place.
-            written = try await LocalStorage(root: directory).put(stream, at: fileName, options: .overwrite).sizeBytes
+        do {
+            try await chain.withPayload(of: link.record) { stream in
+                // A put writes a temporary file, syncs it and renames it to `partial`.
+                written = try await LocalStorage(root: root).put(stream, at: partial, options: .overwrite).sizeBytes
+            }
+            // The payload reader returned: the stored bytes matched their size and SHA-256.
+            guard rename(root + "/" + partial, root + "/" + fileName) == 0 else {
+                throw SourceError(
+                    code: .io, source: link.record.source, path: root + "/" + fileName,
+                    message: "cannot rename the verified file into place: \(FileSystem.errorText(errno))")
+            }
+        } catch {
+            unlink(root + "/" + partial)
+            throw error
         }
         return RestoredFiles(filesWritten: 1, bytesWritten: written, backupsApplied: 1)
     }
