@@ -228,6 +228,14 @@ public struct RestoreChain: Sendable {
         record.id == newest.record.id ? newest.manifest : try await readManifest(record)
     }
 
+    /// Reads `record`'s payload to its end without using it, checking the stored bytes' size and SHA-256:
+    /// a first pass before a restore sends anything to a target it cannot take back (a database server).
+    public func checkPayload(of record: BackupRecord) async throws {
+        try await readPayload(record) { stream in
+            for try await _ in stream {}
+        }
+    }
+
     /// Streams `record`'s decoded payload to `body`, then checks the stored bytes' size and SHA-256.
     public func withPayload(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
         try await readPayload(record, body)
