@@ -127,3 +127,50 @@ struct BinlogReplayErrorTests {
         #expect(text.count < 2000, "the echoed statement does not flood the message")
     }
 }
+
+/// A MySQL restore checks the chain's artifacts before the first statement reaches the target.
+@Suite(
+    "MySQL restores check the chain before loading",
+    .enabled(if: MySQLTestServer.isAvailable, "set BACKUPKIT_MYSQL_* (scripts/services/mariadb.sh starts a server)"))
+struct MySQLVerifiedRestoreTests {
+    @Test("a replaced full dump artifact loads nothing into the target and the error names the backup")
+    func replacedDumpLoadsNothing() async throws {
+        let server = try #require(MySQLTestServer.shared)
+        let wanted = MySQLTestServer.uniqueDatabase("wanted")
+        let other = MySQLTestServer.uniqueDatabase("other")
+        try await server.sql(
+            """
+            CREATE DATABASE \(wanted);
+            CREATE TABLE \(wanted).t (id INT PRIMARY KEY);
+            INSERT INTO \(wanted).t VALUES (1), (2);
+            CREATE DATABASE \(other);
+            CREATE TABLE \(other).t (id INT PRIMARY KEY);
+            INSERT INTO \(other).t VALUES (3);
+            """)
+        defer { Task { try? await server.sql("DROP DATABASE IF EXISTS \(wanted); DROP DATABASE IF EXISTS \(other);") } }
+        let target = PrivateMariaDB(port: PrivateMariaDB.freePort())
+        try await target.start()
+        defer { Task { await target.stop() } }
+        let scratch = Scratch("mysql-replaced")
+        let otherScratch = Scratch("mysql-replaced-other")
+        let engine = try MySQLBackupTests.engine(
+            scratch, sources: [server.config(databases: [wanted])], environment: server.sourceEnvironment)
+        let otherEngine = try MySQLBackupTests.engine(
+            otherScratch, sources: [server.config(databases: [other])], environment: server.sourceEnvironment)
+        let full = try #require(try await engine.backup(BackupRequest(kind: .full)).outcomes.first?.record)
+        let otherFull = try #require(try await otherEngine.backup(BackupRequest(kind: .full)).outcomes.first?.record)
+
+        // The wanted backup's artifact was overwritten with another backup's (a valid dump of another database).
+        let key = try #require(full.artifacts.first).key
+        try FileManager.default.removeItem(atPath: scratch.sub("store/" + key))
+        try FileManager.default.copyItem(
+            atPath: otherScratch.sub("store/" + (try #require(otherFull.artifacts.first).key)), toPath: scratch.sub("store/" + key))
+
+        let error = await #expect(throws: EngineError.self) { try await engine.restoreMySQL(full.id, to: target.target) }
+        let text = String(describing: try #require(error))
+        #expect(error?.code == .damaged, "\(text)")
+        #expect(text.contains(full.label.description) && text.contains(key) && text.contains("'\(full.source)'"), "\(text)")
+        let loaded = try await target.sql("SHOW DATABASES WHERE `Database` IN ('\(wanted)', '\(other)');")
+        #expect(loaded.isEmpty, "no statement of the unverified dump reached the target")
+    }
+}
