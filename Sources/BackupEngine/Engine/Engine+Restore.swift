@@ -252,9 +252,9 @@ struct RestoreStaging {
         var movedAside: [String] = []
         var placed: [String] = []
         func rollBack() {
-            for name in placed { rename(target + "/" + name, path + "/" + name) }
+            for name in placed { Self.move(target + "/" + name, to: path + "/" + name) }
             if let aside {
-                for name in movedAside { rename(aside + "/" + name, target + "/" + name) }
+                for name in movedAside { Self.move(aside + "/" + name, to: target + "/" + name) }
                 rmdir(aside)
             }
         }
@@ -269,7 +269,7 @@ struct RestoreStaging {
                     let folder = String(cString: created)
                     aside = folder
                     for name in old {
-                        guard rename(target + "/" + name, folder + "/" + name) == 0 else {
+                        guard Self.move(target + "/" + name, to: folder + "/" + name) else {
                             throw EngineError(
                                 code: .io, message: "cannot move '\(target)/\(name)' aside: \(FileSystem.errorText(errno))")
                         }
@@ -282,7 +282,7 @@ struct RestoreStaging {
                 if case .success = FileSystem.lstatus(target + "/" + name) {
                     throw EngineError(code: .io, message: "'\(target)/\(name)' appeared during the restore")
                 }
-                guard rename(path + "/" + name, target + "/" + name) == 0 else {
+                guard Self.move(path + "/" + name, to: target + "/" + name) else {
                     throw EngineError(
                         code: .io, message: "cannot move '\(name)' into '\(target)': \(FileSystem.errorText(errno))")
                 }
@@ -294,6 +294,19 @@ struct RestoreStaging {
         }
         if let aside { try? FileManager.default.removeItem(atPath: aside) }
         rmdir(path)
+    }
+
+    /// Renames `from` to `to`. A folder without write permission for its owner (a restored `0555` folder)
+    /// cannot be moved to another parent (its `..` entry changes): it is made writable for the move only.
+    @discardableResult
+    static func move(_ from: String, to: String) -> Bool {
+        if rename(from, to) == 0 { return true }
+        guard errno == EACCES, case .success(let status) = FileSystem.lstatus(from), status.isDirectory else { return false }
+        let mode = mode_t(status.permissions)
+        guard chmod(from, mode | S_IWUSR) == 0 else { return false }
+        let moved = rename(from, to) == 0
+        chmod(moved ? to : from, mode)
+        return moved
     }
 
     /// Removes the staging folder and everything in it.
