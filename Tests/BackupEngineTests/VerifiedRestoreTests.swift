@@ -5,6 +5,7 @@ import GRDB
 import RemoteStorage
 import Testing
 
+@testable import ArtifactFormat
 @testable import BackupEngine
 @testable import BackupSources
 
@@ -116,6 +117,27 @@ struct VerifiedRestoreTests {
         try Self.expectNamesTheBackup(error, full)
         #expect(error?.underlying != nil, "the decoder's own error is kept")
         #expect(try Fixture.tree(scratch.sub("target")) == before, "the old content is replaced only after verification")
+        #expect(Self.leftovers(scratch).isEmpty)
+    }
+
+    @Test("a damaged AES frame writes nothing into the target and names the backup")
+    func damagedEncryptedFrame() async throws {
+        let scratch = Scratch("verified-aes")
+        let clock = TestClock("2026-11-24T17:30:00Z")
+        let key = try EncryptionKey(bytes: (0..<32).map { UInt8($0 * 7 % 256) })
+        let engine = try Fixture.engine(Fixture.plan(scratch), clock: clock, key: key)
+        for index in 0..<4 { try scratch.write("src/file-\(index).txt", Self.noise(100_000, seed: UInt64(index + 11))) }
+        let full = try #require(try await engine.backup(BackupRequest(kind: .full)).outcomes.first?.record)
+        let path = try Self.artifactPath(scratch, full)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        // One byte inside the second 64 KiB frame: the first frame decrypts and is extracted before this one fails.
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let error = await #expect(throws: EngineError.self) { try await engine.restore(full.id, to: scratch.sub("target")) }
+        try Self.expectNamesTheBackup(error, full)
+        #expect(error?.underlying is CodecError, "the decryptor's own error is kept")
+        #expect(try Fixture.tree(scratch.sub("target")).isEmpty)
         #expect(Self.leftovers(scratch).isEmpty)
     }
 
