@@ -129,6 +129,10 @@ public protocol BackupSource: Sendable {
     /// Restores `chain` (full backup first) into the folder `directory`, which exists and is empty
     /// unless `options` allow otherwise. The default writes the newest backup's payload as one file
     /// (a SQLite database, a SQL dump).
+    ///
+    /// `Engine.restore` passes an empty staging folder beside the target and makes what this wrote visible
+    /// only after it returned, so an implementation checks what it restored (sizes, checksums) and throws if
+    /// anything does not match: nothing it wrote is then kept.
     func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
 }
@@ -244,10 +248,13 @@ public struct RestoreChain: Sendable {
 
 /// How a restore into a folder treats its target.
 public struct FolderRestoreOptions: Sendable, Hashable {
-    /// Restore into a folder that already holds files (they may be overwritten or, for paths the
-    /// backup does not hold, deleted). Off by default: restore refuses a non-empty folder.
+    /// Restore into a folder that already holds files: `Engine.restore` replaces its old content with the
+    /// restored tree, once that is verified (paths the backup does not hold are removed). Off by default:
+    /// restore refuses a non-empty folder.
     public var allowNonEmptyTarget: Bool
-    /// Restore symbolic links whose target lies outside the restore folder. Off by default.
+    /// Restore symbolic links whose target lies outside the restore folder (as links, never followed).
+    /// Off by default: a backup holding such links is refused before anything is written
+    /// (`--allow-external-links` in the example command).
     public var allowExternalLinks: Bool
 
     /// Creates options; both refusals are on by default.
