@@ -4,6 +4,12 @@ import BackupSupport
 public import Logging
 public import RemoteStorage
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What a source is asked to produce for one backup.
 public struct SourceRequest: Sendable {
     /// Full or incremental; sources that cannot do incrementals are never asked for one.
@@ -123,6 +129,10 @@ public protocol BackupSource: Sendable {
     /// Restores `chain` (full backup first) into the folder `directory`, which exists and is empty
     /// unless `options` allow otherwise. The default writes the newest backup's payload as one file
     /// (a SQLite database, a SQL dump).
+    ///
+    /// `Engine.restore` passes an empty staging folder beside the target and makes what this wrote visible
+    /// only after it returned, so an implementation checks what it restored (sizes, checksums) and throws if
+    /// anything does not match: nothing it wrote is then kept.
     func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
 }
@@ -137,7 +147,8 @@ extension BackupSource {
     }
 
     /// Writes the newest backup's payload into `directory` as one file, named by the position's
-    /// `file_name` or `<source>.<type>`; the file appears only once it is complete.
+    /// `file_name` or `<source>.<type>`. The payload goes to a temporary file first; it is renamed into
+    /// place only after the stored bytes matched their size and SHA-256, and removed otherwise.
     public func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
     {
@@ -145,10 +156,23 @@ extension BackupSource {
         let name = link.manifest.position?.extra["file_name"] ?? "\(link.record.source).\(link.manifest.sourceType)"
         let fileName =
             (try? TarExtractor.safeRelativePath(name)).flatMap { $0.contains("/") ? nil : $0 } ?? "\(link.record.source).restored"
+        let partial = ".\(fileName).backupkit-partial-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        let root = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var written: Int64 = 0
-        try await chain.withPayload(of: link.record) { stream in
-            // A put writes a temporary file, syncs it and renames it into place.
-            written = try await LocalStorage(root: directory).put(stream, at: fileName, options: .overwrite).sizeBytes
+        do {
+            try await chain.withPayload(of: link.record) { stream in
+                // A put writes a temporary file, syncs it and renames it to `partial`.
+                written = try await LocalStorage(root: root).put(stream, at: partial, options: .overwrite).sizeBytes
+            }
+            // The payload reader returned: the stored bytes matched their size and SHA-256.
+            guard rename(root + "/" + partial, root + "/" + fileName) == 0 else {
+                throw SourceError(
+                    code: .io, source: link.record.source, path: root + "/" + fileName,
+                    message: "cannot rename the verified file into place: \(FileSystem.errorText(errno))")
+            }
+        } catch {
+            unlink(root + "/" + partial)
+            throw error
         }
         return RestoredFiles(filesWritten: 1, bytesWritten: written, backupsApplied: 1)
     }
@@ -208,6 +232,14 @@ public struct RestoreChain: Sendable {
         record.id == newest.record.id ? newest.manifest : try await readManifest(record)
     }
 
+    /// Reads `record`'s payload to its end without using it, checking the stored bytes' size and SHA-256:
+    /// a first pass before a restore sends anything to a target it cannot take back (a database server).
+    public func checkPayload(of record: BackupRecord) async throws {
+        try await readPayload(record) { stream in
+            for try await _ in stream {}
+        }
+    }
+
     /// Streams `record`'s decoded payload to `body`, then checks the stored bytes' size and SHA-256.
     public func withPayload(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
         try await readPayload(record, body)
@@ -216,10 +248,13 @@ public struct RestoreChain: Sendable {
 
 /// How a restore into a folder treats its target.
 public struct FolderRestoreOptions: Sendable, Hashable {
-    /// Restore into a folder that already holds files (they may be overwritten or, for paths the
-    /// backup does not hold, deleted). Off by default: restore refuses a non-empty folder.
+    /// Restore into a folder that already holds files: `Engine.restore` replaces its old content with the
+    /// restored tree, once that is verified (paths the backup does not hold are removed). Off by default:
+    /// restore refuses a non-empty folder.
     public var allowNonEmptyTarget: Bool
-    /// Restore symbolic links whose target lies outside the restore folder. Off by default.
+    /// Restore symbolic links whose target lies outside the restore folder (as links, never followed).
+    /// Off by default: a backup holding such links is refused before anything is written
+    /// (`--allow-external-links` in the example command).
     public var allowExternalLinks: Bool
 
     /// Creates options; both refusals are on by default.

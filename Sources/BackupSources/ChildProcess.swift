@@ -178,6 +178,35 @@ package final class ChildProcess: Sendable {
         await errors.tail(waitingAtMost: wait)
     }
 
+    /// Waits for every child of a pipeline (`a | b | …`, in that order) and finds the one whose failure is
+    /// the cause.
+    ///
+    /// A child that died of SIGPIPE, or says "Broken pipe", while a child after it failed too, failed only
+    /// because that reader went away: it is not the cause. Of the others, the first in pipeline order is
+    /// (a writer that failed first leaves its reader with truncated input).
+    ///
+    /// - Returns: the exit statuses, in the order of `children`, and the index of the cause (`nil` when all
+    ///   succeeded).
+    package static func waitForPipeline(_ children: [ChildProcess]) async -> (statuses: [Int32], firstFailure: Int?) {
+        var statuses: [Int32] = []
+        for child in children { statuses.append(await child.waitForExit()) }
+        let failures = statuses.indices.filter { statuses[$0] != 0 }
+        for index in failures {
+            let readerFailed = failures.contains { $0 > index }
+            guard readerFailed else { return (statuses, index) }
+            let errors = await children[index].errorTail(waitingAtMost: .seconds(2))
+            let brokenPipe =
+                statuses[index] == -SIGPIPE || errors.contains("Broken pipe") || errors.contains("Errcode: 32")
+            if !brokenPipe { return (statuses, index) }
+        }
+        return (statuses, failures.first)
+    }
+
+    /// An exit status as messages show it: `exit status 1`, `killed by signal 13`.
+    package static func describe(_ status: Int32) -> String {
+        status < 0 ? "killed by signal \(-status)" : "exit status \(status)"
+    }
+
     /// Sends SIGTERM if the child still runs, and stops the pipe threads.
     package func terminate() {
         output?.cancel()

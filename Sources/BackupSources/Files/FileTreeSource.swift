@@ -42,14 +42,30 @@ public struct FileTreeSource: BackupSource {
         try await TarReader(payload).drain()
     }
 
-    /// Extracts the full backup, then each incremental, into `directory`, then removes every path the
-    /// newest backup's file list does not hold (files deleted between backups).
+    /// Extracts the full backup, then each incremental, into `directory`, removes every path the
+    /// newest backup's file list does not hold (files deleted between backups), then checks the result
+    /// against that list: every entry present, every file with its size and SHA-256.
     ///
-    /// Entries that would land outside `directory` (absolute paths, `..`, writing through links, links
-    /// pointing out unless allowed) are refused with a ``TarError``.
+    /// Links pointing outside `directory` are refused from the newest manifest before any byte is written,
+    /// unless `options` allow them; they are restored as links, never followed. Entries that would land
+    /// outside `directory` (absolute paths, `..`, writing through links) are refused with a ``TarError``.
+    ///
+    /// - Throws: ``TarError`` `unsafePath` (an outward link, naming the option that allows it, or an unsafe
+    ///   entry); ``SourceError`` `damaged` when the restored tree does not match the manifest.
     public func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
     {
+        let files = chain.newest.manifest.files
+        if !options.allowExternalLinks, let files {
+            let outward = files.filter { $0.type == .symlink && !TarExtractor.linkStaysInside($0.path, target: $0.linkTarget ?? "") }
+            if let first = outward.first {
+                throw TarError(
+                    code: .unsafePath,
+                    message:
+                        "backup \(chain.newest.record.label) holds \(outward.count) link(s) pointing outside the restore target (first: '\(first.path)' -> '\(first.linkTarget ?? "")'); nothing was restored. Restore them as links with --allow-external-links (FolderRestoreOptions.allowExternalLinks)"
+                )
+            }
+        }
         let extractor = TarExtractor(root: directory, allowExternalLinks: options.allowExternalLinks)
         for record in chain.records {
             try await chain.withPayload(of: record) { stream in
@@ -59,8 +75,16 @@ public struct FileTreeSource: BackupSource {
                 try await reader.drain()
             }
         }
-        if let files = chain.newest.manifest.files {
+        if let files {
             try extractor.removeEverything(except: Set(files.map(\.path)))
+            let problems = extractor.check(against: files)
+            if !problems.isEmpty {
+                throw SourceError(
+                    code: .damaged, source: chain.newest.record.source,
+                    message:
+                        "the restored tree does not match the manifest of \(chain.newest.record.label): \(problems.joined(separator: "; "))"
+                )
+            }
         }
         extractor.finish()
         logger.info("restore finished", metadata: ["files": "\(extractor.filesWritten)", "bytes": "\(extractor.bytesWritten)"])
@@ -108,13 +132,12 @@ public struct FileTreeSource: BackupSource {
         let expectedBytes = toStore.reduce(Int64(0)) { $0 + ($1.entry.type == .file ? $1.entry.size : 0) }
         let storedCount = toStore.count
         let total = scan.entries.count
-        let hashContents = config.hashContents
         let chunkSize = chunkSize
         let sourceName = name
         let entriesToStore = toStore
         let stream = ByteStream {
             let producer = TarProducer(
-                entries: entriesToStore, chunkSize: chunkSize, hashContents: hashContents, source: sourceName,
+                entries: entriesToStore, chunkSize: chunkSize, source: sourceName,
                 state: state, progress: progress)
             return { try producer.next() }
         }

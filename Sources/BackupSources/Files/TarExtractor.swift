@@ -1,6 +1,7 @@
 package import ArtifactFormat
-import BackupModels
+package import BackupModels
 import BackupSupport
+import Crypto
 import RemoteStorage
 
 #if canImport(Glibc)
@@ -16,6 +17,8 @@ import RemoteStorage
 ///   files are opened with `O_NOFOLLOW`.
 /// - A link whose target points outside the root is refused unless `allowExternalLinks` is set.
 /// - Folder modes and times are applied at the end, after their contents were written.
+/// - Each file's size and SHA-256 are recorded as it is written, so the result can be checked against a
+///   manifest (``check(against:)``) before it is made visible.
 package final class TarExtractor {
     package let root: String
     package let allowExternalLinks: Bool
@@ -23,6 +26,8 @@ package final class TarExtractor {
     private var directories: [String: TarHeader] = [:]
     package private(set) var filesWritten = 0
     package private(set) var bytesWritten: Int64 = 0
+    /// The size and SHA-256 of the last content written to each relative path.
+    private var written: [String: (size: Int64, sha256: String)] = [:]
 
     package init(root: String, allowExternalLinks: Bool) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
@@ -41,7 +46,7 @@ package final class TarExtractor {
                 try makeDirectory(target, relative: relative)
                 directories[target] = header
             case .file:
-                try await writeFile(target, header: header, reader: reader)
+                try await writeFile(target, relative: relative, header: header, reader: reader)
             case .symlink:
                 try makeSymlink(target, relative: relative, header: header)
             default:
@@ -74,6 +79,45 @@ package final class TarExtractor {
         try walk("")
     }
 
+    /// Checks what is under the root against a manifest's file list: every entry is there with its type,
+    /// every file has the size and (when the manifest lists one) the SHA-256 it had when it was backed up,
+    /// and every link its target.
+    ///
+    /// - Returns: the problems found (empty when the tree matches), at most `limit`.
+    package func check(against files: [FileEntry], limit: Int = 10) -> [String] {
+        var problems: [String] = []
+        for entry in files where problems.count < limit {
+            let absolute = root + "/" + entry.path
+            guard case .success(let status) = FileSystem.lstatus(absolute) else {
+                problems.append("'\(entry.path)' is missing")
+                continue
+            }
+            switch entry.type {
+            case .directory:
+                if !status.isDirectory { problems.append("'\(entry.path)' is not a folder") }
+            case .symlink:
+                guard status.isSymlink, case .success(let target) = FileSystem.readLink(absolute) else {
+                    problems.append("'\(entry.path)' is not a link")
+                    continue
+                }
+                if target != entry.linkTarget {
+                    problems.append("link '\(entry.path)' points to '\(target)', not '\(entry.linkTarget ?? "")'")
+                }
+            case .file:
+                guard status.isRegular, let content = written[entry.path] else {
+                    problems.append("'\(entry.path)' is not a restored file")
+                    continue
+                }
+                if content.size != entry.size {
+                    problems.append("'\(entry.path)' has \(content.size) bytes, the manifest says \(entry.size)")
+                } else if let expected = entry.sha256, expected != content.sha256 {
+                    problems.append("'\(entry.path)' has SHA-256 \(content.sha256), the manifest says \(expected)")
+                }
+            }
+        }
+        return problems
+    }
+
     /// Applies folder modes and modification times, deepest first.
     package func finish() {
         for (path, header) in directories.sorted(by: { $0.key.count > $1.key.count }) {
@@ -87,19 +131,24 @@ package final class TarExtractor {
 
     // MARK: Entries
 
-    private func writeFile(_ target: String, header: TarHeader, reader: TarReader) async throws {
+    private func writeFile(_ target: String, relative: String, header: TarHeader, reader: TarReader) async throws {
         try removeIfNotRegularFile(target)
         let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw TarError(code: .unsafePath, message: "cannot create '\(header.path)': \(FileSystem.errorText(errno))")
         }
         defer { close(fd) }
+        var hasher = SHA256()
+        var size: Int64 = 0
         while let chunk = try await reader.readContent() {
             if case .failure(let error) = FileSystem.writeAll(chunk, to: fd) {
                 throw TarError(code: .unsafePath, message: "cannot write '\(header.path)': \(error.text)")
             }
+            hasher.update(data: chunk)
+            size += Int64(chunk.count)
             bytesWritten += Int64(chunk.count)
         }
+        written[relative] = (size, HashingTransformer.hex(hasher.finalize()))
         fchmod(fd, mode_t(header.mode & 0o7777))
         if restoreOwnership { fchown(fd, uid_t(header.uid), gid_t(header.gid)) }
         var times = [timespec(tv_sec: Int(header.mtime), tv_nsec: 0), timespec(tv_sec: Int(header.mtime), tv_nsec: 0)]
@@ -123,14 +172,12 @@ package final class TarExtractor {
 
     private func makeSymlink(_ target: String, relative: String, header: TarHeader) throws {
         let link = header.linkTarget
-        if !allowExternalLinks {
-            let parent = relative.split(separator: "/").dropLast().joined(separator: "/")
-            let joined = link.hasPrefix("/") ? nil : (parent.isEmpty ? link : parent + "/" + link)
-            guard let joined, Self.normalizedStaysInside(joined) else {
-                throw TarError(
-                    code: .unsafePath,
-                    message: "link '\(header.path)' points outside the restore target ('\(link)'); allow external links to restore it")
-            }
+        if !allowExternalLinks, !Self.linkStaysInside(relative, target: link) {
+            throw TarError(
+                code: .unsafePath,
+                message:
+                    "link '\(header.path)' points outside the restore target ('\(link)'); restore it with --allow-external-links (FolderRestoreOptions.allowExternalLinks)"
+            )
         }
         if case .success(let status) = FileSystem.lstatus(target) {
             if status.isDirectory {
@@ -191,6 +238,13 @@ package final class TarExtractor {
             throw TarError(code: .unsafePath, message: "entry '\(path)' contains a NUL character")
         }
         return components.filter { $0 != "." }.joined(separator: "/")
+    }
+
+    /// Whether a link at `relative` pointing to `target` resolves, lexically, inside the root.
+    package static func linkStaysInside(_ relative: String, target: String) -> Bool {
+        guard !target.hasPrefix("/") else { return false }
+        let parent = relative.split(separator: "/").dropLast().joined(separator: "/")
+        return normalizedStaysInside(parent.isEmpty ? target : parent + "/" + target)
     }
 
     /// Whether a relative path, resolved lexically, stays inside its root.

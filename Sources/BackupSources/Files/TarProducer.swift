@@ -14,7 +14,6 @@ import Crypto
 package final class TarProducer: @unchecked Sendable {
     private let entries: [FileTreeSource.ScannedEntry]
     private let chunkSize: Int
-    private let hashContents: Bool
     private let source: String
     private let state: Shared<StreamState>
     private let progress: @Sendable (SourceProgress) -> Void
@@ -30,17 +29,16 @@ package final class TarProducer: @unchecked Sendable {
         var path: String
         var remaining: Int64
         var opened: FileSystem.Status
-        var hasher: SHA256?
+        var hasher: SHA256
         var shortRead = false
     }
 
     package init(
-        entries: [FileTreeSource.ScannedEntry], chunkSize: Int, hashContents: Bool, source: String,
+        entries: [FileTreeSource.ScannedEntry], chunkSize: Int, source: String,
         state: Shared<StreamState>, progress: @escaping @Sendable (SourceProgress) -> Void
     ) {
         self.entries = entries
         self.chunkSize = chunkSize
-        self.hashContents = hashContents
         self.source = source
         self.state = state
         self.progress = progress
@@ -102,7 +100,7 @@ package final class TarProducer: @unchecked Sendable {
             output += header(for: entry, size: status.size).encoded()
             current = OpenFile(
                 fd: fd, entry: entry, path: scanned.absolutePath, remaining: status.size, opened: status,
-                hasher: hashContents ? SHA256() : nil)
+                hasher: SHA256())
             if status.size == 0 { try finishCurrent(into: &output) }
         }
     }
@@ -130,7 +128,7 @@ package final class TarProducer: @unchecked Sendable {
             file.remaining -= Int64(zeros)
         } else {
             output.append(contentsOf: scratch[0..<count])
-            file.hasher?.update(data: scratch[0..<count])
+            file.hasher.update(data: scratch[0..<count])
             file.remaining -= Int64(count)
             progress(SourceProgress(bytes: Int64(count)))
         }
@@ -153,8 +151,9 @@ package final class TarProducer: @unchecked Sendable {
             // An impossible mtime makes the next incremental see the file as changed.
             file.entry.mtimeNanoseconds = -1
             file.entry.sha256 = nil
-        } else if let hasher = file.hasher {
-            file.entry.sha256 = HashingTransformer.hex(hasher.finalize())
+        } else {
+            // Every stored file's SHA-256 goes into the manifest, so a restore can check each file.
+            file.entry.sha256 = HashingTransformer.hex(file.hasher.finalize())
         }
         record(file.entry, bytes: file.entry.size)
     }

@@ -197,9 +197,13 @@ package struct MySQLConnection: Sendable {
     package func failure(tool: String, status: Int32, errorText: String, code fallback: MySQLError.Code = .server) -> MySQLError {
         var text = errorText
         if let password, !password.isEmpty { text = text.replacingOccurrences(of: password, with: "***") }
-        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let summary = lines.prefix(6).joined(separator: "; ")
-        let exit = status < 0 ? "killed by signal \(-status)" : "exit status \(status)"
+        // The first `ERROR …` line comes first (a client echoes a refused statement before it), and no line
+        // runs on (an echoed statement can be megabytes long).
+        var lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.allSatisfy { $0 == "-" } }
+        if let error = lines.firstIndex(where: { $0.hasPrefix("ERROR") }) { lines.insert(lines.remove(at: error), at: 0) }
+        let summary = lines.prefix(6).map { $0.count > 300 ? String($0.prefix(300)) + "…" : $0 }.joined(separator: "; ")
+        let exit = ChildProcess.describe(status)
         let address = "\(host):\(port)"
         let code: MySQLError.Code
         let cause: String

@@ -20,15 +20,23 @@ extension MySQLSource {
     ///
     /// Binary logs are replayed with `mariadb-binlog` (or `mysqlbinlog`) piped into the client; a time
     /// is passed as `--stop-datetime` in UTC with `TZ=UTC` in the tool's environment, so events stamped
-    /// at or before `until` (one-second resolution) are applied. Every artifact's SHA-256 and every
-    /// log's own SHA-256 from the manifest are checked as they are read.
+    /// at or before `until` (one-second resolution) are applied.
+    ///
+    /// Nothing reaches the target before the chain is checked: the incrementals' binary logs are first
+    /// spooled into a private temporary folder (each artifact's size and SHA-256 and each log's own SHA-256
+    /// checked), and the full backup's artifact is read once to its end to check its size and SHA-256 before
+    /// it is read again into the client. The clients run with `--max-allowed-packet=1G`; the target's global
+    /// `max_allowed_packet` must hold the largest statement the logs replay (a `BINLOG` statement carries
+    /// all row images of one source statement): it is raised with `SET GLOBAL` when the restore user may,
+    /// else the restore is refused, before loading, with the statement an administrator runs.
     ///
     /// - Parameters:
     ///   - id: the backup to restore (a full, or an incremental whose chain is applied).
     ///   - target: the server to load into; the backup's own source server is refused unless `force`.
     ///   - until: where to stop replaying binary logs; all logs of the chain when `nil`.
-    /// - Throws: ``SourceError`` `damaged` or `invalidConfiguration`; ``MySQLError`` `restoreRefused`,
-    ///   `restoreFailed`, `toolMissing` or a connection error naming the target.
+    /// - Throws: ``SourceError`` `damaged` or `invalidConfiguration`; ``MySQLError`` `restoreRefused`
+    ///   (the source server, or a `max_allowed_packet` the user cannot raise), `restoreFailed` (with the first
+    ///   error line of the tool that failed first), `toolMissing` or a connection error naming the target.
     public func restore(
         _ chain: RestoreChain, to target: MySQLTarget, until: MySQLRestorePoint? = nil, logger: Logger
     ) async throws -> MySQLRestoreReport {
@@ -71,8 +79,37 @@ extension MySQLSource {
         logger.info("mysql restore started", metadata: ["backup": "\(record.id)", "target": "\(target.address)"])
 
         let databases = full.position?.extra["databases"].map { $0.split(separator: ",").map(String.init) } ?? []
+        var notes: [String] = []
 
-        // 1. The full dump, streamed into the client (a parallel dump by several clients at once).
+        // 1. Check the chain before anything reaches the target: spool and check the binary logs, then read
+        //    the full backup's artifact once to check its size and SHA-256.
+        let folder = try Self.makePrivateFolder(prefix: "backupkit-replay")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var files: [String] = []
+        if binlogTool != nil {
+            for incremental in records.dropFirst() {
+                files += try await extractBinlogs(of: incremental, in: chain, into: folder)
+            }
+        }
+        try await chain.checkPayload(of: records[0])
+        logger.info("mysql restore: chain checked", metadata: ["backups": "\(records.count)", "binlogs": "\(files.count)"])
+
+        if case .position(let file, _)? = until, !files.contains(file) {
+            throw MySQLError(
+                code: .invalidConfiguration, subject: target.address,
+                message: "binary log \(file) is not in the chain of \(record.label) (it holds \(files.joined(separator: ", ")))")
+        }
+
+        // 2. The target must accept the largest statement the logs replay.
+        let needed = files.compactMap { BinlogStatementSize.largestStatement(inBinlogAt: folder + "/" + $0) }.max() ?? 0
+        if let note = try await Self.ensureMaxAllowedPacket(
+            needed, connection: connection, optionFile: optionFile, user: target.user, backup: record.label.description)
+        {
+            notes.append(note)
+            logger.notice("\(note)")
+        }
+
+        // 3. The full dump, streamed into the client (a parallel dump by several clients at once).
         if full.position?.extra["dump_format"] == "tables" {
             let sessions = target.parallel ?? full.position?.extra["parallel"].flatMap { Int($0) } ?? 1
             try await loadTableDump(
@@ -82,16 +119,9 @@ extension MySQLSource {
             try await loadDump(of: records[0], in: chain, client: client, connection: connection, optionFile: optionFile)
         }
 
-        // 2. The binary logs of the incrementals, up to the point.
-        var notes: [String] = []
+        // 4. The binary logs of the incrementals, up to the point.
         var replayed: [String] = []
         if let binlogTool, chain.records.count > 1 {
-            let folder = try Self.makePrivateFolder(prefix: "backupkit-replay")
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            var files: [String] = []
-            for incremental in records.dropFirst() {
-                files += try await extractBinlogs(of: incremental, in: chain, into: folder)
-            }
             // The binary log tool reads local files: no server, no option files.
             var arguments = ["--no-defaults"]
             if let position = full.position?.binlogPosition, files.first == full.position?.binlogFile {
@@ -121,13 +151,13 @@ extension MySQLSource {
             // the dump excluded fail on the target and are tolerated, anything else fails the restore.
             let excluded = full.position?.extra["excluded_tables"].map { $0.split(separator: ",").map(String.init) } ?? []
             for database in databases {
-                notes += try await replay(
+                notes += try await Self.replay(
                     arguments: ["--no-defaults", "--database=\(database)"] + arguments.dropFirst(), tool: binlogTool, client: client,
                     excludedTables: excluded, connection: connection, optionFile: optionFile)
             }
         }
 
-        // 3. What the target holds now.
+        // 5. What the target holds now.
         let tables = try await Self.tableChecks(databases: databases, connection: connection, optionFile: optionFile)
         logger.info("mysql restore finished", metadata: ["tables": "\(tables.count)", "binlogs": "\(replayed.count)"])
         return MySQLRestoreReport(
@@ -153,7 +183,8 @@ extension MySQLSource {
         loading what: String, feed: (ChildProcess) async throws -> Void
     ) async throws {
         let child = try ChildProcess(
-            executable: client, arguments: connection.arguments(optionFile) + ["--binary-mode"] + extraArguments,
+            executable: client,
+            arguments: connection.arguments(optionFile) + ["--binary-mode", Self.clientMaxAllowedPacket] + extraArguments,
             environment: connection.environment, input: .pipe, output: .discard)
         var stoppedReading = false
         do {
@@ -211,14 +242,17 @@ extension MySQLSource {
     }
 
     /// `binlog-tool … | client`, waiting for both; returns notes on tolerated errors.
-    private func replay(
+    ///
+    /// - Throws: ``MySQLError`` `restoreFailed` with the first error line of the tool that failed first (a
+    ///   client that refused a statement, not the log tool it then stopped with SIGPIPE).
+    package static func replay(
         arguments: [String], tool: String, client: String, excludedTables: [String], connection: MySQLConnection,
         optionFile: OptionFile
     ) async throws -> [String] {
         var environment = connection.environment
         environment["TZ"] = "UTC"
         let pipe = Pipe()
-        var clientArguments = connection.arguments(optionFile) + ["--binary-mode"]
+        var clientArguments = connection.arguments(optionFile) + ["--binary-mode", Self.clientMaxAllowedPacket]
         if !excludedTables.isEmpty { clientArguments.append("--force") }
         let consumer = try ChildProcess(
             executable: client, arguments: clientArguments, environment: connection.environment, input: .pipeline(pipe),
@@ -234,21 +268,54 @@ extension MySQLSource {
         }
         try? pipe.fileHandleForWriting.close()
         try? pipe.fileHandleForReading.close()
-        let producerStatus = await producer.waitForExit()
+        // A client that refused a statement exits, and the log tool writing to it then dies of SIGPIPE (or
+        // fails with EPIPE): the client's error is the cause.
+        let (statuses, first) = await ChildProcess.waitForPipeline([producer, consumer])
         let producerErrors = await producer.errorText()
-        let consumerStatus = await consumer.waitForExit()
-        let consumerErrors = await consumer.errorText()
-        guard producerStatus == 0 else {
-            throw connection.failure(tool: producer.name, status: producerStatus, errorText: producerErrors, code: .restoreFailed)
+        // A client echoes a refused statement before its error: the error line may be past the captured start.
+        let consumerErrors = await consumer.errorText() + "\n" + consumer.errorTail(waitingAtMost: .seconds(2))
+        guard let first else { return [] }
+        if first == 0 {
+            let failure = connection.failure(tool: producer.name, status: statuses[0], errorText: producerErrors, code: .restoreFailed)
+            throw MySQLError(code: failure.code, subject: failure.subject, message: "replaying binary logs: \(failure.message)")
         }
-        guard consumerStatus != 0 else { return [] }
         let errorLines = consumerErrors.split(separator: "\n").filter { $0.hasPrefix("ERROR") }
         let tolerated = errorLines.filter { line in excludedTables.contains { line.contains("'\($0)'") } }
-        if !errorLines.isEmpty && tolerated.count == errorLines.count {
+        if statuses[0] == 0, !errorLines.isEmpty, tolerated.count == errorLines.count {
             return ["\(tolerated.count) binary log event(s) of excluded tables were skipped"]
         }
-        let failure = connection.failure(tool: consumer.name, status: consumerStatus, errorText: consumerErrors, code: .restoreFailed)
-        throw MySQLError(code: failure.code, subject: failure.subject, message: "replaying binary logs: \(failure.message)")
+        let failure = connection.failure(tool: consumer.name, status: statuses[1], errorText: consumerErrors, code: .restoreFailed)
+        let then = statuses[0] == 0 ? "" : " (\(producer.name) then stopped: \(ChildProcess.describe(statuses[0])))"
+        throw MySQLError(code: failure.code, subject: failure.subject, message: "replaying binary logs: \(failure.message)\(then)")
+    }
+
+    /// The client's own packet limit: the largest the server allows, so the server's setting decides.
+    static let clientMaxAllowedPacket = "--max-allowed-packet=1G"
+
+    /// Makes sure the target's global `max_allowed_packet` is at least `needed` bytes: raises it with
+    /// `SET GLOBAL` (new sessions get it) when it is smaller, or refuses with the statement to run when the
+    /// user may not.
+    ///
+    /// - Returns: a note when the value was raised.
+    private static func ensureMaxAllowedPacket(
+        _ needed: Int64, connection: MySQLConnection, optionFile: OptionFile, user: String, backup: String
+    ) async throws -> String? {
+        guard needed > 0 else { return nil }
+        let rows = try await connection.query("SELECT @@global.max_allowed_packet;", optionFile: optionFile)
+        guard let current = rows.first?.first.flatMap({ $0 }).flatMap({ Int64($0) }), current < needed else { return nil }
+        // The server takes multiples of 1024, at most 1 GiB.
+        let wanted = min((needed + 1023) / 1024 * 1024, 1 << 30)
+        let statement = "SET GLOBAL max_allowed_packet = \(wanted);"
+        do {
+            _ = try await connection.query(statement, optionFile: optionFile)
+        } catch {
+            throw MySQLError(
+                code: .restoreRefused, subject: connection.subject,
+                message:
+                    "replaying the binary logs of \(backup) needs max_allowed_packet of at least \(wanted) bytes (its largest statement); the target's global value is \(current) and user '\(user)' may not raise it (\(error)). Nothing was loaded. Run as an administrator on \(connection.host):\(connection.port): \(statement) then restore again"
+            )
+        }
+        return "raised the target's global max_allowed_packet from \(current) to \(wanted) bytes for the binary logs' largest statement"
     }
 
     /// Row count and `CHECKSUM TABLE` of every base table in `databases`.
