@@ -4,7 +4,7 @@ public import BackupEngine
 public import BackupModels
 import BackupSources
 package import BackupSupport
-import Foundation
+package import Foundation
 public import Logging
 public import ServiceLifecycle
 
@@ -79,7 +79,8 @@ public struct BackupScheduler: Service {
     public var leaseOwner: @Sendable () -> LeaseOwner
 
     package let jobs: [Job]
-    package let runPlan: @Sendable (ScheduledPlan) async throws -> ScheduledRunResult
+    /// Runs one plan for the due instant it is given.
+    package let runPlan: @Sendable (ScheduledPlan, Date) async throws -> ScheduledRunResult
     package let slots: RunSlots
     /// How many plan loops are doing something other than waiting for their next due instant (tests
     /// move a manual clock only when this is zero).
@@ -106,7 +107,7 @@ public struct BackupScheduler: Service {
     ) throws {
         try self.init(
             jobs: plans.map { Job(plan: $0, catalog: catalog) }, configuration: configuration, logger: logger,
-            notifier: notifier, clock: clock, randomFraction: randomFraction, run: run)
+            notifier: notifier, clock: clock, randomFraction: randomFraction, run: { plan, _ in try await run(plan) })
     }
 
     /// Creates a scheduler that runs `engine.backup` for each engine's plan, on the plan's `schedule:`.
@@ -119,7 +120,8 @@ public struct BackupScheduler: Service {
     ///   - logger: Where scheduler logs go.
     ///   - notifier: Where skipped runs are reported (set the engines' own notifier for backup events).
     ///   - clock: The time source; the system clock by default.
-    ///   - request: What each run does; an automatic full or incremental with retention by default.
+    ///   - request: What each run does; an automatic full or incremental with retention by default. A run
+    ///     due at an instant of the plan's `schedule.full` expression takes full backups instead of `.auto`.
     /// - Throws: ``ScheduleError`` for a plan without a schedule or with an invalid one, duplicate plans,
     ///   overlapping windows or invalid limits.
     public init(
@@ -137,17 +139,20 @@ public struct BackupScheduler: Service {
         try self.init(
             jobs: jobs, configuration: configuration, logger: logger, notifier: notifier, clock: clock,
             randomFraction: { Double.random(in: 0..<1) },
-            run: { plan in
+            run: { plan, instant in
                 guard let engine = engineByName[plan.name] else {
                     return ScheduledRunResult(succeeded: false, summary: "no engine for plan '\(plan.name)'")
                 }
+                var request = request
+                if request.kind == .auto { request.kind = plan.backupKind(at: instant) }
                 return ScheduledRunResult(try await engine.backup(request))
             })
     }
 
     private init(
         jobs: [Job], configuration: Configuration, logger: Logger, notifier: (any Notifier)?, clock: SchedulerClock,
-        randomFraction: @escaping @Sendable () -> Double, run: @escaping @Sendable (ScheduledPlan) async throws -> ScheduledRunResult
+        randomFraction: @escaping @Sendable () -> Double,
+        run: @escaping @Sendable (ScheduledPlan, Date) async throws -> ScheduledRunResult
     ) throws {
         guard configuration.maxConcurrentRuns >= 1 else {
             throw ScheduleError(

@@ -52,6 +52,6 @@ public struct PlanStatus: Sendable {
         let schedule = try plan.schedule.map { try ScheduledPlan(name: plan.name, config: $0) }
         return PlanStatus(
             plan: plan.name, sources: sources, runningOn: runningOn, schedule: schedule,
-            timeZoneIdentifier: plan.schedule?.timeZoneIdentifier, nextRun: schedule?.cron.next(after: now))
+            timeZoneIdentifier: plan.schedule?.timeZoneIdentifier, nextRun: schedule?.next(after: now))
     }
 }
