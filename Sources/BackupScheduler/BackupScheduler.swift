@@ -45,6 +45,14 @@ public struct BackupScheduler: Service {
         /// What graceful shutdown does to a run in progress.
         public var shutdown: ShutdownBehavior
 
+        /// The smallest `limits.max_concurrent_runs` among `plans`, or `nil` when none sets it: how many
+        /// runs a scheduler of these plans allows unless told otherwise.
+        /// - Parameter plans: The plans of one scheduler.
+        /// - Returns: The limit the plans ask for.
+        public static func maxConcurrentRuns(of plans: [BackupPlan]) -> Int? {
+            plans.compactMap { $0.limits?.maxConcurrentRuns }.min()
+        }
+
         /// Creates settings.
         /// - Parameters:
         ///   - maxConcurrentRuns: How many plans may run at once.
@@ -55,6 +63,18 @@ public struct BackupScheduler: Service {
             self.leaseDuration = leaseDuration
             self.shutdown = shutdown
         }
+    }
+
+    /// The notifier of a scheduled engine: the plan's own (`notify:`) plus a log notifier, so that every
+    /// scheduled run is logged as well as sent where the plan says.
+    /// - Parameters:
+    ///   - plan: The notifier the plan's `notify:` section built, if any.
+    ///   - logger: Where the log notifier writes.
+    ///   - logsAlready: Whether `plan` already logs events (`notify.log: true`).
+    /// - Returns: The combined notifier.
+    public static func scheduledNotifier(plan: (any Notifier)?, logger: Logger, logsAlready: Bool) -> any Notifier {
+        guard let plan else { return LogNotifier(logger: logger) }
+        return logsAlready ? plan : MultiNotifier([plan, LogNotifier(logger: logger)])
     }
 
     /// One plan with the catalog its leases and records live in.

@@ -214,10 +214,23 @@ extension Engine {
             for note in notes { logger.warning("\(note)") }
             return SourceRunOutcome(source: source.name, record: record, error: nil, notes: notes)
         } catch {
-            let reason = Task.isCancelled ? "cancelled" : String(describing: error)
+            let reason = Task.isCancelled ? (cancellationReason() ?? "cancelled") : String(describing: error)
             logger.error("backup failed", metadata: ["error": "\(reason)"])
-            await removeLeftovers(key: artifactKey)
-            try? await catalog.markFailed(record.id, reason: reason, at: max(now(), record.startedAt))
+            // The clean-up runs in a task of its own: a cancelled run must still remove what it stored and
+            // mark its record failed, and catalog and storage calls refuse to start in a cancelled task.
+            let failedID = record.id
+            let failedAt = max(now(), record.startedAt)
+            await Task { [self] in
+                await removeLeftovers(key: artifactKey)
+                if let artifactKey, let recovering = storage as? any UploadRecovery {
+                    _ = try? await recovering.removeAbandonedUploads(of: artifactKey)
+                }
+                do {
+                    try await catalog.markFailed(failedID, reason: reason, at: failedAt)
+                } catch {
+                    logger.error("could not mark the backup failed", metadata: ["error": "\(error)"])
+                }
+            }.value
             recordMetrics(source: source.name, result: "failed", bytes: 0, seconds: now().timeIntervalSince(started))
             progress?.emit(ProgressEvent(source: source.name, phase: .failed, kind: kind, detail: reason))
             return SourceRunOutcome(source: source.name, record: nil, error: error, notes: notes)

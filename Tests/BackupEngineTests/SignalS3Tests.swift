@@ -1,0 +1,83 @@
+import BackupCatalog
+import BackupModels
+import Foundation
+import Logging
+import Testing
+
+@testable import RemoteStorage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SIGTERM sent to the real `backup` executable while it uploads to S3 (SeaweedFS) through a bandwidth limit.
+@Suite("backup run and SIGTERM on S3")
+struct SignalS3Tests {
+    static var binary: String {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("backup").path,
+            repository + "/.build/debug/backup",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }
+
+    @Test("SIGTERM mid-multipart-upload: exit 143, record failed 'interrupted by SIGTERM', no object and no multipart upload remain")
+    func sigtermDuringS3Upload() async throws {
+        guard S3Fixture.isAvailable else { return }
+        try await S3Fixture.withStorage { storage in
+            let scratch = Scratch("signal-s3")
+            try FileManager.default.createDirectory(atPath: scratch.sub("src"), withIntermediateDirectories: true)
+            let created = FileManager.default.createFile(
+                atPath: scratch.sub("src/big.bin"), contents: Data((0..<(40 << 20)).map { _ in UInt8.random(in: 0...255) }))
+            #expect(created)
+            let environment = ProcessInfo.processInfo.environment
+            let plan = """
+                plan: signal
+                catalog: ./catalog.sqlite
+                storage: {type: s3, endpoint: "\(environment["BACKUPKIT_S3_ENDPOINT"] ?? "")", region: us-east-1,
+                          bucket: \(storage.endpoint.bucket), path_style: true, access_key_env: BACKUPKIT_S3_ACCESS_KEY,
+                          secret_key_env: BACKUPKIT_S3_SECRET_KEY, bandwidth_limit: 2MiB}
+                sources:
+                  - {name: data, type: files, paths: [./src]}
+                compression: {algorithm: none}
+
+                """
+            try Data(plan.utf8).write(to: URL(fileURLWithPath: scratch.sub("plan.yaml")))
+
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["run", "--plan", "plan.yaml", "--time", "2026-11-25T01:30:00Z"]
+            process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+
+            var uploading = false
+            for _ in 0..<1_200 where !uploading {
+                try await Task.sleep(for: .milliseconds(50))
+                uploading = !(try await storage.pendingUploads(prefix: "", key: nil)).isEmpty
+            }
+            #expect(uploading, "the run never started a multipart upload")
+            kill(process.processIdentifier, SIGTERM)
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    process.waitUntilExit()
+                    continuation.resume()
+                }
+            }
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 143)
+
+            let catalog = try SQLiteCatalog(path: scratch.sub("catalog.sqlite"))
+            let records = try await catalog.records(RecordQuery(plan: "signal"))
+            #expect(records.map(\.state) == [.failed])
+            #expect(records.first?.failureReason?.contains("interrupted by SIGTERM") == true, "\(records)")
+            #expect(try await storage.pendingUploads(prefix: "", key: nil).isEmpty, "the multipart upload was aborted")
+            var objects: [String] = []
+            for try await object in storage.listAll(prefix: "") { objects.append(object.key) }
+            #expect(objects.isEmpty, "nothing stays in the bucket: \(objects)")
+        }
+    }
+}
