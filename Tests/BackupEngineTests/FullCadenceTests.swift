@@ -166,6 +166,46 @@ struct FullCadenceTests {
         #expect(Set(runs).count == runs.count, "01:30 is due in both expressions and runs once")
     }
 
+    @Test("every schedule: mapping in the docs loads as written, and the recommended ones restart chains")
+    func documentedSchedules() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        var found: [String: [String]] = [:]
+        for document in ["Automation.md", "Schedules.md", "PlanReference.md"] {
+            let text = try String(contentsOfFile: repository + "/Documentation/" + document, encoding: .utf8)
+            var rest = text[...]
+            while let start = rest.range(of: "schedule: {") {
+                guard let end = rest[start.upperBound...].firstIndex(of: "}") else { break }
+                found[document, default: []].append(String(rest[rest.index(start.lowerBound, offsetBy: 10)...end]))
+                rest = rest[rest.index(after: end)...]
+            }
+        }
+        #expect(found.values.reduce(0) { $0 + $1.count } >= 8, "\(found)")
+        for (document, schedules) in found {
+            for schedule in schedules {
+                let scratch = Scratch("cadence")
+                let plan: BackupPlan
+                do {
+                    plan = try Self.plan(scratch, schedule: schedule)
+                } catch {
+                    Issue.record("\(document): schedule: \(schedule) does not load: \(error)")
+                    continue
+                }
+                #expect(throws: Never.self, "\(document): \(schedule)") { try ScheduledPlan(plan) }
+            }
+        }
+        // The recommended frequencies say when fulls happen.
+        let recommended = try #require(found["Automation.md"]).filter { !$0.contains("missed:") }
+        #expect(!recommended.isEmpty)
+        for schedule in recommended {
+            let scratch = Scratch("cadence")
+            let config = try #require(try Self.plan(scratch, schedule: schedule).schedule)
+            #expect(
+                config.fullCron != nil || config.fullEverySeconds != nil || config.maxChainLength != nil,
+                "\(schedule) never starts a new chain")
+        }
+    }
+
     @Test(
         "bad cadence settings fail naming the key",
         arguments: [
