@@ -4,7 +4,7 @@ public import BackupEngine
 public import BackupModels
 import BackupSources
 package import BackupSupport
-package import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 
@@ -128,6 +128,31 @@ public struct BackupScheduler: Service {
         try self.init(
             jobs: plans.map { Job(plan: $0, catalog: catalog) }, configuration: configuration, logger: logger,
             notifier: notifier, clock: clock, randomFraction: randomFraction, run: { plan, _ in try await run(plan) })
+    }
+
+    /// Creates a scheduler whose run closure also receives the due instant, so that it can take a full
+    /// backup at the instants of the plan's `schedule.full` (`plan.backupKind(at: instant)`).
+    ///
+    /// - Parameters:
+    ///   - plans: The plans to run.
+    ///   - catalog: Where leases are taken and the plans' latest records are read.
+    ///   - configuration: Concurrency, lease duration, shutdown behaviour.
+    ///   - logger: Where scheduler logs go.
+    ///   - notifier: Where skipped runs are reported.
+    ///   - clock: The time source; the system clock by default.
+    ///   - randomFraction: Random numbers for jitter.
+    ///   - runAt: Runs one plan once for the given due instant (for a catch-up run, the missed instant); it
+    ///     is cancelled on shutdown with ``ShutdownBehavior-swift.enum/cancelRunning`` or when the lease is lost.
+    /// - Throws: ``ScheduleError`` for duplicate plans, overlapping windows or invalid limits.
+    public init(
+        plans: [ScheduledPlan], catalog: any SchedulerCatalog, configuration: Configuration = Configuration(),
+        logger: Logger, notifier: (any Notifier)? = nil, clock: SchedulerClock = .system,
+        randomFraction: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        runAt: @escaping @Sendable (ScheduledPlan, Date) async throws -> ScheduledRunResult
+    ) throws {
+        try self.init(
+            jobs: plans.map { Job(plan: $0, catalog: catalog) }, configuration: configuration, logger: logger,
+            notifier: notifier, clock: clock, randomFraction: randomFraction, run: runAt)
     }
 
     /// Creates a scheduler that runs `engine.backup` for each engine's plan, on the plan's `schedule:`.

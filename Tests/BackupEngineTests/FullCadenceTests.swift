@@ -232,3 +232,29 @@ extension Calendar {
         return calendar
     }
 }
+
+/// The `runAt:` closure of a scheduler built from plans learns each due instant and its kind.
+@Suite("Scheduler runAt closure")
+struct SchedulerRunAtTests {
+    @Test("a runAt closure receives each due instant; backupKind(at:) says which are full")
+    func runAtInstants() async throws {
+        let clock = ManualClock("2026-11-01T00:50:00Z")
+        let plan = try ScheduledPlan(
+            name: "nightly",
+            config: ScheduleConfig(cron: "0 * * * *", fullCron: "30 1 * * *", timeZoneIdentifier: "UTC", missed: .skip))
+        let catalog = try SQLiteCatalog.inMemory()
+        let seen = Shared<[(Date, BackupRequest.Kind)]>([])
+        let scheduler = try BackupScheduler(
+            plans: [plan], catalog: catalog, logger: SchedulerFixture.logger, clock: clock.schedulerClock,
+            runAt: { plan, instant in
+                seen.withLock { $0.append((instant, plan.backupKind(at: instant))) }
+                return ScheduledRunResult(succeeded: true, summary: "ok")
+            })
+        try await SchedulerFixture.running(scheduler) { _ in
+            await SchedulerFixture.drive(clock, to: SchedulerFixture.date("2026-11-01T02:10:00Z"), schedulers: [scheduler])
+        }
+        let runs = seen.value
+        #expect(runs.map(\.0) == ["2026-11-01T01:00:00Z", "2026-11-01T01:30:00Z", "2026-11-01T02:00:00Z"].map(SchedulerFixture.date))
+        #expect(runs.map(\.1) == [.auto, .full, .auto])
+    }
+}
