@@ -86,6 +86,7 @@ struct Schedule: AsyncParsableCommand {
         }
         for run in runs {
             var line = ISO8601.string(from: run, in: zone)
+            if scheduled.fullCron != nil { line += scheduled.isFullRun(at: run) ? "  full" : "  auto" }
             if let window = scheduled.window, !window.contains(run) {
                 line += "  (outside window \(window): will be skipped)"
             }
