@@ -30,7 +30,7 @@ struct SignalS3Tests {
             let scratch = Scratch("signal-s3")
             try FileManager.default.createDirectory(atPath: scratch.sub("src"), withIntermediateDirectories: true)
             let created = FileManager.default.createFile(
-                atPath: scratch.sub("src/big.bin"), contents: Data((0..<(40 << 20)).map { _ in UInt8.random(in: 0...255) }))
+                atPath: scratch.sub("src/big.bin"), contents: try Self.randomBytes(40 << 20))
             #expect(created)
             let environment = ProcessInfo.processInfo.environment
             let plan = """
@@ -88,7 +88,7 @@ struct SignalS3Tests {
             let scratch = Scratch("signal-s3-restore")
             try FileManager.default.createDirectory(atPath: scratch.sub("src"), withIntermediateDirectories: true)
             let created = FileManager.default.createFile(
-                atPath: scratch.sub("src/big.bin"), contents: Data((0..<(6 << 20)).map { _ in UInt8.random(in: 0...255) }))
+                atPath: scratch.sub("src/big.bin"), contents: try Self.randomBytes(6 << 20))
             #expect(created)
             let environment = ProcessInfo.processInfo.environment
             let plan = """
@@ -159,5 +159,16 @@ struct SignalS3Tests {
         await waitForExit(process)
         try handle.close()
         return (process.terminationStatus, try String(contentsOfFile: file, encoding: .utf8))
+    }
+
+    /// `count` random bytes from /dev/urandom (fast, unlike a byte-by-byte generator in a debug build).
+    static func randomBytes(_ count: Int) throws -> Data {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        defer { try? handle.close() }
+        var data = Data()
+        while data.count < count, let chunk = try handle.read(upToCount: count - data.count), !chunk.isEmpty {
+            data.append(chunk)
+        }
+        return data
     }
 }

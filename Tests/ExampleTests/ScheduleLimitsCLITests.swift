@@ -35,7 +35,7 @@ struct ScheduleLimitsCLITests {
         for _ in 0..<60 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(process.isRunning, "the scheduler refused plans whose limits allow two runs at once")
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        await waitForExit(of: process)
         #expect(process.terminationStatus == 0)
         let explicit = try await sandbox.backup(
             "schedule", "--plan", "Examples/quickstart.yaml", "--plan", "Examples/second.yaml", "--max-concurrent-runs", "1")

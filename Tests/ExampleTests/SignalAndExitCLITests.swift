@@ -10,9 +10,11 @@ import Testing
 @Suite("backup signals, exit codes and status")
 struct SignalAndExitCLITests {
     /// The quickstart sandbox with a big random file, compressed slowly, so that a run uploads for a while.
-    private func slowSandbox() throws -> Sandbox {
+    private func slowSandbox() async throws -> Sandbox {
         let sandbox = try Sandbox()
-        try Sandbox.shell("head -c 400000000 /dev/urandom > '\(sandbox.path("Examples/sample/config/big.bin"))'")
+        let made = try await runExample(
+            "/bin/sh", ["-c", "head -c 100000000 /dev/urandom > Examples/sample/config/big.bin"], in: sandbox.root)
+        #expect(made.status == 0)
         try sandbox.replace("level: 3}", with: "level: 19, threads: 1}", in: "Examples/quickstart.yaml")
         return sandbox
     }
@@ -20,11 +22,16 @@ struct SignalAndExitCLITests {
     /// Waits until the run is uploading: its partial file exists.
     private func waitForUpload(_ sandbox: Sandbox) async throws -> Bool {
         for _ in 0..<1_200 {
-            let found = try Sandbox.shell("find '\(sandbox.path("backups"))' -name '*.partial-*' | grep -q . && echo yes").output
-            if found.contains("yes") { return true }
+            if !files(under: sandbox.path("backups"), containing: ".partial-").isEmpty { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
         return false
+    }
+
+    /// The relative paths under `root` whose name contains `text`.
+    private func files(under root: String, containing text: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { ($0 as NSString).lastPathComponent.contains(text) }
     }
 
     private func statusRows(_ result: Sandbox.Result) throws -> [[String: Any]] {
@@ -34,7 +41,7 @@ struct SignalAndExitCLITests {
 
     @Test("SIGTERM mid-upload: exit 143, the record is failed 'interrupted by SIGTERM', no partial file or artifact remains")
     func sigtermMidUpload() async throws {
-        let sandbox = try slowSandbox()
+        let sandbox = try await slowSandbox()
         let process = try sandbox.start("run", "--plan", "Examples/quickstart.yaml", "--source", "config", "--time", "2026-11-25T01:30:00Z")
         #expect(try await waitForUpload(sandbox), "the run never started uploading")
 
@@ -45,7 +52,7 @@ struct SignalAndExitCLITests {
         #expect(liveConfig["stale"] as? Bool == false, "the run's process is alive")
 
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        await waitForExit(of: process)
         #expect(process.terminationReason == .exit, "the process exits by itself after cleaning up, not killed by the signal")
         #expect(process.terminationStatus == 143)
 
@@ -54,19 +61,17 @@ struct SignalAndExitCLITests {
         let config = try #require(try statusRows(status).first { $0["source"] as? String == "config" })
         #expect(config["state"] as? String == "failed")
         #expect((config["failure_reason"] as? String)?.contains("interrupted by SIGTERM") == true, "\(config)")
-        let partials = try Sandbox.shell("find '\(sandbox.path("backups"))' -name '*.partial-*' | wc -l").output
-        #expect(partials.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "the partial file is removed at once")
-        let artifacts = try Sandbox.shell("find '\(sandbox.path("backups"))' -name '*.tar.zst*' | wc -l").output
-        #expect(artifacts.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(files(under: sandbox.path("backups"), containing: ".partial-").isEmpty, "the partial file is removed at once")
+        #expect(files(under: sandbox.path("backups"), containing: ".tar.zst").isEmpty, "no artifact or manifest remains")
     }
 
     @Test("SIGINT mid-upload exits 130 after the same clean-up")
     func sigintMidUpload() async throws {
-        let sandbox = try slowSandbox()
+        let sandbox = try await slowSandbox()
         let process = try sandbox.start("run", "--plan", "Examples/quickstart.yaml", "--source", "config", "--time", "2026-11-25T01:30:00Z")
         #expect(try await waitForUpload(sandbox), "the run never started uploading")
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        await waitForExit(of: process)
         #expect(process.terminationStatus == 130)
         let status = try await sandbox.backup("status", "--plan", "Examples/quickstart.yaml", "--json")
         let config = try #require(try statusRows(status).first { $0["source"] as? String == "config" })
@@ -75,11 +80,11 @@ struct SignalAndExitCLITests {
 
     @Test("a running record whose process died is reported stale, with exit status 1")
     func staleRecord() async throws {
-        let sandbox = try slowSandbox()
+        let sandbox = try await slowSandbox()
         let process = try sandbox.start("run", "--plan", "Examples/quickstart.yaml", "--source", "config", "--time", "2026-11-25T01:30:00Z")
         #expect(try await waitForUpload(sandbox), "the run never started uploading")
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await waitForExit(of: process)
         let status = try await sandbox.backup("status", "--plan", "Examples/quickstart.yaml")
         #expect(status.status == 1, "a stale running record is not healthy: \(status.stdout)")
         #expect(status.stdout.contains("config: running"))
@@ -189,7 +194,17 @@ struct SignalAndExitCLITests {
         }
         #expect(notified, "the plan's command notifier ran for the scheduled run")
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        await waitForExit(of: process)
         #expect(process.terminationStatus == 0, "stopping the scheduler is no failure")
+    }
+}
+
+/// Waits for `process` to exit on a thread of its own, never blocking one of the test's cooperative threads.
+func waitForExit(of process: Process) async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        DispatchQueue.global().async {
+            process.waitUntilExit()
+            continuation.resume()
+        }
     }
 }
