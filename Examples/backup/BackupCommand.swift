@@ -10,12 +10,16 @@ import Logging
 import RemoteStorage
 import Retention
 
-@main
+/// The `backup` command; `BackupMain` runs it.
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Run, list, verify, restore and prune backups described by a YAML plan.",
-        discussion: "Exit status: 0 on success, 1 on any failure. See Documentation/GettingStarted.md.",
+        discussion: """
+            Exit status: 0 on success, 1 on any failure (usage errors included), 143 after SIGTERM and 130 after \
+            SIGINT once the interrupted work is cleaned up (`schedule` exits 0 after a graceful shutdown). See \
+            Documentation/GettingStarted.md.
+            """,
         subcommands: [Run.self, List.self, Verify.self, Restore.self, Prune.self, Coverage.self, Schedule.self, Status.self])
 }
 
@@ -37,7 +41,9 @@ struct PlanOptions: ParsableArguments {
         let logger = Logger(label: "backup")
         let plan = try PlanLoader.load(contentsOf: plan)
         let clock = try Self.clock(time)
-        return try await Engine.open(plan, logger: logger, now: clock)
+        var engine = try await Engine.open(plan, logger: logger, now: clock)
+        engine.cancellationReason = { Signals.interruptionReason }
+        return engine
     }
 
     /// `--time` sets the clock for the command, as restic's `backup --time` does: the given instant,
@@ -61,7 +67,8 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as ValidationError {
         throw error
     } catch {
-        Terminal.standardError("error: \(error)")
+        // After SIGTERM or SIGINT the entry point says what happened; the cancellation is no error of its own.
+        if Signals.received == nil { Terminal.standardError("error: \(error)") }
         throw ExitCode.failure
     }
 }
@@ -142,6 +149,9 @@ extension BackupCommand {
         @Flag(name: .long, help: "Verify every committed backup of the plan.")
         var all = false
 
+        @Option(name: .long, help: "The source the backup belongs to (a label alone is ambiguous when sources share it).")
+        var source: String?
+
         func validate() throws {
             if (id == nil) == !all { throw ValidationError("give a backup ID or --all") }
         }
@@ -151,9 +161,9 @@ extension BackupCommand {
                 let engine = try await options.load()
                 let records: [BackupRecord]
                 if all {
-                    records = try await engine.list(states: [.committed])
+                    records = try await engine.list(source: source, states: [.committed])
                 } else {
-                    records = [try await engine.catalog.record(matching: id!, plan: engine.plan.name)]
+                    records = [try await engine.record(matching: id ?? "", source: source)]
                 }
                 var damaged = 0
                 for record in records {
@@ -186,6 +196,9 @@ extension BackupCommand {
         @Argument(help: "The backup id (or a unique prefix, or its label).")
         var id: String
 
+        @Option(name: .long, help: "The source the backup belongs to (a label alone is ambiguous when sources share it).")
+        var source: String?
+
         @Option(name: .long, help: "The folder to restore into; it must be empty unless --force is given.")
         var to: String?
 
@@ -216,7 +229,7 @@ extension BackupCommand {
         func run() async throws {
             try await reportingErrors {
                 let engine = try await options.load()
-                let record = try await engine.catalog.record(matching: id, plan: engine.plan.name)
+                let record = try await engine.record(matching: id, source: source)
                 if let toMySQL {
                     try await restoreMySQL(record, engine: engine, url: toMySQL)
                     return
@@ -270,6 +283,34 @@ extension BackupCommand {
                 print(json ? try JSONOutput.decisions(report.plan) : Summary.prune(report))
                 if !report.failures.isEmpty { throw ExitCode.failure }
             }
+        }
+    }
+}
+
+extension Engine {
+    /// The record whose id is `text`, starts with `text` or whose label is `text`, of `source` when given.
+    func record(matching text: String, source: String?) async throws -> BackupRecord {
+        guard let source else {
+            do {
+                return try await catalog.record(matching: text, plan: plan.name)
+            } catch let error as CatalogError where error.code == .ambiguous {
+                throw CatalogError(code: .ambiguous, message: error.message + "; name the source with --source")
+            }
+        }
+        let ofSource = try await list(source: source)
+        guard plan.source(named: source) != nil || !ofSource.isEmpty else {
+            let known = plan.sources.map(\.name).joined(separator: ", ")
+            throw CatalogError(code: .notFound, message: "plan '\(plan.name)' has no source '\(source)' (sources: \(known))")
+        }
+        let candidates = ofSource.filter {
+            $0.id.rawValue == text || (text.count >= 4 && $0.id.rawValue.hasPrefix(text)) || $0.label.rawValue == text
+        }
+        switch candidates.count {
+        case 1: return candidates[0]
+        case 0: throw CatalogError(code: .notFound, message: "no backup '\(text)' of source '\(source)' in plan '\(plan.name)'")
+        default:
+            let ids = candidates.prefix(5).map(\.id.rawValue).joined(separator: ", ")
+            throw CatalogError(code: .ambiguous, message: "'\(text)' matches \(candidates.count) backups of source '\(source)': \(ids)")
         }
     }
 }

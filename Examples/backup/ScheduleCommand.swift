@@ -15,9 +15,11 @@ struct Schedule: AsyncParsableCommand {
         abstract: "Run plans on their schedules until SIGINT or SIGTERM, or print a plan's next run instants.",
         discussion: """
             Without --next, runs every plan at its due instants (cron, window, jitter, missed-run policy), one at \
-            a time unless --max-concurrent-runs says otherwise, taking each plan's lease in its catalog so that \
-            several hosts or processes never run a plan twice. SIGINT or SIGTERM lets a running backup finish, \
-            then exits. See Documentation/Automation.md.
+            a time unless --max-concurrent-runs or the plans' limits.max_concurrent_runs say otherwise, taking each \
+            plan's lease in its catalog so that several hosts or processes never run a plan twice. Runs send the \
+            plans' notify: events. SIGINT or SIGTERM lets a running backup finish (or, with --cancel-on-shutdown, \
+            cancels it: its record is marked failed "interrupted by SIGTERM" and its partial upload removed), then \
+            exits 0. See Documentation/Automation.md.
             """)
 
     @Option(name: .long, help: "A YAML plan with a schedule section (repeatable).")
@@ -32,8 +34,10 @@ struct Schedule: AsyncParsableCommand {
     @Flag(name: .long, help: "With --next: print a JSON array of ISO 8601 instants with their UTC offset.")
     var json = false
 
-    @Option(name: .long, help: "How many plans may run at once (default 1).")
-    var maxConcurrentRuns = 1
+    @Option(
+        name: .long,
+        help: "How many plans may run at once (default: the smallest limits.max_concurrent_runs of the plans, else 1).")
+    var maxConcurrentRuns: Int?
 
     @Flag(name: .long, help: "On SIGINT or SIGTERM, cancel running backups (they are marked failed) instead of finishing them.")
     var cancelOnShutdown = false
@@ -50,7 +54,7 @@ struct Schedule: AsyncParsableCommand {
             if from != nil { throw ValidationError("--from only goes with --next") }
             if json { throw ValidationError("--json only goes with --next") }
         }
-        if maxConcurrentRuns < 1 { throw ValidationError("--max-concurrent-runs must be at least 1") }
+        if let maxConcurrentRuns, maxConcurrentRuns < 1 { throw ValidationError("--max-concurrent-runs must be at least 1") }
     }
 
     func run() async throws {
@@ -82,6 +86,7 @@ struct Schedule: AsyncParsableCommand {
         }
         for run in runs {
             var line = ISO8601.string(from: run, in: zone)
+            if scheduled.fullCron != nil { line += scheduled.isFullRun(at: run) ? "  full" : "  auto" }
             if let window = scheduled.window, !window.contains(run) {
                 line += "  (outside window \(window): will be skipped)"
             }
@@ -104,18 +109,23 @@ struct Schedule: AsyncParsableCommand {
         for file in plan {
             let loaded = try PlanLoader.load(contentsOf: file)
             var engine = try await Engine.open(loaded, logger: logger)
-            engine.notifier = LogNotifier(logger: logger)
+            engine.cancellationReason = { Signals.interruptionReason }
+            // Scheduled runs send the plan's own notifications, and are logged.
+            engine.notifier = BackupScheduler.scheduledNotifier(
+                plan: engine.notifier, logger: logger, logsAlready: loaded.notify?.log == true)
             engines.append(engine)
         }
+        let limit = maxConcurrentRuns ?? BackupScheduler.Configuration.maxConcurrentRuns(of: engines.map(\.plan)) ?? 1
+        logger.info("plans running at once", metadata: ["max_concurrent_runs": "\(limit)"])
         let scheduler = try BackupScheduler(
             engines: engines,
             configuration: BackupScheduler.Configuration(
-                maxConcurrentRuns: maxConcurrentRuns, shutdown: cancelOnShutdown ? .cancelRunning : .finishRunning),
+                maxConcurrentRuns: limit, shutdown: cancelOnShutdown ? .cancelRunning : .finishRunning),
             logger: logger, notifier: LogNotifier(logger: logger))
         for scheduled in scheduler.plans {
-            let next = scheduled.cron.next(after: Date()).map { ISO8601.string(from: $0, in: scheduled.cron.timeZone) } ?? "never"
+            let next = scheduled.next(after: Date()).map { ISO8601.string(from: $0, in: scheduled.cron.timeZone) } ?? "never"
             logger.info("scheduled", metadata: ["plan": "\(scheduled.name)", "cron": "\(scheduled.cron)", "next": "\(next)"])
         }
-        try await scheduler.runUntilTerminated()
+        try await scheduler.runUntilShutdown { shutdown in Signals.onGracefulShutdown(shutdown) }
     }
 }

@@ -13,7 +13,11 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show each plan's latest backup per source, whether it runs now, and its next run.",
-        discussion: "Exit status: 0 when every source's latest backup succeeded (or is running), 1 otherwise.")
+        discussion: """
+            Exit status: 0 when every source's latest backup succeeded or is running in a live process, 1 when one \
+            failed, has none, is a stale running record (its process is gone), or, with --max-age, when a source's \
+            newest committed backup is older than that.
+            """)
 
     @Option(name: .long, help: "A YAML plan (repeatable).")
     var plan: [String] = []
@@ -24,8 +28,37 @@ struct Status: AsyncParsableCommand {
     @Option(name: .long, help: "Use this instant (ISO 8601) as the current time.")
     var time: String?
 
+    @Option(
+        name: .customLong("max-age"),
+        help: "Exit 1 when a source's newest committed backup is older than this (90m, 26h, 2d, 1d12h).")
+    var maxAge: String?
+
     func validate() throws {
         if plan.isEmpty { throw ValidationError("give at least one --plan FILE") }
+        if let maxAge, Self.seconds(maxAge) == nil {
+            throw ValidationError("--max-age '\(maxAge)' is not a duration such as 90m, 26h or 2d")
+        }
+    }
+
+    /// `90m`, `26h`, `2d`, `1d12h`, `45s`: seconds, or `nil` when the text is not such a duration.
+    static func seconds(_ text: String) -> TimeInterval? {
+        var total: TimeInterval = 0
+        var digits = ""
+        var seen: Set<Character> = []
+        for character in text {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else if let unit = ["d": 86_400.0, "h": 3_600.0, "m": 60.0, "s": 1.0][character], let value = Double(digits),
+                seen.insert(character).inserted
+            {
+                total += value * unit
+                digits = ""
+            } else {
+                return nil
+            }
+        }
+        guard digits.isEmpty, !seen.isEmpty, total > 0 else { return nil }
+        return total
     }
 
     func run() async throws {
@@ -42,9 +75,15 @@ struct Status: AsyncParsableCommand {
                 let engine = try await Engine.open(try PlanLoader.load(contentsOf: file), logger: logger)
                 statuses.append(try await PlanStatus.read(for: engine, now: now))
             }
-            print(json ? try Self.json(statuses) : Self.text(statuses))
+            let limit = maxAge.flatMap(Self.seconds)
+            print(json ? try Self.json(statuses, now: now, maxAge: limit) : Self.text(statuses, now: now, maxAge: limit))
             let unhealthy = statuses.contains { status in
-                status.sources.contains { $0.latest.map { $0.state == .failed || $0.state == .expired } ?? true }
+                status.sources.contains { source in
+                    guard let latest = source.latest, latest.state != .failed, latest.state != .expired, !source.isStale else {
+                        return true
+                    }
+                    return Self.isTooOld(source, now: now, maxAge: limit)
+                }
             }
             if unhealthy { throw ExitCode.failure }
         }
@@ -84,6 +123,9 @@ struct Status: AsyncParsableCommand {
         var finished_at: Date?
         var size_bytes: Int64?
         var failure_reason: String?
+        var stale: Bool
+        var last_committed_at: Date?
+        var too_old: Bool
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -95,14 +137,24 @@ struct Status: AsyncParsableCommand {
             try container.encode(finished_at, forKey: .finished_at)
             try container.encode(size_bytes, forKey: .size_bytes)
             try container.encode(failure_reason, forKey: .failure_reason)
+            try container.encode(stale, forKey: .stale)
+            try container.encode(last_committed_at, forKey: .last_committed_at)
+            try container.encode(too_old, forKey: .too_old)
         }
 
         enum CodingKeys: String, CodingKey {
-            case source, state, label, kind, started_at, finished_at, size_bytes, failure_reason
+            case source, state, label, kind, started_at, finished_at, size_bytes, failure_reason, stale, last_committed_at, too_old
         }
     }
 
-    static func rows(_ statuses: [PlanStatus]) -> [PlanRow] {
+    /// Whether a source's newest committed backup is older than `maxAge` (or missing) when a limit is given.
+    static func isTooOld(_ source: PlanStatus.SourceStatus, now: Date, maxAge: TimeInterval?) -> Bool {
+        guard let maxAge else { return false }
+        guard let committed = source.latestCommitted else { return true }
+        return now.timeIntervalSince(committed.finishedAt ?? committed.startedAt) > maxAge
+    }
+
+    static func rows(_ statuses: [PlanStatus], now: Date, maxAge: TimeInterval?) -> [PlanRow] {
         statuses.map { status in
             let zone = status.schedule?.cron.timeZone ?? .gmt
             return PlanRow(
@@ -114,18 +166,20 @@ struct Status: AsyncParsableCommand {
                     return SourceRow(
                         source: source.source, state: record?.state.rawValue, label: record?.label.rawValue,
                         kind: record?.kind.rawValue, started_at: record?.startedAt, finished_at: record?.finishedAt,
-                        size_bytes: record?.sizeBytes, failure_reason: record?.failureReason)
+                        size_bytes: record?.sizeBytes, failure_reason: record?.failureReason, stale: source.isStale,
+                        last_committed_at: source.latestCommitted.map { $0.finishedAt ?? $0.startedAt },
+                        too_old: isTooOld(source, now: now, maxAge: maxAge))
                 })
         }
     }
 
-    static func json(_ statuses: [PlanStatus]) throws -> String {
-        String(decoding: try JSONCoding.encoder().encode(rows(statuses)), as: UTF8.self)
+    static func json(_ statuses: [PlanStatus], now: Date, maxAge: TimeInterval?) throws -> String {
+        String(decoding: try JSONCoding.encoder().encode(rows(statuses, now: now, maxAge: maxAge)), as: UTF8.self)
     }
 
-    static func text(_ statuses: [PlanStatus]) -> String {
+    static func text(_ statuses: [PlanStatus], now: Date, maxAge: TimeInterval?) -> String {
         var lines: [String] = []
-        for row in rows(statuses) {
+        for row in rows(statuses, now: now, maxAge: maxAge) {
             var header = "plan \(row.plan)"
             if let schedule = row.schedule, let zone = row.time_zone {
                 header += ": \(schedule) \(zone)"
@@ -145,6 +199,12 @@ struct Status: AsyncParsableCommand {
                 if let finished = source.finished_at { line += " at \(ISO8601.string(from: finished))" }
                 if state == "committed", let size = source.size_bytes { line += ", \(Summary.bytes(size))" }
                 if let reason = source.failure_reason { line += ": \(reason)" }
+                if source.stale { line += " (stale: no live process runs it; the next run marks it failed and cleans up)" }
+                if source.too_old {
+                    line +=
+                        source.last_committed_at.map { ", newest committed backup \(ISO8601.string(from: $0)) is older than --max-age" }
+                        ?? ", no committed backup (--max-age)"
+                }
                 lines.append(line)
             }
         }

@@ -6,7 +6,7 @@ import Foundation
 import Logging
 import RemoteStorage
 
-@main
+/// The `export-link` command; `ExportLinkMain` runs it.
 struct ExportLinkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-link",
@@ -14,7 +14,7 @@ struct ExportLinkCommand: AsyncParsableCommand {
         discussion: """
             FILE is a YAML file holding just a `storage:` mapping, as in plans. Local storage issues links when it \
             sets link_secret_env and link_base_url; S3 storage issues presigned URLs. Exit status: 0 on success, \
-            1 on any failure. See Documentation/Exports.md.
+            1 on any failure, usage errors included (printed as `error: …`). See Documentation/Exports.md.
             """,
         subcommands: [Create.self, Cleanup.self],
         defaultSubcommand: Create.self)

@@ -137,6 +137,9 @@ extension PlanLoader {
         if let schedule = plan.schedule {
             add(0, "schedule")
             add(2, "cron", quotedIfNeeded(schedule.cron))
+            if let full = schedule.fullCron { add(2, "full", quotedIfNeeded(full)) }
+            if let every = schedule.fullEverySeconds { add(2, "full_every", "\(Int(every.rounded()))s") }
+            if let length = schedule.maxChainLength { add(2, "max_chain_length", String(length)) }
             add(2, "time_zone", quotedIfNeeded(schedule.timeZoneIdentifier))
             if let window = schedule.window { add(2, "window", quotedIfNeeded(window)) }
             if schedule.jitterSeconds > 0 { add(2, "jitter", "\(Int(schedule.jitterSeconds.rounded()))s") }

@@ -9,18 +9,45 @@ import RemoteStorage
 package import Yams
 
 extension PlanLoader.Reader {
-    /// `schedule:`; the zone defaults to the plan's `time_zone`. The cron expression is parsed here so
+    /// `schedule:`; the zone defaults to the plan's `time_zone`. The cron expressions are parsed here so
     /// that a typo is reported with its line when the plan loads, not when the scheduler starts.
+    ///
+    /// `cron:` (or its synonym `incremental:`) says when automatic runs are due, `full:` when full
+    /// backups are; a plan with only `full:` takes a full backup at each of its instants. `full_every:`
+    /// and `max_chain_length:` make an automatic run start a new chain.
     package func schedule(_ node: Node, at keyPath: String, defaultTimeZone: String) throws -> ScheduleConfig {
         let fields = try mapping(node, at: keyPath)
         try fields.rejectUnknownKeys(allowed: PlanLoader.Keys.schedule)
         let zone = try fields.optional("time_zone").map { try timeZone($0, at: fields.path("time_zone")) } ?? defaultTimeZone
-        let cronNode = try fields.required("cron")
-        let cron = try string(cronNode, at: fields.path("cron"))
-        do {
-            _ = try CronSchedule(cron, timeZone: TimeZone(identifier: zone) ?? .gmt)
-        } catch {
-            throw self.error(.invalidValue, at: fields.path("cron"), cronNode, String(describing: error))
+        func cronExpression(_ key: String) throws -> String? {
+            guard let cronNode = fields.optional(key) else { return nil }
+            let cron = try string(cronNode, at: fields.path(key))
+            do {
+                _ = try CronSchedule(cron, timeZone: TimeZone(identifier: zone) ?? .gmt)
+            } catch {
+                throw self.error(.invalidValue, at: fields.path(key), cronNode, String(describing: error))
+            }
+            return cron
+        }
+        if let both = fields.optional("incremental"), fields.optional("cron") != nil {
+            throw error(.invalidValue, at: fields.path("incremental"), both, "give cron or incremental, not both (they mean the same)")
+        }
+        let full = try cronExpression("full")
+        guard let cron = try cronExpression("cron") ?? cronExpression("incremental") ?? full else {
+            _ = try fields.required("cron")
+            throw error(.invalidValue, at: fields.path("cron"), node, "a schedule needs cron (or full and incremental)")
+        }
+        let fullEvery = try fields.optional("full_every").map { node in
+            let seconds = try clockDuration(node, at: fields.path("full_every"))
+            guard seconds > 0 else { throw error(.invalidValue, at: fields.path("full_every"), node, "must be longer than zero") }
+            return seconds
+        }
+        let maxChainLength = try fields.optional("max_chain_length").map { node in
+            let length = try int(node, at: fields.path("max_chain_length"))
+            guard length >= 1 else {
+                throw error(.invalidValue, at: fields.path("max_chain_length"), node, "must be at least 1 (1: every run is full)")
+            }
+            return length
         }
         let window = try fields.optional("window").map { node in
             let text = try string(node, at: fields.path("window"))
@@ -36,7 +63,9 @@ extension PlanLoader.Reader {
             }
             missed = policy
         }
-        return ScheduleConfig(cron: cron, timeZoneIdentifier: zone, window: window, jitterSeconds: jitter, missed: missed)
+        return ScheduleConfig(
+            cron: cron, fullCron: full, timeZoneIdentifier: zone, window: window, jitterSeconds: jitter, missed: missed,
+            fullEverySeconds: fullEvery, maxChainLength: maxChainLength)
     }
 
     /// `HH:MM-HH:MM`, 24-hour clock; the end may be earlier than the start (the window wraps midnight).
@@ -57,7 +86,7 @@ extension PlanLoader.Reader {
         }
     }
 
-    /// A clock duration in seconds: `90`, `45s`, `5m`, `1h30m`.
+    /// A clock duration in seconds: `90`, `45s`, `5m`, `1h30m`, `7d`.
     package func clockDuration(_ node: Node, at keyPath: String) throws -> Double {
         if node.tagName == .int {
             let seconds = try int(node, at: keyPath)
@@ -71,16 +100,18 @@ extension PlanLoader.Reader {
         for character in text {
             if character.isASCII, character.isNumber {
                 digits.append(character)
-            } else if let unit = ["h": 3600.0, "m": 60.0, "s": 1.0][character], let value = Double(digits), !seen.contains(character) {
+            } else if let unit = ["d": 86_400.0, "h": 3600.0, "m": 60.0, "s": 1.0][character], let value = Double(digits),
+                !seen.contains(character)
+            {
                 total += value * unit
                 seen.insert(character)
                 digits = ""
             } else {
-                throw error(.invalidValue, at: keyPath, node, "'\(text)' is not a duration such as 30s, 5m or 1h30m")
+                throw error(.invalidValue, at: keyPath, node, "'\(text)' is not a duration such as 30s, 5m, 1h30m or 7d")
             }
         }
         guard digits.isEmpty, !seen.isEmpty else {
-            throw error(.invalidValue, at: keyPath, node, "'\(text)' is not a duration such as 30s, 5m or 1h30m")
+            throw error(.invalidValue, at: keyPath, node, "'\(text)' is not a duration such as 30s, 5m, 1h30m or 7d")
         }
         return total
     }

@@ -25,7 +25,9 @@ extension PlanLoader {
             "name", "type", "host", "port", "user", "password_env", "option_file", "databases", "exclude_tables",
             "incremental", "on_broken_chain", "schema_dir", "require_coverage", "parallel",
         ]
-        package static let schedule = ["cron", "time_zone", "window", "jitter", "missed"]
+        package static let schedule = [
+            "cron", "full", "incremental", "full_every", "max_chain_length", "time_zone", "window", "jitter", "missed",
+        ]
         package static let notify = ["log", "webhooks", "commands"]
         package static let webhook = ["url", "headers_from_env", "timeout_seconds", "max_attempts"]
         package static let command = ["command", "timeout_seconds"]

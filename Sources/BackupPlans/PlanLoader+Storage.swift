@@ -112,7 +112,7 @@ extension PlanLoader.Reader {
             default:
                 throw error(
                     .invalidValue, at: fields.path("provider"), node,
-                    isCOS ? "type cos implies provider cos; leave provider out" : "unknown provider '\(name)' (aws, minio)")
+                    isCOS ? "type cos implies provider cos; leave provider out" : "unknown provider '\(name)' (aws, minio, cos)")
             }
         }
         let bucketNode = try fields.required("bucket")

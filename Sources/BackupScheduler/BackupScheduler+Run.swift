@@ -48,8 +48,8 @@ extension BackupScheduler {
             }
             await attempt(job, due: current, shutdown: shutdown)
             let now = clock.now()
-            let next = job.plan.cron.next(after: max(current.instant, now))
-            if let next, let skipped = job.plan.cron.next(after: current.instant), skipped < next, !current.isCatchUp {
+            let next = job.plan.next(after: max(current.instant, now))
+            if let next, let skipped = job.plan.next(after: current.instant), skipped < next, !current.isCatchUp {
                 logger.warning(
                     "runs due while the previous run lasted were dropped",
                     metadata: ["plan": "\(job.plan.name)", "first_dropped": "\(ISO8601.string(from: skipped))"])
@@ -83,7 +83,7 @@ extension BackupScheduler {
                     "cannot read the latest record; not catching up", metadata: ["plan": "\(job.plan.name)", "error": "\(error)"])
             }
         }
-        return job.plan.cron.next(after: now).map { Due(instant: $0, start: $0, isCatchUp: false) }
+        return job.plan.next(after: now).map { Due(instant: $0, start: $0, isCatchUp: false) }
     }
 
     /// Takes a slot and the lease, checks the window and the catalog, and runs the plan.
@@ -139,7 +139,7 @@ extension BackupScheduler {
         }
 
         logger.info("scheduled run started")
-        let outcome = await runHoldingLease(job, lease: lease, shutdown: shutdown)
+        let outcome = await runHoldingLease(job, instant: due.instant, lease: lease, shutdown: shutdown)
         switch outcome.result {
         case .success(let result)?:
             if result.succeeded {
@@ -173,7 +173,7 @@ extension BackupScheduler {
 
     /// Runs the plan with a heartbeat that renews the lease every third of its duration; cancels the run
     /// when the lease is lost, or on shutdown when configured to.
-    private func runHoldingLease(_ job: Job, lease: Lease, shutdown: ShutdownSignal) async -> RunOutcome {
+    private func runHoldingLease(_ job: Job, instant: Date, lease: Lease, shutdown: ShutdownSignal) async -> RunOutcome {
         let plan = job.plan
         let catalog = job.catalog
         let duration = configuration.leaseDuration
@@ -184,7 +184,7 @@ extension BackupScheduler {
         await withTaskGroup(of: RunEvent.self) { group in
             group.addTask {
                 do {
-                    return .finished(.success(try await runPlan(plan)))
+                    return .finished(.success(try await runPlan(plan, instant)))
                 } catch {
                     return .finished(.failure(error))
                 }

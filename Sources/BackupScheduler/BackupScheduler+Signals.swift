@@ -17,4 +17,16 @@ extension BackupScheduler {
         let group = ServiceGroup(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
+
+    /// Runs the scheduler in a service group that shuts down gracefully once the callback handed to
+    /// `register` is called: for programs that handle signals themselves (`backup schedule` turns SIGTERM
+    /// and SIGINT into that call).
+    /// - Parameter register: Receives the function that starts the graceful shutdown; it may be called
+    ///   from any thread, any number of times.
+    /// - Throws: What the service group throws.
+    public func runUntilShutdown(_ register: (@escaping @Sendable () -> Void) -> Void) async throws {
+        let group = ServiceGroup(services: [self], logger: logger)
+        register { Task { await group.triggerGracefulShutdown() } }
+        try await group.run()
+    }
 }

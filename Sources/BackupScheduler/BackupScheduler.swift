@@ -4,7 +4,7 @@ public import BackupEngine
 public import BackupModels
 import BackupSources
 package import BackupSupport
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 
@@ -45,6 +45,14 @@ public struct BackupScheduler: Service {
         /// What graceful shutdown does to a run in progress.
         public var shutdown: ShutdownBehavior
 
+        /// The smallest `limits.max_concurrent_runs` among `plans`, or `nil` when none sets it: how many
+        /// runs a scheduler of these plans allows unless told otherwise.
+        /// - Parameter plans: The plans of one scheduler.
+        /// - Returns: The limit the plans ask for.
+        public static func maxConcurrentRuns(of plans: [BackupPlan]) -> Int? {
+            plans.compactMap { $0.limits?.maxConcurrentRuns }.min()
+        }
+
         /// Creates settings.
         /// - Parameters:
         ///   - maxConcurrentRuns: How many plans may run at once.
@@ -55,6 +63,18 @@ public struct BackupScheduler: Service {
             self.leaseDuration = leaseDuration
             self.shutdown = shutdown
         }
+    }
+
+    /// The notifier of a scheduled engine: the plan's own (`notify:`) plus a log notifier, so that every
+    /// scheduled run is logged as well as sent where the plan says.
+    /// - Parameters:
+    ///   - plan: The notifier the plan's `notify:` section built, if any.
+    ///   - logger: Where the log notifier writes.
+    ///   - logsAlready: Whether `plan` already logs events (`notify.log: true`).
+    /// - Returns: The combined notifier.
+    public static func scheduledNotifier(plan: (any Notifier)?, logger: Logger, logsAlready: Bool) -> any Notifier {
+        guard let plan else { return LogNotifier(logger: logger) }
+        return logsAlready ? plan : MultiNotifier([plan, LogNotifier(logger: logger)])
     }
 
     /// One plan with the catalog its leases and records live in.
@@ -79,7 +99,8 @@ public struct BackupScheduler: Service {
     public var leaseOwner: @Sendable () -> LeaseOwner
 
     package let jobs: [Job]
-    package let runPlan: @Sendable (ScheduledPlan) async throws -> ScheduledRunResult
+    /// Runs one plan for the due instant it is given.
+    package let runPlan: @Sendable (ScheduledPlan, Date) async throws -> ScheduledRunResult
     package let slots: RunSlots
     /// How many plan loops are doing something other than waiting for their next due instant (tests
     /// move a manual clock only when this is zero).
@@ -106,7 +127,32 @@ public struct BackupScheduler: Service {
     ) throws {
         try self.init(
             jobs: plans.map { Job(plan: $0, catalog: catalog) }, configuration: configuration, logger: logger,
-            notifier: notifier, clock: clock, randomFraction: randomFraction, run: run)
+            notifier: notifier, clock: clock, randomFraction: randomFraction, run: { plan, _ in try await run(plan) })
+    }
+
+    /// Creates a scheduler whose run closure also receives the due instant, so that it can take a full
+    /// backup at the instants of the plan's `schedule.full` (`plan.backupKind(at: instant)`).
+    ///
+    /// - Parameters:
+    ///   - plans: The plans to run.
+    ///   - catalog: Where leases are taken and the plans' latest records are read.
+    ///   - configuration: Concurrency, lease duration, shutdown behaviour.
+    ///   - logger: Where scheduler logs go.
+    ///   - notifier: Where skipped runs are reported.
+    ///   - clock: The time source; the system clock by default.
+    ///   - randomFraction: Random numbers for jitter.
+    ///   - runAt: Runs one plan once for the given due instant (for a catch-up run, the missed instant); it
+    ///     is cancelled on shutdown with ``ShutdownBehavior-swift.enum/cancelRunning`` or when the lease is lost.
+    /// - Throws: ``ScheduleError`` for duplicate plans, overlapping windows or invalid limits.
+    public init(
+        plans: [ScheduledPlan], catalog: any SchedulerCatalog, configuration: Configuration = Configuration(),
+        logger: Logger, notifier: (any Notifier)? = nil, clock: SchedulerClock = .system,
+        randomFraction: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        runAt: @escaping @Sendable (ScheduledPlan, Date) async throws -> ScheduledRunResult
+    ) throws {
+        try self.init(
+            jobs: plans.map { Job(plan: $0, catalog: catalog) }, configuration: configuration, logger: logger,
+            notifier: notifier, clock: clock, randomFraction: randomFraction, run: runAt)
     }
 
     /// Creates a scheduler that runs `engine.backup` for each engine's plan, on the plan's `schedule:`.
@@ -119,7 +165,8 @@ public struct BackupScheduler: Service {
     ///   - logger: Where scheduler logs go.
     ///   - notifier: Where skipped runs are reported (set the engines' own notifier for backup events).
     ///   - clock: The time source; the system clock by default.
-    ///   - request: What each run does; an automatic full or incremental with retention by default.
+    ///   - request: What each run does; an automatic full or incremental with retention by default. A run
+    ///     due at an instant of the plan's `schedule.full` expression takes full backups instead of `.auto`.
     /// - Throws: ``ScheduleError`` for a plan without a schedule or with an invalid one, duplicate plans,
     ///   overlapping windows or invalid limits.
     public init(
@@ -137,17 +184,20 @@ public struct BackupScheduler: Service {
         try self.init(
             jobs: jobs, configuration: configuration, logger: logger, notifier: notifier, clock: clock,
             randomFraction: { Double.random(in: 0..<1) },
-            run: { plan in
+            run: { plan, instant in
                 guard let engine = engineByName[plan.name] else {
                     return ScheduledRunResult(succeeded: false, summary: "no engine for plan '\(plan.name)'")
                 }
+                var request = request
+                if request.kind == .auto { request.kind = plan.backupKind(at: instant) }
                 return ScheduledRunResult(try await engine.backup(request))
             })
     }
 
     private init(
         jobs: [Job], configuration: Configuration, logger: Logger, notifier: (any Notifier)?, clock: SchedulerClock,
-        randomFraction: @escaping @Sendable () -> Double, run: @escaping @Sendable (ScheduledPlan) async throws -> ScheduledRunResult
+        randomFraction: @escaping @Sendable () -> Double,
+        run: @escaping @Sendable (ScheduledPlan, Date) async throws -> ScheduledRunResult
     ) throws {
         guard configuration.maxConcurrentRuns >= 1 else {
             throw ScheduleError(

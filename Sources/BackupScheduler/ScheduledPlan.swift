@@ -1,6 +1,6 @@
 import ArchiveLifecycle
 import BackupCatalog
-import BackupEngine
+public import BackupEngine
 public import BackupModels
 import BackupSources
 import BackupSupport
@@ -16,8 +16,10 @@ public import Foundation
 public struct ScheduledPlan: Hashable, Sendable {
     /// The plan's name (the lease is `plan:<name>`, catalog records are looked up by it).
     public var name: String
-    /// When runs are due.
+    /// When automatic runs are due (`cron:` or `incremental:`).
     public var cron: CronSchedule
+    /// When full backups are due (`full:`); `nil` when only ``cron`` runs.
+    public var fullCron: CronSchedule?
     /// The off-peak window a run must start in; `nil` allows any time.
     public var window: RunWindow?
     /// The longest random delay added to each run; never pushes a start past the window's end.
@@ -28,16 +30,18 @@ public struct ScheduledPlan: Hashable, Sendable {
     /// Creates a scheduled plan from checked values.
     /// - Parameters:
     ///   - name: The plan's name.
-    ///   - cron: When runs are due.
+    ///   - cron: When automatic runs are due.
+    ///   - fullCron: When full backups are due, if ever.
     ///   - window: The off-peak window, if any (read in its own zone).
     ///   - jitter: The longest random delay; negative values count as zero.
     ///   - missed: The missed-run policy.
     public init(
-        name: String, cron: CronSchedule, window: RunWindow? = nil, jitter: Duration = .zero,
+        name: String, cron: CronSchedule, fullCron: CronSchedule? = nil, window: RunWindow? = nil, jitter: Duration = .zero,
         missed: ScheduleConfig.MissedRunPolicy = .skip
     ) {
         self.name = name
         self.cron = cron
+        self.fullCron = fullCron
         self.window = window
         self.jitter = max(.zero, jitter)
         self.missed = missed
@@ -61,6 +65,14 @@ public struct ScheduledPlan: Hashable, Sendable {
         } catch let error as CronError {
             throw ScheduleError(code: .invalidCron, field: "schedule.cron", plan: name, message: error.description, underlying: error)
         }
+        var fullCron: CronSchedule?
+        if let full = config.fullCron {
+            do {
+                fullCron = try CronSchedule(full, timeZone: zone)
+            } catch let error as CronError {
+                throw ScheduleError(code: .invalidCron, field: "schedule.full", plan: name, message: error.description, underlying: error)
+            }
+        }
         guard config.jitterSeconds.isFinite, config.jitterSeconds >= 0 else {
             throw ScheduleError(
                 code: .invalidJitter, field: "schedule.jitter", plan: name,
@@ -68,7 +80,8 @@ public struct ScheduledPlan: Hashable, Sendable {
         }
         let window = try config.window.map { try RunWindow($0, timeZone: zone, field: "schedule.window", plan: name) }
         self.init(
-            name: name, cron: cron, window: window, jitter: .milliseconds(Int64((config.jitterSeconds * 1000).rounded())),
+            name: name, cron: cron, fullCron: fullCron, window: window,
+            jitter: .milliseconds(Int64((config.jitterSeconds * 1000).rounded())),
             missed: config.missed)
     }
 
@@ -91,7 +104,37 @@ public struct ScheduledPlan: Hashable, Sendable {
     ///   - count: How many instants.
     ///   - date: The instant to start after.
     /// - Returns: Increasing instants; fewer than `count` when the expression stops matching.
-    public func nextRuns(_ count: Int, after date: Date) -> [Date] { cron.next(count, after: date) }
+    public func nextRuns(_ count: Int, after date: Date) -> [Date] {
+        var result: [Date] = []
+        var cursor = date
+        while result.count < count, let run = next(after: cursor) {
+            result.append(run)
+            cursor = run
+        }
+        return result
+    }
+
+    /// The first due instant strictly after `date`, of ``cron`` or ``fullCron`` whichever comes first.
+    /// - Parameter date: The instant to start after.
+    /// - Returns: The instant, or `nil` when neither expression matches in the next nine years.
+    public func next(after date: Date) -> Date? {
+        let instants = [cron.next(after: date), fullCron?.next(after: date)].compactMap { $0 }
+        return instants.min()
+    }
+
+    /// Whether the run due at `instant` is a full backup: `true` when ``fullCron`` matches the instant.
+    /// - Parameter instant: A due instant.
+    /// - Returns: Whether ``fullCron`` is due at exactly that instant.
+    public func isFullRun(at instant: Date) -> Bool {
+        guard let fullCron else { return false }
+        return fullCron.next(after: instant.addingTimeInterval(-1)) == instant
+    }
+
+    /// The kind of backup a run due at `instant` takes: `.full` when ``fullCron`` is due then, else
+    /// `.auto` (an incremental when the source can and the chain may grow).
+    /// - Parameter instant: A due instant.
+    /// - Returns: The kind of the run.
+    public func backupKind(at instant: Date) -> BackupRequest.Kind { isFullRun(at: instant) ? .full : .auto }
 
     /// The latest due instant at or before `date`, or `nil` if there was none in the last nine years.
     /// - Parameter date: The instant to look back from.
@@ -102,7 +145,7 @@ public struct ScheduledPlan: Hashable, Sendable {
         for span: TimeInterval in [3_600, 86_400, 32 * 86_400, 367 * 86_400, 9 * 367 * 86_400] {
             var cursor = date.addingTimeInterval(-span)
             var latest: Date?
-            while let run = cron.next(after: cursor), run <= date {
+            while let run = next(after: cursor), run <= date {
                 latest = run
                 cursor = run
             }

@@ -123,7 +123,9 @@ extension Engine {
                         notes.append("source '\(source.name)' (\(source.typeName)) cannot take incremental backups; took a full backup")
                     }
                 } else if let parent = try await latestCommitted(source: source.name) {
-                    if case .restartWithFull(let note) = try await source.checkChain(from: parent, logger: logger) {
+                    if request.kind == .auto, let note = try await chainRestartReason(growing: parent) {
+                        notes.append(note)
+                    } else if case .restartWithFull(let note) = try await source.checkChain(from: parent, logger: logger) {
                         notes.append(note)
                     } else if let manifest = try? await readManifest(of: parent) {
                         kind = .incremental
@@ -212,14 +214,49 @@ extension Engine {
             for note in notes { logger.warning("\(note)") }
             return SourceRunOutcome(source: source.name, record: record, error: nil, notes: notes)
         } catch {
-            let reason = Task.isCancelled ? "cancelled" : String(describing: error)
+            let reason = Task.isCancelled ? (cancellationReason() ?? "cancelled") : String(describing: error)
             logger.error("backup failed", metadata: ["error": "\(reason)"])
-            await removeLeftovers(key: artifactKey)
-            try? await catalog.markFailed(record.id, reason: reason, at: max(now(), record.startedAt))
+            // The clean-up runs in a task of its own: a cancelled run must still remove what it stored and
+            // mark its record failed, and catalog and storage calls refuse to start in a cancelled task.
+            let failedID = record.id
+            let failedAt = max(now(), record.startedAt)
+            await Task { [self] in
+                await removeLeftovers(key: artifactKey)
+                if let artifactKey, let recovering = storage as? any UploadRecovery {
+                    _ = try? await recovering.removeAbandonedUploads(of: artifactKey)
+                }
+                do {
+                    try await catalog.markFailed(failedID, reason: reason, at: failedAt)
+                } catch {
+                    logger.error("could not mark the backup failed", metadata: ["error": "\(error)"])
+                }
+            }.value
             recordMetrics(source: source.name, result: "failed", bytes: 0, seconds: now().timeIntervalSince(started))
             progress?.emit(ProgressEvent(source: source.name, phase: .failed, kind: kind, detail: reason))
             return SourceRunOutcome(source: source.name, record: nil, error: error, notes: notes)
         }
+    }
+
+    /// Why an automatic run must start a new chain instead of adding to `parent`'s: the chain already
+    /// holds `schedule.max_chain_length` backups, or its full backup is `schedule.full_every` old or older.
+    /// `nil` when the chain may grow.
+    package func chainRestartReason(growing parent: BackupRecord) async throws -> String? {
+        guard let schedule = plan.schedule, schedule.maxChainLength != nil || schedule.fullEverySeconds != nil else {
+            return nil
+        }
+        var length = 1
+        var full = parent
+        while let parentID = full.parentID, let older = try await catalog.record(parentID) {
+            length += 1
+            full = older
+        }
+        if let limit = schedule.maxChainLength, length >= limit {
+            return "the chain of \(full.label) holds \(length) backups (max_chain_length \(limit)); took a full backup"
+        }
+        if let every = schedule.fullEverySeconds, now().timeIntervalSince(full.startedAt) >= every {
+            return "the full backup \(full.label) is older than full_every (\(Int(every.rounded())) s); took a full backup"
+        }
+        return nil
     }
 
     /// The newest committed record of a source.

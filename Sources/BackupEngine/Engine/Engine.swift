@@ -49,6 +49,9 @@ public struct Engine: Sendable {
     public var metrics: any MetricsFactory
     /// Where backup, retention and restore events go; `nil` sends none. Delivery failures are logged only.
     public var notifier: (any Notifier)?
+    /// Why a cancelled run was cancelled, written as the failure reason of its record (a command sets
+    /// "interrupted by SIGTERM"); `nil` writes "cancelled".
+    public var cancellationReason: @Sendable () -> String? = { nil }
 
     /// Creates an engine over an existing catalog and storage.
     public init(
@@ -121,6 +124,10 @@ public struct Engine: Sendable {
         if encryptionKey != nil { ext += ".enc" }
         return ext
     }
+
+    /// Whether a `backup run` (or another engine) holds this plan's lock on this host now; `false`
+    /// without a lock file.
+    public var planLockIsHeld: Bool { lockPath.map(PlanLock.isHeld(path:)) ?? false }
 
     package func withPlanLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         guard let lockPath else { return try await body() }

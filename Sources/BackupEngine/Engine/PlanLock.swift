@@ -43,6 +43,17 @@ package final class PlanLock {
         _ = text.withCString { write(fd, $0, strlen($0)) }
     }
 
+    /// Whether a process holds the lock at `path` now (a run of the plan is alive on this host); `false`
+    /// when the file does not exist or cannot be opened.
+    package static func isHeld(path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
     package func release() {
         guard fd >= 0 else { return }
         flock(fd, LOCK_UN)
