@@ -287,7 +287,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExampleTests",
-            dependencies: ["backup", "es-archive", "export-link", "BackupModels", "SnapshotClientTesting"]
+            dependencies: ["backup", "es-archive", "export-link", "BackupModels", "SnapshotClient", "SnapshotClientTesting"]
         ),
     ]
 )

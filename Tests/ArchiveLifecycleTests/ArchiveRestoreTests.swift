@@ -208,3 +208,26 @@ extension ArchiveRestoreTests {
         }
     }
 }
+
+extension ArchiveRestoreTests {
+    @Test("before 7.7 a restore refused while a snapshot deletion runs waits for it, then is sent")
+    func restoreWaitsForDeletion() async throws {
+        try await H.run(version: "7.6.2") { h in
+            let names = try await archiveTwoDays(&h)
+            // Someone deletes an unrelated snapshot; the cluster reports the deletion for the next 3 requests.
+            h.double.addIndex(name: "other_index", docs: 1, sizeBytes: 1)
+            _ = try await h.client.createSnapshot(
+                named: "other_snapshot", in: H.repository, options: SnapshotOptions(indices: ["other_index"]), waitForCompletion: true)
+            h.double.setDeletionPolls(3)
+            try await h.client.deleteSnapshot(named: "other_snapshot", in: H.repository)
+            h.double.clearRequests()
+            let restore = try await h.lifecycle.startRestore(request(from: H.at(20261110), to: H.at(20261111, hour: 23)), now: now)
+            #expect(restore.state == .running, "\(restore.failureReason ?? "")")
+            #expect(restore.waitingIndices.isEmpty)
+            let attempts = h.double.requests().filter { $0.path.hasSuffix("/_restore") }.count
+            #expect(attempts > 1, "the first restore request was refused and retried")
+            #expect(h.double.indexNames().contains("restore_" + names[0]))
+            #expect(h.notifier.kinds().isEmpty)
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import SnapshotClient
 import SnapshotClientTesting
 import Testing
 
@@ -408,5 +409,41 @@ extension ESArchiveCLITests {
             let none = try #require(try await harness.run("archive", "list", "--json").json() as? [[String: Any]])
             #expect(none.isEmpty)
         }
+    }
+}
+
+extension ESArchiveCLITests {
+    @Test("status reports PARTIAL as GET _snapshot does (not _status's SUCCESS), and figures 6.3 does not report as null")
+    func statusTellsTheTruth() async throws {
+        for (version, outcome, expectNullTotals) in [("7.17.0", "PARTIAL", false), ("6.3.2", "SUCCESS", true)] {
+            let harness = try await Harness { $0.version = version }
+            do {
+                #expect(
+                    try await harness.run("repo", "create", "archive", "--type", "fs", "--setting", "location=/mnt/archive").status == 0)
+                harness.seed(days: [20261115])
+                harness.double.setSnapshotOutcome(outcome, for: "manual")
+                let client = try SnapshotClientFactory.client(url: harness.double.url)
+                _ = try await client.createSnapshot(
+                    named: "manual", in: "archive", options: SnapshotOptions(indices: ["v2_2_bklog_nginx_access_2026111500_0"]),
+                    waitForCompletion: true)
+                let status = try #require(
+                    try await harness.run("status", "--repo", "archive", "--snapshot", "manual", "--json").json() as? [String: Any])
+                #expect(status["state"] as? String == outcome, "\(version)")
+                #expect((status["total_size_bytes"] is NSNull) == expectNullTotals, "\(version): \(status)")
+                #expect((status["total_files"] is NSNull) == expectNullTotals, "\(version): \(status)")
+                #expect(status["incremental_size_bytes"] is Int, "\(version): \(status)")
+            } catch {
+                try? await harness.close()
+                throw error
+            }
+            try await harness.close()
+        }
+    }
+}
+
+/// A client for the double with the harness's credentials.
+enum SnapshotClientFactory {
+    static func client(url: String) throws -> SnapshotClient {
+        try SnapshotClient(configuration: .init(url: url, credentials: .basic(username: "elastic", password: "s3cret-pw"), retry: .none))
     }
 }

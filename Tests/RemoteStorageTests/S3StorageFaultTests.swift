@@ -16,14 +16,15 @@ struct S3StorageFaultTests {
     /// The faults injected in turn, one every `interval` requests.
     private static let faults: [FaultProxy.Action] = [
         .fail(status: 503, code: "SlowDown"), .drop, .fail(status: 500, code: "InternalError"),
-        .stall(.seconds(5)), .fail(status: 503, code: "ServiceUnavailable"),
+        .stall(.seconds(12)), .fail(status: 503, code: "ServiceUnavailable"),
     ]
 
-    /// Options for the proxy: short request deadlines so a stall is noticed quickly, retries counted.
+    /// Options for the proxy: request deadlines short enough that a stall (12 s) is noticed, long enough that a
+    /// loaded machine (the suites run in parallel) answers a healthy request in time; retries counted.
     private static func options(retries: EventCounter, attempts: Int = 8) -> S3StorageOptions {
         var options = S3TestServer.testOptions(retryObserver: { _ in retries.increment() })
         options.retry.maximumAttempts = attempts
-        options.requestTimeout = .seconds(2)
+        options.requestTimeout = .seconds(6)
         options.minimumUploadRate = 64 << 20
         return options
     }
@@ -40,7 +41,7 @@ struct S3StorageFaultTests {
             let retries = EventCounter()
             let client = HTTPClient(
                 eventLoopGroupProvider: .singleton,
-                configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(5))))
+                configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(8))))
             do {
                 let storage = try S3TestServer.storage(
                     bucket: bucket, at: proxy.url, options: Self.options(retries: retries), httpClient: client)
