@@ -41,7 +41,9 @@ extension ClusterState {
             chosen = indices.values.filter(\.isOpen)
         } else {
             for pattern in patterns {
-                let matches = indices.values.filter { globMatches(pattern, $0.name) }
+                // An exact name is a lookup; only a pattern scans every index.
+                let matches =
+                    pattern.contains("*") ? indices.values.filter { globMatches(pattern, $0.name) } : indices[pattern].map { [$0] } ?? []
                 if matches.isEmpty, !pattern.contains("*"), !ignoreUnavailable { return .indexNotFound(pattern) }
                 chosen += matches.filter { candidate in !chosen.contains(where: { $0.name == candidate.name }) }
             }

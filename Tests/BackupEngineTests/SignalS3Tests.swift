@@ -11,7 +11,9 @@ import Testing
 #endif
 
 /// SIGTERM sent to the real `backup` executable while it uploads to S3 (SeaweedFS) through a bandwidth limit.
-@Suite("backup run and SIGTERM on S3")
+@Suite(
+    "backup run and SIGTERM on S3",
+    .enabled(if: S3Fixture.isAvailable, "set BACKUPKIT_S3_* (scripts/services/seaweedfs.sh starts SeaweedFS and writes them)"))
 struct SignalS3Tests {
     static var binary: String {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -23,28 +25,33 @@ struct SignalS3Tests {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
     }
 
+    /// A scratch folder with `src/big.bin` of `fileSize` random bytes and a `plan.yaml` backing it up to the
+    /// SeaweedFS bucket through a bandwidth limit.
+    static func planFolder(_ name: String, bucket: String, fileSize: Int, bandwidth: String) throws -> Scratch {
+        let scratch = Scratch(name)
+        try FileManager.default.createDirectory(atPath: scratch.sub("src"), withIntermediateDirectories: true)
+        let created = FileManager.default.createFile(atPath: scratch.sub("src/big.bin"), contents: try randomBytes(fileSize))
+        #expect(created)
+        let environment = ProcessInfo.processInfo.environment
+        let plan = """
+            plan: signal
+            catalog: ./catalog.sqlite
+            storage: {type: s3, endpoint: "\(environment["BACKUPKIT_S3_ENDPOINT"] ?? "")", region: us-east-1,
+                      bucket: \(bucket), path_style: true, access_key_env: BACKUPKIT_S3_ACCESS_KEY,
+                      secret_key_env: BACKUPKIT_S3_SECRET_KEY, bandwidth_limit: \(bandwidth)}
+            sources:
+              - {name: data, type: files, paths: [./src]}
+            compression: {algorithm: none}
+
+            """
+        try Data(plan.utf8).write(to: URL(fileURLWithPath: scratch.sub("plan.yaml")))
+        return scratch
+    }
+
     @Test("SIGTERM mid-multipart-upload: exit 143, record failed 'interrupted by SIGTERM', no object and no multipart upload remain")
     func sigtermDuringS3Upload() async throws {
-        guard S3Fixture.isAvailable else { return }
         try await S3Fixture.withStorage { storage in
-            let scratch = Scratch("signal-s3")
-            try FileManager.default.createDirectory(atPath: scratch.sub("src"), withIntermediateDirectories: true)
-            let created = FileManager.default.createFile(
-                atPath: scratch.sub("src/big.bin"), contents: try Self.randomBytes(40 << 20))
-            #expect(created)
-            let environment = ProcessInfo.processInfo.environment
-            let plan = """
-                plan: signal
-                catalog: ./catalog.sqlite
-                storage: {type: s3, endpoint: "\(environment["BACKUPKIT_S3_ENDPOINT"] ?? "")", region: us-east-1,
-                          bucket: \(storage.endpoint.bucket), path_style: true, access_key_env: BACKUPKIT_S3_ACCESS_KEY,
-                          secret_key_env: BACKUPKIT_S3_SECRET_KEY, bandwidth_limit: 2MiB}
-                sources:
-                  - {name: data, type: files, paths: [./src]}
-                compression: {algorithm: none}
-
-                """
-            try Data(plan.utf8).write(to: URL(fileURLWithPath: scratch.sub("plan.yaml")))
+            let scratch = try Self.planFolder("signal-s3", bucket: storage.endpoint.bucket, fileSize: 40 << 20, bandwidth: "2MiB")
 
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -83,26 +90,8 @@ struct SignalS3Tests {
 
     @Test("SIGTERM during a restore from S3 (downloads throttled): exit 143, and the restore does not report success")
     func sigtermDuringS3Restore() async throws {
-        guard S3Fixture.isAvailable else { return }
         try await S3Fixture.withStorage { storage in
-            let scratch = Scratch("signal-s3-restore")
-            try FileManager.default.createDirectory(atPath: scratch.sub("src"), withIntermediateDirectories: true)
-            let created = FileManager.default.createFile(
-                atPath: scratch.sub("src/big.bin"), contents: try Self.randomBytes(6 << 20))
-            #expect(created)
-            let environment = ProcessInfo.processInfo.environment
-            let plan = """
-                plan: signal
-                catalog: ./catalog.sqlite
-                storage: {type: s3, endpoint: "\(environment["BACKUPKIT_S3_ENDPOINT"] ?? "")", region: us-east-1,
-                          bucket: \(storage.endpoint.bucket), path_style: true, access_key_env: BACKUPKIT_S3_ACCESS_KEY,
-                          secret_key_env: BACKUPKIT_S3_SECRET_KEY, bandwidth_limit: 1MiB}
-                sources:
-                  - {name: data, type: files, paths: [./src]}
-                compression: {algorithm: none}
-
-                """
-            try Data(plan.utf8).write(to: URL(fileURLWithPath: scratch.sub("plan.yaml")))
+            let scratch = try Self.planFolder("signal-s3-restore", bucket: storage.endpoint.bucket, fileSize: 6 << 20, bandwidth: "1MiB")
             let backup = try await Self.run(["run", "--plan", "plan.yaml", "--time", "2026-11-25T01:30:00Z"], in: scratch.path)
             #expect(backup.status == 0, "\(backup.output)")
 
