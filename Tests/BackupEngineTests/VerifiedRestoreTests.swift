@@ -212,3 +212,19 @@ struct VerifiedRestoreTests {
         #expect(Self.leftovers(scratch).isEmpty)
     }
 }
+
+extension VerifiedRestoreTests {
+    @Test("a cancelled restore (what SIGTERM does) never becomes visible: the target stays empty, staging is removed")
+    func cancelledRestoreStaysInvisible() async throws {
+        let scratch = Scratch("verified-cancel")
+        let engine = try Fixture.engine(Fixture.plan(scratch), clock: TestClock("2026-11-24T17:30:00Z"))
+        for index in 0..<20 { try scratch.write("src/f\(index).txt", Self.noise(50_000, seed: UInt64(index))) }
+        let record = try #require(try await engine.backup(BackupRequest(kind: .full)).outcomes.first?.record)
+        let target = scratch.sub("target")
+        let restore = Task { try await engine.restore(record.id, to: target) }
+        restore.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await restore.value }
+        #expect(try Fixture.tree(target).isEmpty, "nothing of a cancelled restore is visible")
+        #expect(Self.leftovers(scratch).isEmpty)
+    }
+}

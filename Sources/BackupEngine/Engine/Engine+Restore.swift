@@ -71,6 +71,8 @@ extension Engine {
             var stagingOptions = options
             stagingOptions.allowNonEmptyTarget = false
             restored = try await source.restore(tracked, into: staging.path, options: stagingOptions, logger: logger)
+            // A cancelled restore (SIGTERM, SIGINT) never becomes visible, however far it got.
+            try Task.checkCancellation()
             try staging.moveIntoPlace(replacingOldContent: options.allowNonEmptyTarget)
         } catch {
             staging.remove()

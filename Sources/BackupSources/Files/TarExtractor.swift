@@ -38,6 +38,7 @@ package final class TarExtractor {
     /// Extracts every entry of `reader`.
     package func extract(_ reader: TarReader) async throws {
         while let header = try await reader.nextEntry() {
+            try Task.checkCancellation()
             let relative = try Self.safeRelativePath(header.path)
             let target = root + "/" + relative
             try ensureParents(of: relative)
