@@ -127,7 +127,7 @@ extension ArchiveConfig {
     public func snapshotDay(of name: String) -> Date? {
         let prefix = indexPrefix + "_snapshot_"
         guard name.hasPrefix(prefix) else { return nil }
-        return Self.snapshotDayFormat.date(from: name.dropFirst(prefix.count), in: zone)
+        return ArchiveDateFormat.days.date(from: name.dropFirst(prefix.count), in: zone)
     }
 
     /// Whether the snapshot taken on `day` is past `snapshot_days` at `now` (never when 0).
@@ -137,8 +137,6 @@ extension ArchiveConfig {
         }
         return now >= expiry
     }
-
-    private static let snapshotDayFormat = try! ArchiveDateFormat("%Y%m%d")
 }
 
 extension Character {

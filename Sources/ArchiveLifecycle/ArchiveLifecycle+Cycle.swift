@@ -194,7 +194,8 @@ extension ArchiveLifecycle {
         let ranges = try await cluster.timeRanges(of: frozen.map(\.name), field: options.timeField)
         let facts = SnapshotFacts(
             repository: config.repository, snapshot: name, tableID: config.tableID, archiveConfigID: config.id,
-            createdMillis: Self.millis(now), indices: frozen.map { indexFacts($0, ranges: ranges, config: config, now: now) })
+            createdMillis: SnapshotFacts.millis(now),
+            indices: frozen.map { SnapshotFacts.Index($0, ranges: ranges, datetime: config.parseIndex($0.name)?.datetime, now: now) })
         try await cluster.saveFacts(facts, in: options.factsIndex)
         let names = facts.indices.map(\.name)
 
@@ -248,7 +249,7 @@ extension ArchiveLifecycle {
             let finished = try await poll(name, in: config.repository)
             switch finished.state {
             case .success:
-                let rows = archivedRows(facts, held: Set(finished.indices), config: config, now: now)
+                let rows = facts.rows(heldBy: Set(finished.indices))
                 started.state = .success
                 started.finishedAt = now
                 started.indices = finished.indices.sorted()
@@ -331,33 +332,6 @@ extension ArchiveLifecycle {
         }
         return last
     }
-
-    /// The facts of one frozen index.
-    private func indexFacts(_ index: ClusterIndex, ranges: IndexTimeRanges, config: ArchiveConfig, now: Date) -> SnapshotFacts.Index {
-        let range = ranges.ranges[index.name]
-        let known = !ranges.unknown.contains(index.name)
-        // An unknown range (a shard failed the search) covers everything up to now, so every restore that
-        // could touch the index brings it back; an index without values is given its own datetime.
-        let fallbackStart = known ? (config.parseIndex(index.name)?.datetime ?? now) : Date(timeIntervalSince1970: 0)
-        return SnapshotFacts.Index(
-            name: index.name, uuid: index.uuid ?? "", docCount: index.documentCount ?? 0, storeSizeBytes: index.storeSizeBytes ?? 0,
-            startMillis: Self.millis(range?.lowerBound ?? fallbackStart), endMillis: Self.millis(known ? (range?.upperBound ?? now) : now),
-            rangeKnown: known && range != nil)
-    }
-
-    /// The catalog rows of the indices of `facts` that the snapshot holds.
-    package func archivedRows(_ facts: SnapshotFacts, held: Set<String>, config: ArchiveConfig?, now: Date) -> [ArchivedIndex] {
-        facts.indices.filter { held.contains($0.name) }.map { index in
-            ArchivedIndex(
-                archiveConfigID: facts.archiveConfigID, tableID: facts.tableID, repository: facts.repository, snapshot: facts.snapshot,
-                index: index.name, indexUUID: index.uuid.isEmpty ? nil : index.uuid, docCount: index.docCount,
-                storeSizeBytes: index.storeSizeBytes, startTime: Date(timeIntervalSince1970: Double(index.startMillis) / 1000),
-                endTime: Date(timeIntervalSince1970: Double(max(index.endMillis, index.startMillis)) / 1000),
-                archivedAt: Date(timeIntervalSince1970: Double(facts.createdMillis) / 1000))
-        }
-    }
-
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     /// Deletes the table's snapshots past `snapshot_days`, then forgets them (and forgets recorded
     /// snapshots past it that the repository no longer has).

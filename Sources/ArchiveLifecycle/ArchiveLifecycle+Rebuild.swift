@@ -77,7 +77,7 @@ extension ArchiveLifecycle {
                 continue
             }
             let held = Set(snapshot.indices)
-            let rows = archivedRows(kept, held: held, config: nil, now: now)
+            let rows = kept.rows(heldBy: held)
             let existing = try await catalog.archivedIndices(repository: repository, snapshot: snapshot.name)
             let record = try await catalog.archiveSnapshot(repository: repository, snapshot: snapshot.name)
             if !existing.isEmpty || record != nil {

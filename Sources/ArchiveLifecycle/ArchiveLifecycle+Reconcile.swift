@@ -138,24 +138,17 @@ extension ArchiveLifecycle {
                     report.notes.append("snapshot \(snapshot.name): its facts do not match the digest in its metadata; not recorded")
                     continue
                 }
-                rows = archivedRows(kept, held: held, config: config, now: now)
+                rows = kept.rows(heldBy: held)
             } else {
                 // A snapshot without facts (taken before facts were kept): the live indices it holds.
                 let indices = snapshot.indices.compactMap { liveByName[$0] }.filter { $0.unreadableReason == nil }
                 let built = SnapshotFacts(
                     repository: config.repository, snapshot: snapshot.name, tableID: config.tableID, archiveConfigID: config.id,
-                    createdMillis: Self.millis(now),
-                    indices: indices.map { index in
-                        let range = ranges.ranges[index.name]
-                        let known = !ranges.unknown.contains(index.name)
-                        let start =
-                            known ? (range?.lowerBound ?? config.parseIndex(index.name)?.datetime ?? now) : Date(timeIntervalSince1970: 0)
-                        return SnapshotFacts.Index(
-                            name: index.name, uuid: index.uuid ?? "", docCount: index.documentCount ?? 0,
-                            storeSizeBytes: index.storeSizeBytes ?? 0, startMillis: Self.millis(start),
-                            endMillis: Self.millis(known ? (range?.upperBound ?? now) : now), rangeKnown: known && range != nil)
+                    createdMillis: SnapshotFacts.millis(now),
+                    indices: indices.map {
+                        SnapshotFacts.Index($0, ranges: ranges, datetime: config.parseIndex($0.name)?.datetime, now: now)
                     })
-                rows = archivedRows(built, held: held, config: config, now: now)
+                rows = built.rows(heldBy: held)
                 let missing = snapshot.indices.filter { name in config.parseIndex(name) != nil && !rows.contains { $0.index == name } }
                 if !missing.isEmpty {
                     report.notes.append(

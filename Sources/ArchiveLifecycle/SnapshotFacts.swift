@@ -1,3 +1,4 @@
+public import BackupModels
 public import Foundation
 
 /// The per-index facts of one archive snapshot, kept beside the snapshot (a document in the cluster's
@@ -34,6 +35,19 @@ public struct SnapshotFacts: Hashable, Sendable, Codable {
         /// Whether the range was read; `false` when a shard failed the search (the range then covers
         /// everything up to the archive time).
         public var rangeKnown: Bool
+
+        /// The facts of a frozen, readable index. An unknown range (a shard failed the search) covers
+        /// everything up to `now`, so every restore that could touch the index brings it back; an index
+        /// without values in the time field is given its own `datetime` (or `now`).
+        public init(_ index: ClusterIndex, ranges: IndexTimeRanges, datetime: Date?, now: Date) {
+            let range = ranges.ranges[index.name]
+            let known = !ranges.unknown.contains(index.name)
+            let start = known ? (range?.lowerBound ?? datetime ?? now) : Date(timeIntervalSince1970: 0)
+            self.init(
+                name: index.name, uuid: index.uuid ?? "", docCount: index.documentCount ?? 0, storeSizeBytes: index.storeSizeBytes ?? 0,
+                startMillis: SnapshotFacts.millis(start), endMillis: SnapshotFacts.millis(known ? (range?.upperBound ?? now) : now),
+                rangeKnown: known && range != nil)
+        }
 
         /// Creates an index's facts.
         public init(
@@ -82,6 +96,22 @@ public struct SnapshotFacts: Hashable, Sendable, Codable {
         self.createdMillis = createdMillis
         self.indices = indices.sorted { $0.name < $1.name }
     }
+
+    /// The catalog rows of the indices the snapshot holds (`held`).
+    public func rows(heldBy held: Set<String>) -> [ArchivedIndex] {
+        indices.filter { held.contains($0.name) }.map { index in
+            ArchivedIndex(
+                archiveConfigID: archiveConfigID, tableID: tableID, repository: repository, snapshot: snapshot, index: index.name,
+                indexUUID: index.uuid.isEmpty ? nil : index.uuid, docCount: index.docCount, storeSizeBytes: index.storeSizeBytes,
+                startTime: Self.date(index.startMillis), endTime: Self.date(max(index.endMillis, index.startMillis)),
+                archivedAt: Self.date(createdMillis))
+        }
+    }
+
+    /// Epoch milliseconds of `date`, as the facts keep times.
+    public static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
     /// The facts document's id: `<repository>:<snapshot>` (a repository name never holds `:`).
     public var documentID: String { Self.documentID(repository: repository, snapshot: snapshot) }

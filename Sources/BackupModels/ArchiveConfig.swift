@@ -103,9 +103,8 @@ public struct ArchiveConfig: Hashable, Codable, Sendable, Identifiable {
     /// with the date in this config's zone. Snapshot names are lowercase, as the cluster requires.
     public func snapshotName(for date: Date) -> String {
         let zone = TimeZone(identifier: timeZoneIdentifier) ?? .utc
-        let t = CalendarTime(date, in: zone)
         let prefix = tableID.replacingOccurrences(of: ".", with: "_").lowercased()
-        return "\(prefix)_snapshot_\(pad(t.year, 4))\(pad(t.month, 2))\(pad(t.day, 2))"
+        return "\(prefix)_snapshot_" + ArchiveDateFormat.days.string(from: date, in: zone)
     }
 
     /// Checks ranges, names and the time zone, naming the offending field.

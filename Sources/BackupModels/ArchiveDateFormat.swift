@@ -20,11 +20,20 @@ public struct ArchiveDateFormat: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The platform's default, `%Y%m%d%H`.
-    public static let platformDefault = try! ArchiveDateFormat("%Y%m%d%H")
+    public static let platformDefault = ArchiveDateFormat(fields: [.year, .month, .day, .hour])
+
+    /// Days, `%Y%m%d` (snapshot names).
+    public static let days = ArchiveDateFormat(fields: [.year, .month, .day])
 
     /// The format as written (`%Y%m%d%H`).
     public let pattern: String
     let fields: [Field]
+
+    /// A format from fields known to be valid.
+    init(fields: [Field]) {
+        self.fields = fields
+        self.pattern = fields.map { "%\($0.rawValue)" }.joined()
+    }
 
     /// The number of digits a datetime in this format has (10 for `%Y%m%d%H`).
     public var digitCount: Int { fields.reduce(0) { $0 + $1.width } }

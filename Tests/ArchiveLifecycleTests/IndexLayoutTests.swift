@@ -98,6 +98,8 @@ struct IndexLayoutTests {
 
     @Test("date formats: digits-only fields parse and print; anything else is refused naming date_format")
     func dateFormats() throws {
+        #expect(try ArchiveDateFormat("%Y%m%d%H") == .platformDefault)
+        #expect(try ArchiveDateFormat("%Y%m%d") == .days)
         let format = try ArchiveDateFormat("%Y%m%d%H%M")
         #expect(format.digitCount == 12)
         let date = instant(2026, 2, 3, 4, in: shanghai).addingTimeInterval(5 * 60)
