@@ -33,7 +33,10 @@ struct ArchiveHarness {
         let double = ClusterDouble(configuration: configuration)
         _ = try await double.start()
         do {
-            let client = try SnapshotClient(configuration: .init(url: double.url, retry: .none))
+            let credentials = configuration.username.map {
+                SnapshotClient.Credentials.basic(username: $0, password: configuration.password ?? "")
+            }
+            let client = try SnapshotClient(configuration: .init(url: double.url, credentials: credentials, retry: .none))
             try await client.createRepository(named: repository, settings: .fs(location: "/mnt/archive"))
             let catalog = try SQLiteCatalog.inMemory()
             let notifier = RecordingNotifier()

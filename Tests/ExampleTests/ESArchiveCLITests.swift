@@ -403,6 +403,14 @@ extension ESArchiveCLITests {
             let again = try await harness.run(arguments: ["catalog", "rebuild", "--repo", "archive"], catalog: fresh)
             #expect(again.status == 0)
             #expect(again.stdout.contains("recorded 0, unchanged 1"))
+            // A SUCCESS snapshot taken by hand has no facts: reported, and the rebuild exits 1.
+            harness.seed(days: [20261120])
+            _ = try await SnapshotClientFactory.client(url: harness.double.url).createSnapshot(
+                named: "2_bklog_nginx_access_snapshot_20261101", in: "archive",
+                options: SnapshotOptions(indices: ["v2_2_bklog_nginx_access_2026112000_0"]), waitForCompletion: true)
+            let partial = try await harness.run(arguments: ["catalog", "rebuild", "--repo", "archive"], catalog: fresh)
+            #expect(partial.status == 1)
+            #expect(partial.stdout.contains("without facts 2_bklog_nginx_access_snapshot_20261101"), "\(partial.stdout)")
 
             let deleted = try await harness.run("archive", "delete", "--table", "2_bklog.nginx_access")
             #expect(deleted.status == 0, "\(deleted.stderr)")
