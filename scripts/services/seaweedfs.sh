@@ -73,6 +73,10 @@ if ! answers; then
     if [ -f "$HOME_DIR/weed.pid" ] && kill -0 "$(cat "$HOME_DIR/weed.pid")" 2>/dev/null; then
         : # starting up; wait below
     else
+        # The server's data is the tests' scratch: start from none. Collections of earlier runs (one per test
+        # bucket) would otherwise pile up past -volume.max and slow every start.
+        rm -rf "$HOME_DIR/data"
+        mkdir -p "$HOME_DIR/data"
         nohup weed server -dir="$HOME_DIR/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
             -master.telemetry=false -master.port=19333 -master.port.grpc=29333 \
             -master.volumeSizeLimitMB=256 -volume.max=1000 \
