@@ -161,6 +161,8 @@ let package = Package(
                 "RemoteStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -282,6 +284,16 @@ let package = Package(
             dependencies: [
                 "BackupCatalog", "BackupEngine", "BackupModels", "BackupPlans", "BackupSources", "RemoteStorage",
                 "RemoteStorageTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `backup check` and `es-archive check` in the library: against SeaweedFS, nginx, MariaDB and the double.
+        .testTarget(
+            name: "PreflightTests",
+            dependencies: [
+                "ArchiveLifecycle", "ArtifactFormat", "BackupCatalog", "BackupEngine", "BackupModels", "BackupPlans",
+                "RemoteStorage", "SnapshotClient", "SnapshotClientTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

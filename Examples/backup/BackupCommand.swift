@@ -20,7 +20,7 @@ struct BackupCommand: AsyncParsableCommand {
             SIGINT once the interrupted work is cleaned up (`schedule` exits 0 after a graceful shutdown). See \
             Documentation/GettingStarted.md.
             """,
-        subcommands: [Run.self, List.self, Verify.self, Restore.self, Prune.self, Coverage.self, Schedule.self, Status.self])
+        subcommands: [Run.self, List.self, Verify.self, Restore.self, Prune.self, Coverage.self, Schedule.self, Status.self, Check.self])
 }
 
 /// Options every subcommand takes.
