@@ -28,7 +28,7 @@ struct CheckCLITests {
         }
         #expect(rows.contains { $0["component"] as? String == "storage" && $0["check"] as? String == "write" })
         // The probe left nothing behind.
-        #expect(!FileManager.default.fileExists(atPath: sandbox.path("backups/.check/quickstart")))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("backups/.check")))
     }
 
     @Test("backup check exits 1 for a missing source path, printing the failure and its fix")

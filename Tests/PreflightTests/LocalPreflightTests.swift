@@ -1,3 +1,4 @@
+import BackupCatalog
 import BackupEngine
 import BackupModels
 import BackupPlans
@@ -157,5 +158,28 @@ struct LocalPreflightTests {
         var plan = try scratch.plan(try Self.correctSetup(scratch))
         plan.schedule?.timeZoneIdentifier = "Mars/Olympus_Mons"
         expectFailed(await scratch.check(plan), "schedule", "time_zone")
+    }
+}
+
+extension LocalPreflightTests {
+    @Test("free space smaller than the newest full backup fails free_space")
+    func freeSpace() async throws {
+        let scratch = try PreflightScratch()
+        let plan = try scratch.plan(try Self.correctSetup(scratch))
+        // The catalog holds a full backup of 1 PiB: no disk here has that much free.
+        let catalog = try SQLiteCatalog(path: plan.catalogPath)
+        let started = Date().addingTimeInterval(-3600)
+        let record = BackupRecord(plan: plan.name, source: "config", kind: .full, label: .full(at: started, in: .gmt), startedAt: started)
+        try await catalog.insert(record)
+        _ = try await catalog.commit(
+            record.id,
+            artifacts: [
+                ArtifactDescriptor(
+                    key: "nightly/config/x.tar.zst", sizeBytes: 1 << 50, sha256: String(repeating: "0", count: 64), compression: .zstd)
+            ], position: nil, finishedAt: started.addingTimeInterval(60))
+        try catalog.close()
+        let results = await scratch.check(plan)
+        let space = expectFailed(results, "storage", "free_space")
+        #expect(space?.detail.contains("1024.0 TiB") == true, "\(String(describing: space))")
     }
 }

@@ -221,3 +221,29 @@ struct MySQLPreflightTests {
             ).isEmpty)
     }
 }
+
+extension MySQLPreflightTests {
+    @Test("require_coverage: a table of the schema files missing on the server fails coverage, naming it")
+    func coverage() async throws {
+        guard Self.hasServer else {
+            print("skipped: \(Self.reason)")
+            return
+        }
+        let database = "check_cover_" + UUID().uuidString.prefix(8).lowercased()
+        try Self.asRoot("CREATE DATABASE \(database); CREATE TABLE \(database).users (id INT);")
+        let scratch = try PreflightScratch()
+        try scratch.write(
+            "schema/001_init.sql", "CREATE TABLE IF NOT EXISTS `users` (id INT);\nCREATE TABLE `planned_table` (id INT);\n")
+        let plan = try scratch.plan(
+            Self.yaml(incremental: "none", extra: ", databases: [\(database)], schema_dir: ./schema, require_coverage: true"))
+        let results = await scratch.check(plan, environment: ["CHECK_MYSQL_PASSWORD": Self.password])
+        let coverage = expectFailed(results, "source meta", "coverage")
+        #expect(coverage?.detail.contains("\(database).planned_table") == true, "\(String(describing: coverage))")
+        #expect(coverage?.detail.contains("\(database).users") == false)
+
+        try Self.asRoot("CREATE TABLE \(database).planned_table (id INT);")
+        let covered = await scratch.check(plan, environment: ["CHECK_MYSQL_PASSWORD": Self.password])
+        #expect(covered.result("source meta", "coverage")?.status == .ok, "\(covered)")
+        try Self.asRoot("DROP DATABASE \(database);")
+    }
+}

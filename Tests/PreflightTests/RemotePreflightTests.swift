@@ -79,7 +79,7 @@ struct RemotePreflightTests {
             try scratch.write("config/app.yaml", "a: 1\n")
             let results = await scratch.check(try scratch.plan(Self.s3Yaml(bucket: bucket)), environment: Self.s3Environment())
             #expect(notOK(results).isEmpty, "\(notOK(results))")
-            for check in ["reachable", "credentials", "clock_skew", "write", "read", "list", "links", "delete"] {
+            for check in ["reachable", "credentials", "location", "clock_skew", "write", "read", "list", "links", "delete"] {
                 #expect(results.result("storage", check)?.status == .ok, "storage \(check)")
             }
             expectNoSecret(results, Self.secrets)
@@ -125,7 +125,7 @@ struct RemotePreflightTests {
         let missing = await scratch.check(
             try scratch.plan(Self.s3Yaml(bucket: "check-no-such-bucket-\(UUID().uuidString.prefix(6).lowercased())")),
             environment: Self.s3Environment())
-        let bucket = expectFailed(missing, "storage", "credentials")
+        let bucket = expectFailed(missing, "storage", "location")
         #expect(bucket?.fix?.contains("create the bucket") == true, "\(String(describing: bucket))")
 
         let started = ContinuousClock.now

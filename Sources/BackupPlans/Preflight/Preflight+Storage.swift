@@ -35,14 +35,19 @@ extension Preflight {
                 _ = try await storage.list(prefix: Self.probeFolder, after: nil, limit: 1)
             }
             results.ok("storage", "reachable", "the storage answered a listing")
-            results.ok("storage", "credentials", "the credentials were accepted")
+            if case .local = plan.storage {
+                results.ok("storage", "location", "the folder can be listed")
+            } else {
+                results.ok("storage", "credentials", "the credentials were accepted")
+                results.ok("storage", "location", "the \(Self.containerName(plan.storage)) exists")
+            }
         } catch let error as StorageError where error.code == .permissionDenied {
             results.ok("storage", "reachable", "the storage answered (and refused the listing)")
             results.failed("storage", "credentials", error.description, fix: Self.credentialsFix(plan.storage))
             return
         } catch let error as StorageError where error.code == .configuration || error.code == .notFound {
             results.ok("storage", "reachable", "the storage answered")
-            results.failed("storage", "credentials", error.description, fix: Self.locationFix(plan.storage))
+            results.failed("storage", "location", error.description, fix: Self.locationFix(plan.storage))
             return
         } catch {
             results.failed("storage", "reachable", "\(error)", fix: Self.reachFix(plan.storage))
@@ -272,6 +277,14 @@ extension Preflight {
         case .s3(let s3):
             let prefix = s3.prefix.isEmpty ? "" : "/\(s3.prefix)"
             return "\(s3.endpoint ?? s3.provider.rawValue) bucket \(s3.bucket)\(prefix)"
+        }
+    }
+
+    static func containerName(_ config: StorageConfig) -> String {
+        switch config {
+        case .s3: "bucket"
+        case .http: "repository folder"
+        case .local: "folder"
         }
     }
 
