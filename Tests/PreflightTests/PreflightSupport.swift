@@ -33,15 +33,17 @@ final class PreflightScratch {
 
     /// Runs every check of `plan` with `environment` as the only environment.
     func check(
-        _ plan: BackupPlan, environment: [String: String] = [:], notify: Bool = false, now: Date = Date()
+        _ plan: BackupPlan, environment: [String: String] = [:], notify: Bool = false, now: Date = Date(),
+        reachDeadline: Duration = .seconds(30)
     ) async -> [CheckResult] {
         var logger = Logger(label: "preflight-tests")
         logger.logLevel = .critical
         var environment = environment
         environment["PATH"] = environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"]
-        return await Preflight(
-            plan: plan, logger: logger, environment: environment, now: { now }, sendsTestNotification: notify
-        ).run()
+        var preflight = Preflight(
+            plan: plan, logger: logger, environment: environment, now: { now }, sendsTestNotification: notify)
+        preflight.reachDeadline = reachDeadline
+        return await preflight.run()
     }
 }
 

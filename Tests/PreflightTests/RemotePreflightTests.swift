@@ -130,9 +130,10 @@ struct RemotePreflightTests {
 
         let started = ContinuousClock.now
         let unreachable = await scratch.check(
-            try scratch.plan(Self.s3Yaml(bucket: "check-any", endpoint: "http://127.0.0.1:9")), environment: Self.s3Environment())
+            try scratch.plan(Self.s3Yaml(bucket: "check-any", endpoint: "http://127.0.0.1:9")), environment: Self.s3Environment(),
+            reachDeadline: .seconds(5))
         expectFailed(unreachable, "storage", "reachable")
-        #expect(ContinuousClock.now - started < .seconds(60), "the check gives up within its deadline")
+        #expect(ContinuousClock.now - started < .seconds(20), "the check gives up within its deadline")
     }
 
     @Test("S3: a clock 20 minutes off fails clock_skew (SigV4 allows 15)")
