@@ -7,7 +7,7 @@ import Testing
 @testable import BackupPlans
 
 /// `backup check` of MySQL sources against the real MariaDB servers the test command starts: the main one
-/// (binary logging on, ROW) and a second one with binary logging off (scripts/services/mariadb-nobinlog.sh).
+/// (binary logging on, ROW) and two misconfigured ones (scripts/services/mariadb-misconfigured.sh).
 @Suite("Preflight: MySQL sources", .serialized)
 struct MySQLPreflightTests {
     static let reason = "set BACKUPKIT_MYSQL_* (scripts/services/mariadb.sh starts MariaDB and writes them)"
@@ -113,7 +113,7 @@ struct MySQLPreflightTests {
         let environment = Services.environment
         guard let port = environment["BACKUPKIT_MYSQL_NOBINLOG_PORT"], let password = environment["BACKUPKIT_MYSQL_NOBINLOG_PASSWORD"]
         else {
-            print("skipped: set BACKUPKIT_MYSQL_NOBINLOG_* (scripts/services/mariadb-nobinlog.sh starts that server and writes them)")
+            print("skipped: set BACKUPKIT_MYSQL_NOBINLOG_* (scripts/services/mariadb-misconfigured.sh starts that server and writes them)")
             return
         }
         let scratch = try PreflightScratch()
@@ -245,5 +245,38 @@ extension MySQLPreflightTests {
         let covered = await scratch.check(plan, environment: ["CHECK_MYSQL_PASSWORD": Self.password])
         #expect(covered.result("source meta", "coverage")?.status == .ok, "\(covered)")
         try Self.asRoot("DROP DATABASE \(database);")
+    }
+}
+
+extension MySQLPreflightTests {
+    @Test("a server keeping binary logs one hour, in STATEMENT format with MINIMAL images: retention fails against a daily schedule")
+    func shortRetention() async throws {
+        let environment = Services.environment
+        guard let port = environment["BACKUPKIT_MYSQL_SHORTBINLOG_PORT"],
+            let password = environment["BACKUPKIT_MYSQL_SHORTBINLOG_PASSWORD"]
+        else {
+            print(
+                "skipped: set BACKUPKIT_MYSQL_SHORTBINLOG_* (scripts/services/mariadb-misconfigured.sh starts that server and writes them)")
+            return
+        }
+        let user = environment["BACKUPKIT_MYSQL_SHORTBINLOG_USER"] ?? "backup"
+        let scratch = try PreflightScratch()
+        let daily = await scratch.check(
+            try scratch.plan(Self.yaml(port: port, user: user, schedule: "schedule: {cron: \"30 1 * * *\", time_zone: UTC}")),
+            environment: ["CHECK_MYSQL_PASSWORD": password])
+        let retention = expectFailed(daily, "source meta", "binlog_retention")
+        #expect(
+            retention?.detail.contains("kept 1h") == true && retention?.detail.contains("1d apart") == true,
+            "\(String(describing: retention))")
+        #expect(daily.result("source meta", "binlog_format")?.status == .warning)
+        #expect(daily.result("source meta", "binlog_row_image")?.status == .warning)
+        #expect(daily.result("source meta", "log_bin")?.status == .ok)
+        expectNoSecret(daily, [password])
+
+        // Incrementals every 15 minutes fit in an hour of logs.
+        let frequent = await scratch.check(
+            try scratch.plan(Self.yaml(port: port, user: user, schedule: "schedule: {cron: \"*/15 * * * *\", time_zone: UTC}")),
+            environment: ["CHECK_MYSQL_PASSWORD": password])
+        #expect(frequent.result("source meta", "binlog_retention")?.status == .ok, "\(frequent)")
     }
 }
