@@ -150,6 +150,19 @@ struct LocalPreflightTests {
                 with: "notify: {webhooks: [{url: \"http://127.0.0.1:9/hook\", headers_from_env: {Authorization: CHECK_HOOK_AUTH}}]}"))
         let configuration = expectFailed(await scratch.check(unset), "notify", "configuration")
         #expect(configuration?.detail.contains("CHECK_HOOK_AUTH") == true)
+
+        // A webhook nobody answers fails the test event; its header value never shows.
+        let hook = try scratch.plan(
+            try Self.correctSetup(scratch).replacingOccurrences(
+                of: "notify: {log: true}",
+                with:
+                    "notify: {webhooks: [{url: \"http://127.0.0.1:9/hook\", headers_from_env: {Authorization: CHECK_HOOK_AUTH}, max_attempts: 1, timeout_seconds: 2}]}"
+            ))
+        let token = "Bearer check-hook-token-7f3a"
+        let unanswered = await scratch.check(hook, environment: ["CHECK_HOOK_AUTH": token], notify: true)
+        #expect(unanswered.result("notify", "configuration")?.status == .ok)
+        expectFailed(unanswered, "notify", "test_event")
+        expectNoSecret(unanswered, [token])
     }
 
     @Test("a schedule in an unknown time zone fails")

@@ -280,3 +280,15 @@ extension MySQLPreflightTests {
         #expect(frequent.result("source meta", "binlog_retention")?.status == .ok, "\(frequent)")
     }
 }
+
+extension MySQLPreflightTests {
+    @Test("without the client tools on PATH, tools fails naming the package to install")
+    func missingTools() async throws {
+        let scratch = try PreflightScratch()
+        let plan = try scratch.plan(Self.yaml(host: "127.0.0.1", port: "3306", user: "backup"))
+        let results = await scratch.check(plan, environment: ["PATH": scratch.folder, "CHECK_MYSQL_PASSWORD": "unused"])
+        let tools = expectFailed(results, "source meta", "tools")
+        #expect(tools?.fix?.contains("mariadb-client") == true)
+        #expect(results.result("source meta", "connect") == nil)
+    }
+}
