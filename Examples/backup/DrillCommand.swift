@@ -45,12 +45,8 @@ extension BackupCommand {
                     throw ValidationError("plan '\(engine.plan.name)' has no source '\(source)' (sources: \(known))")
                 }
                 // The scratch server's password is needed only when a MySQL backup may be drilled.
-                let drillsMySQL = engine.plan.sources.contains { entry in
-                    entry.typeName == "mysql" && (source == nil || entry.name == source)
-                }
-                let request = DrillRequest(
-                    source: source, sample: all ? .all : .newest(plusOlder: sample ?? config.sample),
-                    mysqlTarget: drillsMySQL ? try config.scratchMySQLServer() : nil, scratchDirectory: config.scratchDirectory)
+                var request = try config.request(for: engine.plan, source: source)
+                request.sample = all ? .all : .newest(plusOlder: sample ?? config.sample)
                 let drills = try await engine.drill(request)
                 if json {
                     print(try DrillOutput.json(drills))

@@ -1,4 +1,4 @@
-import BackupEngine
+public import BackupEngine
 public import BackupModels
 import BackupScheduler
 public import BackupSources
@@ -74,5 +74,20 @@ extension DrillConfig {
             password = value
         }
         return try MySQLTarget(url: mysqlTarget, password: password)
+    }
+
+    /// The drill request of `plan`: `sample` older backups besides the newest of each source, the scratch
+    /// folder, and the scratch MySQL server (its password read from `environment`) when the plan has a MySQL
+    /// source among `source` (all sources when `nil`).
+    ///
+    /// - Throws: ``BackupSources/MySQLError`` `invalidConfiguration` when the scratch server's password
+    ///   variable is not set.
+    public func request(
+        for plan: BackupPlan, source: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> DrillRequest {
+        let drillsMySQL = plan.sources.contains { $0.typeName == "mysql" && (source == nil || $0.name == source) }
+        return DrillRequest(
+            source: source, sample: .newest(plusOlder: sample),
+            mysqlTarget: drillsMySQL ? try scratchMySQLServer(environment: environment) : nil, scratchDirectory: scratchDirectory)
     }
 }

@@ -124,6 +124,34 @@ struct MySQLDrillTests {
         #expect(events.received.map(\.kind) == [.backupSucceeded, .drillFailed])
     }
 
+    @Test("an incremental's drill loads the whole chain into the scratch server, replaying its binary logs")
+    func drillIncrementalChain() async throws {
+        let server = try #require(MySQLTestServer.shared)
+        let database = MySQLTestServer.uniqueDatabase("drillchain")
+        try await server.sql(
+            "CREATE DATABASE \(database); CREATE TABLE \(database).t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO \(database).t VALUES (1, 'a');"
+        )
+        defer { Task { try? await server.sql("DROP DATABASE IF EXISTS \(database);") } }
+        let scratchServer = PrivateMariaDB(port: PrivateMariaDB.freePort())
+        try await scratchServer.start(binaryLogging: false)
+        defer { Task { await scratchServer.stop() } }
+        let scratch = Scratch("mysql-drill")
+        let engine = try MySQLBackupTests.engine(
+            scratch, sources: [server.config(databases: [database])], environment: server.sourceEnvironment)
+        _ = try #require(try await engine.backup(BackupRequest(kind: .full)).outcomes.first?.record)
+        try await server.sql("INSERT INTO \(database).t VALUES (2, 'b'), (3, 'c'); UPDATE \(database).t SET v = 'z' WHERE id = 1;")
+        let run = try await engine.backup(BackupRequest(kind: .incremental))
+        let incremental = try #require(run.outcomes.first?.record, "\(String(describing: run.outcomes.first?.error))")
+        #expect(incremental.kind == .incremental)
+
+        let drill = try await engine.drill(incremental.id, request: DrillRequest(mysqlTarget: scratchServer.target))
+        #expect(drill.passed, "\(drill.error ?? "") \(drill.checks)")
+        #expect(drill.checks.first?.detail.hasPrefix("2 backup(s) loaded") == true, "\(drill.checks)")
+        #expect(drill.checks.first { $0.name == "row_counts" }?.detail.contains("3 rows restored") == true, "\(drill.checks)")
+        let sourceSum = try await server.checks([database]).first?.checksum
+        #expect(drill.checks.last?.detail == "\(database).t=\(sourceSum ?? "?")", "the chain restored the source's rows exactly")
+    }
+
     @Test("the source server is refused as a drill target; no scratch server is a failed drill naming drill.mysql_target")
     func sourceServerRefused() async throws {
         let server = try #require(MySQLTestServer.shared)
