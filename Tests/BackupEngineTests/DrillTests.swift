@@ -20,6 +20,8 @@ struct DrillTests {
         chmod(scratch.sub("src/secret.key"), 0o600)
         chmod(scratch.sub("src/conf.d"), 0o750)
         try FileManager.default.createSymbolicLink(atPath: scratch.sub("src/current"), withDestinationPath: "conf.d/a.conf")
+        try scratch.write("src/locked/read-only.txt", "r\n")
+        chmod(scratch.sub("src/locked"), 0o555)
         let database = try DatabaseQueue(path: scratch.sub("app.db"))
         try database.write { db in
             try db.execute(sql: "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT)")
@@ -61,7 +63,9 @@ struct DrillTests {
         #expect(names == ["restore", "entries", "sha256", "links", "modes"])
         #expect(chainDrill.checks[0].detail.hasPrefix("2 backup(s) restored"))
         #expect(chainDrill.checks[1].detail.contains("1 deletion(s)"))
-        #expect(chainDrill.checks[2].detail.hasPrefix("4 files"), "app.yaml, a.conf, secret.key, new.txt: \(chainDrill.checks[2].detail)")
+        #expect(
+            chainDrill.checks[2].detail.hasPrefix("5 files"),
+            "app.yaml, a.conf, secret.key, read-only.txt, new.txt: \(chainDrill.checks[2].detail)")
         #expect(chainDrill.checks[3].detail.hasPrefix("1 links"))
         let sqliteDrill = try #require(drills.first { $0.source == "app-db" })
         #expect(sqliteDrill.checks.map(\.name) == ["restore", "opens", "integrity_check", "row_counts"])
@@ -176,7 +180,7 @@ struct DrillTests {
         let sound = try RestoredTreeComparison.compare(root: target, with: files)
         #expect(sound.missing.isEmpty && sound.unexpected.isEmpty && sound.contentMismatches.isEmpty)
         #expect(sound.linkMismatches.isEmpty && sound.modeMismatches.isEmpty)
-        #expect(sound.filesCompared == 4)
+        #expect(sound.filesCompared == 5)
 
         try Data("port: 8081\n".utf8).write(to: URL(fileURLWithPath: target + "/src/app.yaml"))
         chmod(target + "/src/secret.key", 0o644)
