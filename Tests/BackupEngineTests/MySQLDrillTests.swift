@@ -113,6 +113,15 @@ struct MySQLDrillTests {
         let left = try await scratchServer.sql("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '\(database)';")
         #expect(left.first?.first == "0", "the drill dropped the restored database")
 
+        // A database of the same name already on the scratch server is refused, never replaced or dropped.
+        try await scratchServer.sql("CREATE DATABASE \(database); CREATE TABLE \(database).mine (id INT);")
+        let occupied = try await engine.drill(full.id, request: DrillRequest(mysqlTarget: scratchServer.target))
+        #expect(occupied.outcome == .failed)
+        #expect(occupied.error?.contains("already holds database(s) \(database)") == true, "\(occupied.error ?? "")")
+        let kept = try await scratchServer.sql("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '\(database)';")
+        #expect(kept.first?.first == "1", "the scratch server's own database is untouched")
+        try await scratchServer.sql("DROP DATABASE \(database);")
+
         // Rows lost on the way (here: recorded counts that no longer match) fail the drill and notify.
         let key = Engine.manifestKey(forArtifact: full.artifacts[0].key)
         var changed = manifest
@@ -121,7 +130,7 @@ struct MySQLDrillTests {
         let failed = try await engine.drill(full.id, request: DrillRequest(mysqlTarget: scratchServer.target))
         #expect(failed.outcome == .failed)
         #expect(failed.error == "row_counts: \(database).accounts: 700 rows, 701 at backup time")
-        #expect(events.received.map(\.kind) == [.backupSucceeded, .drillFailed])
+        #expect(events.received.map(\.kind) == [.backupSucceeded, .drillFailed, .drillFailed])
     }
 
     @Test("an incremental's drill loads the whole chain into the scratch server, replaying its binary logs")

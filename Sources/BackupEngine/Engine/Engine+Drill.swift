@@ -266,8 +266,16 @@ extension Engine {
         let chain = try await restoreChain(for: record.id)
         let full = try await chain.manifest(of: chain.records[0])
         let databases = full.position?.extra["databases"].map { $0.split(separator: ",").map(String.init) } ?? []
-        // A drill that died earlier may have left its databases: start from none.
-        try await source.dropDatabases(databases, on: scratchTarget)
+        // A drill drops only what it restored: databases of the same names already on the scratch server
+        // (another user's, or left by a drill that was killed) are refused, never replaced.
+        let present = try await source.existingDatabases(databases, on: scratchTarget)
+        guard present.isEmpty else {
+            throw MySQLError(
+                code: .restoreRefused, subject: target.address,
+                message:
+                    "the scratch server already holds database(s) \(present.joined(separator: ", ")); a drill restores only into databases it creates and drops afterwards. Drop them by hand if an interrupted drill left them"
+            )
+        }
         let result: Result<MySQLRestoreReport, any Error>
         do {
             result = .success(try await source.restore(chain, to: scratchTarget, logger: logger))

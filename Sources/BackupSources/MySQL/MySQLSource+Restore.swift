@@ -324,6 +324,21 @@ extension MySQLSource {
             environment: environment)
     }
 
+    /// Which of `databases` exist on `target`.
+    ///
+    /// - Throws: a connection or client error naming the target.
+    package func existingDatabases(_ databases: [String], on target: MySQLTarget) async throws -> [String] {
+        guard !databases.isEmpty else { return [] }
+        let connection = Self.connection(to: target)
+        let optionFile = try connection.makeOptionFile()
+        defer { optionFile.remove() }
+        let list = databases.map { "'\($0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''"))'" }
+        let rows = try await connection.query(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (\(list.joined(separator: ", "))) ORDER BY 1;",
+            optionFile: optionFile)
+        return rows.compactMap { $0.first ?? nil }
+    }
+
     /// Drops `databases` on a scratch server (a drill's restored copy); a missing database is fine.
     ///
     /// - Throws: ``MySQLError`` `restoreRefused` when the target is this source's own server (even with
