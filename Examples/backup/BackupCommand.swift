@@ -20,7 +20,10 @@ struct BackupCommand: AsyncParsableCommand {
             SIGINT once the interrupted work is cleaned up (`schedule` exits 0 after a graceful shutdown). See \
             Documentation/GettingStarted.md.
             """,
-        subcommands: [Run.self, List.self, Verify.self, Restore.self, Prune.self, Coverage.self, Schedule.self, Status.self, Check.self])
+        subcommands: [
+            Run.self, List.self, Verify.self, Restore.self, Prune.self, Coverage.self, Schedule.self, Status.self, Check.self,
+            Drill.self,
+        ])
 }
 
 /// Options every subcommand takes.
@@ -132,7 +135,13 @@ extension BackupCommand {
             try await reportingErrors {
                 let engine = try await options.load()
                 let records = try await engine.list(source: source)
-                print(json ? try JSONOutput.records(records) : Summary.table(records))
+                if json {
+                    let drills = try await engine.catalog.lastDrills(plan: engine.plan.name)
+                    let verified = try await engine.catalog.lastVerified(plan: engine.plan.name)
+                    print(try JSONOutput.records(records, lastDrills: drills, lastVerified: verified))
+                } else {
+                    print(Summary.table(records))
+                }
             }
         }
     }
@@ -149,18 +158,29 @@ extension BackupCommand {
         @Flag(name: .long, help: "Verify every committed backup of the plan.")
         var all = false
 
+        @Option(
+            name: .long,
+            help: "Rolling verification: re-read this percentage of the committed backups, least recently verified first.")
+        var sample: Double?
+
         @Option(name: .long, help: "The source the backup belongs to (a label alone is ambiguous when sources share it).")
         var source: String?
 
         func validate() throws {
-            if (id == nil) == !all { throw ValidationError("give a backup ID or --all") }
+            let modes = [id != nil, all, sample != nil].filter { $0 }.count
+            if modes != 1 { throw ValidationError("give a backup ID, --all or --sample PERCENT") }
+            if let sample, !(sample > 0 && sample <= 100) {
+                throw ValidationError("--sample must be a percentage above 0 and at most 100 (is \(sample))")
+            }
         }
 
         func run() async throws {
             try await reportingErrors {
                 let engine = try await options.load()
                 let records: [BackupRecord]
-                if all {
+                if let sample {
+                    records = try await engine.rollingVerificationSelection(percent: sample, source: source)
+                } else if all {
                     records = try await engine.list(source: source, states: [.committed])
                 } else {
                     records = [try await engine.record(matching: id ?? "", source: source)]

@@ -23,10 +23,12 @@ enum JSONOutput {
         var tags: [String]
         var artifacts: [ArtifactDescriptor]
         var failure_reason: String?
+        var last_drill: DrillRecord?
+        var last_verified_at: Date?
 
         enum CodingKeys: String, CodingKey {
             case id, plan, source, kind, label, state, started_at, finished_at, size_bytes, parent_id, host, tags, artifacts
-            case failure_reason
+            case failure_reason, last_drill, last_verified_at
         }
 
         /// Writes absent values as `null` so every record has every key.
@@ -46,6 +48,8 @@ enum JSONOutput {
             try container.encode(tags, forKey: .tags)
             try container.encode(artifacts, forKey: .artifacts)
             try container.encode(failure_reason, forKey: .failure_reason)
+            try container.encode(last_drill, forKey: .last_drill)
+            try container.encode(last_verified_at, forKey: .last_verified_at)
         }
     }
 
@@ -58,13 +62,15 @@ enum JSONOutput {
         var reasons: [String]
     }
 
-    static func records(_ records: [BackupRecord]) throws -> String {
+    static func records(
+        _ records: [BackupRecord], lastDrills: [BackupID: DrillRecord] = [:], lastVerified: [BackupID: Date] = [:]
+    ) throws -> String {
         let rows = records.map {
             Record(
                 id: $0.id.rawValue, plan: $0.plan, source: $0.source, kind: $0.kind.rawValue, label: $0.label.rawValue,
                 state: $0.state.rawValue, started_at: $0.startedAt, finished_at: $0.finishedAt, size_bytes: $0.sizeBytes,
                 parent_id: $0.parentID?.rawValue, host: $0.host, tags: $0.tags, artifacts: $0.artifacts,
-                failure_reason: $0.failureReason)
+                failure_reason: $0.failureReason, last_drill: lastDrills[$0.id], last_verified_at: lastVerified[$0.id])
         }
         return String(decoding: try JSONCoding.encoder().encode(rows), as: UTF8.self)
     }

@@ -106,6 +106,7 @@ struct Schedule: AsyncParsableCommand {
         }
         let logger = Logger(label: "backup.schedule")
         var engines: [Engine] = []
+        var drills: [String: DrillRequest] = [:]
         for file in plan {
             let loaded = try PlanLoader.load(contentsOf: file)
             var engine = try await Engine.open(loaded, logger: logger)
@@ -114,6 +115,7 @@ struct Schedule: AsyncParsableCommand {
             engine.notifier = BackupScheduler.scheduledNotifier(
                 plan: engine.notifier, logger: logger, logsAlready: loaded.notify?.log == true)
             engines.append(engine)
+            if let drill = loaded.drill, drill.cron != nil { drills[loaded.name] = try drill.request(for: loaded) }
         }
         let limit = maxConcurrentRuns ?? BackupScheduler.Configuration.maxConcurrentRuns(of: engines.map(\.plan)) ?? 1
         logger.info("plans running at once", metadata: ["max_concurrent_runs": "\(limit)"])
@@ -121,7 +123,7 @@ struct Schedule: AsyncParsableCommand {
             engines: engines,
             configuration: BackupScheduler.Configuration(
                 maxConcurrentRuns: limit, shutdown: cancelOnShutdown ? .cancelRunning : .finishRunning),
-            logger: logger, notifier: LogNotifier(logger: logger))
+            logger: logger, notifier: LogNotifier(logger: logger), drills: drills)
         for scheduled in scheduler.plans {
             let next = scheduled.next(after: Date()).map { ISO8601.string(from: $0, in: scheduled.cron.timeZone) } ?? "never"
             logger.info("scheduled", metadata: ["plan": "\(scheduled.name)", "cron": "\(scheduled.cron)", "next": "\(next)"])

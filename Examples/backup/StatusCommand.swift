@@ -71,12 +71,16 @@ struct Status: AsyncParsableCommand {
             let logger = Logger(label: "backup.status")
             let now = try PlanOptions.clock(time)()
             var statuses: [PlanStatus] = []
+            var drills: [String: [String: DrillRecord]] = [:]
             for file in plan {
                 let engine = try await Engine.open(try PlanLoader.load(contentsOf: file), logger: logger)
                 statuses.append(try await PlanStatus.read(for: engine, now: now))
+                drills[engine.plan.name] = try await engine.catalog.lastDrillPerSource(plan: engine.plan.name)
             }
             let limit = maxAge.flatMap(Self.seconds)
-            print(json ? try Self.json(statuses, now: now, maxAge: limit) : Self.text(statuses, now: now, maxAge: limit))
+            print(
+                json
+                    ? try Self.json(statuses, now: now, maxAge: limit, drills: drills) : Self.text(statuses, now: now, maxAge: limit))
             let unhealthy = statuses.contains { status in
                 status.sources.contains { source in
                     guard let latest = source.latest, latest.state != .failed, latest.state != .expired, !source.isStale else {
@@ -126,6 +130,8 @@ struct Status: AsyncParsableCommand {
         var stale: Bool
         var last_committed_at: Date?
         var too_old: Bool
+        /// The source's newest restore drill, `null` when it was never drilled.
+        var last_drill: DrillRecord?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -140,10 +146,12 @@ struct Status: AsyncParsableCommand {
             try container.encode(stale, forKey: .stale)
             try container.encode(last_committed_at, forKey: .last_committed_at)
             try container.encode(too_old, forKey: .too_old)
+            try container.encode(last_drill, forKey: .last_drill)
         }
 
         enum CodingKeys: String, CodingKey {
             case source, state, label, kind, started_at, finished_at, size_bytes, failure_reason, stale, last_committed_at, too_old
+            case last_drill
         }
     }
 
@@ -154,7 +162,9 @@ struct Status: AsyncParsableCommand {
         return now.timeIntervalSince(committed.finishedAt ?? committed.startedAt) > maxAge
     }
 
-    static func rows(_ statuses: [PlanStatus], now: Date, maxAge: TimeInterval?) -> [PlanRow] {
+    static func rows(
+        _ statuses: [PlanStatus], now: Date, maxAge: TimeInterval?, drills: [String: [String: DrillRecord]] = [:]
+    ) -> [PlanRow] {
         statuses.map { status in
             let zone = status.schedule?.cron.timeZone ?? .gmt
             return PlanRow(
@@ -168,13 +178,15 @@ struct Status: AsyncParsableCommand {
                         kind: record?.kind.rawValue, started_at: record?.startedAt, finished_at: record?.finishedAt,
                         size_bytes: record?.sizeBytes, failure_reason: record?.failureReason, stale: source.isStale,
                         last_committed_at: source.latestCommitted.map { $0.finishedAt ?? $0.startedAt },
-                        too_old: isTooOld(source, now: now, maxAge: maxAge))
+                        too_old: isTooOld(source, now: now, maxAge: maxAge), last_drill: drills[status.plan]?[source.source])
                 })
         }
     }
 
-    static func json(_ statuses: [PlanStatus], now: Date, maxAge: TimeInterval?) throws -> String {
-        String(decoding: try JSONCoding.encoder().encode(rows(statuses, now: now, maxAge: maxAge)), as: UTF8.self)
+    static func json(
+        _ statuses: [PlanStatus], now: Date, maxAge: TimeInterval?, drills: [String: [String: DrillRecord]] = [:]
+    ) throws -> String {
+        String(decoding: try JSONCoding.encoder().encode(rows(statuses, now: now, maxAge: maxAge, drills: drills)), as: UTF8.self)
     }
 
     static func text(_ statuses: [PlanStatus], now: Date, maxAge: TimeInterval?) -> String {

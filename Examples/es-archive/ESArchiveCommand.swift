@@ -17,7 +17,9 @@ struct ESArchiveCommand: AsyncParsableCommand {
             ES_URL, ES_USER, ES_PASSWORD and ES_API_KEY. Exit status: 0 on success, 1 on any failure. \
             See Documentation/Archive.md.
             """,
-        subcommands: [Info.self, Repo.self, Archive.self, Snapshots.self, Status.self, Restore.self, Catalog.self, Check.self])
+        subcommands: [
+            Info.self, Repo.self, Archive.self, Snapshots.self, Status.self, Restore.self, Catalog.self, Check.self, Drill.self,
+        ])
 
     /// Accepts the global options before the subcommand too (`es-archive --url URL info`), by moving them
     /// after it, where each subcommand declares them; reports every failure as `error: …` with exit status 1.

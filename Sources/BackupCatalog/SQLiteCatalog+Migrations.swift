@@ -16,6 +16,8 @@ extension SQLiteCatalog {
         /// The platform's index layout per configuration, index UUIDs of archived indices, snapshots gone
         /// from their repository, and restores that wait for their turn.
         static let archiveLayout = "v6_archive_layout"
+        /// Restore drills, and when each backup's artifacts were last read back by a verification.
+        static let drills = "v7_drills"
     }
 
     /// The forward-only schema migrations, in order. Tests use it to build files at an earlier version.
@@ -225,6 +227,27 @@ extension SQLiteCatalog {
                     DROP TABLE archive_snapshots;
                     ALTER TABLE archive_snapshots_v6 RENAME TO archive_snapshots;
                     CREATE INDEX archive_snapshots_by_table ON archive_snapshots (table_id, started_at);
+                    """)
+        }
+        migrator.registerMigration(Migration.drills) { db in
+            try db.execute(
+                sql: """
+                    -- One row per restore drill; checks is a JSON array of {name, passed, detail}.
+                    CREATE TABLE drills (
+                        id TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),
+                        backup_id TEXT NOT NULL REFERENCES backups (id) ON DELETE CASCADE,
+                        plan TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),
+                        outcome TEXT NOT NULL CHECK (outcome IN ('passed', 'failed')),
+                        checks TEXT NOT NULL DEFAULT '[]',
+                        error TEXT
+                    );
+                    CREATE INDEX drills_by_backup ON drills (backup_id, started_at);
+                    CREATE INDEX drills_by_plan_source ON drills (plan, source, started_at);
+                    -- When a verification last read the backup's artifacts back; NULL: never since commit.
+                    ALTER TABLE backups ADD COLUMN last_verified_at REAL;
                     """)
         }
         return migrator

@@ -2,7 +2,7 @@ import BackupModels
 import Foundation
 import GRDB
 
-/// A ``Catalog`` and ``LeaseCatalog`` kept in one SQLite file, shared safely by several tasks and several processes.
+/// A ``Catalog``, ``LeaseCatalog`` and ``DrillCatalog`` kept in one SQLite file, shared safely by several tasks and several processes.
 ///
 /// The file is in WAL mode: readers never block the writer nor each other, and writes from other
 /// processes wait up to ``Configuration-swift.struct/busyTimeout`` for the write lock. The schema is
@@ -18,9 +18,9 @@ import GRDB
 ///
 /// The library's own rules hold in the file too: triggers refuse a state change the life cycle does not
 /// allow, or a `committed` record without artifacts, even from the `sqlite3` shell.
-public final class SQLiteCatalog: BackupRecordCatalog, ArchiveCatalog, LeaseCatalog {
-    /// The identifier of the newest schema migration this library knows (`v6_archive_layout`).
-    public static let schemaVersion: String = Migration.archiveLayout
+public final class SQLiteCatalog: BackupRecordCatalog, ArchiveCatalog, LeaseCatalog, DrillCatalog {
+    /// The identifier of the newest schema migration this library knows (`v7_drills`).
+    public static let schemaVersion: String = Migration.drills
 
     /// The catalog file, or `:memory:` for ``inMemory()``.
     public let path: String

@@ -3,7 +3,7 @@ import BackupModels
 import Foundation
 
 /// The behaviour every catalog implementation must show, as documented on ``BackupRecordCatalog``,
-/// ``ArchiveCatalog`` and ``LeaseCatalog``.
+/// ``ArchiveCatalog``, ``LeaseCatalog`` and ``DrillCatalog``.
 ///
 /// Each check asks `make` for a new, empty catalog for every scenario, runs the scenario through the
 /// protocol alone, and throws a ``ConformanceFailure`` naming the first promise broken. It uses no test
@@ -20,13 +20,14 @@ import Foundation
 /// Dates are whole seconds after 2025-11-25T01:30:00Z, so that a store keeping seconds as floating
 /// point returns them exactly.
 public enum CatalogConformance {
-    /// Runs ``checkRecords(_:)``, ``checkArchive(_:)`` and ``checkLeases(_:)`` on catalogs from `make`.
+    /// Runs ``checkRecords(_:)``, ``checkArchive(_:)``, ``checkLeases(_:)`` and ``checkDrills(_:)`` on catalogs from `make`.
     /// - Parameter make: Returns a new, empty catalog each time it is called.
     /// - Throws: The first ``ConformanceFailure``, or an error the catalog threw where none was expected.
-    public static func checkAll(_ make: () async throws -> any Catalog & LeaseCatalog) async throws {
+    public static func checkAll(_ make: () async throws -> any Catalog & LeaseCatalog & DrillCatalog) async throws {
         try await checkRecords { try await make() }
         try await checkArchive { try await make() }
         try await checkLeases { try await make() }
+        try await checkDrills { try await make() }
     }
 }
 

@@ -85,6 +85,23 @@ extension BackupEvent {
             details: ["plan": plan, "removed_count": String(removedCount), "kept_count": String(keptCount)])
     }
 
+    /// A restore drill that failed.
+    /// - Parameters:
+    ///   - drill: The failed drill (its plan, source, backup and error become details).
+    ///   - label: The drilled backup's label.
+    ///   - date: When the drill ended.
+    /// - Returns: An event of kind ``Kind-swift.struct/drillFailed`` with details `plan`, `source`,
+    ///   `backup_id`, `label`, `reason` and `failed_checks` (comma-separated check names).
+    public static func drillFailed(_ drill: DrillRecord, label: BackupLabel, at date: Date) -> BackupEvent {
+        BackupEvent(
+            kind: .drillFailed, occurredAt: date,
+            details: [
+                "plan": drill.plan, "source": drill.source, "backup_id": drill.backupID.rawValue, "label": label.rawValue,
+                "reason": drill.error ?? "a check failed",
+                "failed_checks": drill.checks.filter { !$0.passed }.map(\.name).joined(separator: ","),
+            ])
+    }
+
     /// A duration as decimal seconds with millisecond precision: `12.345`.
     package static func seconds(_ duration: Duration) -> String {
         let (whole, atto) = duration.components

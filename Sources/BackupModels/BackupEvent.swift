@@ -27,6 +27,8 @@ public struct BackupEvent: Sendable, Hashable, Codable {
         public static let restoreFinished = Kind(rawValue: "restore_finished")
         /// Retention removed one or more backups.
         public static let retentionRemoved = Kind(rawValue: "retention_removed")
+        /// A restore drill failed: a backup did not restore, or what it restored did not check out.
+        public static let drillFailed = Kind(rawValue: "drill_failed")
 
         public init(from decoder: any Decoder) throws {
             rawValue = try decoder.singleValueContainer().decode(String.self)
@@ -67,7 +69,7 @@ public struct BackupEvent: Sendable, Hashable, Codable {
     /// Whether the event reports a failure (a failed backup, a failed snapshot, a failed restore).
     public var isFailure: Bool {
         switch kind {
-        case .backupFailed, .snapshotFailed, .runSkipped: true
+        case .backupFailed, .snapshotFailed, .runSkipped, .drillFailed: true
         case .restoreFinished: details["state"] != RestoreState.done.rawValue
         default: false
         }

@@ -4,7 +4,7 @@ public struct BackupPlan: Hashable, Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name = "plan"
         case catalogPath = "catalog"
-        case storage, sources, compression, encryption, naming, retention, schedule, notify, limits
+        case storage, sources, compression, encryption, naming, retention, schedule, notify, limits, drill
         case timeZoneIdentifier = "time_zone"
     }
 
@@ -26,13 +26,17 @@ public struct BackupPlan: Hashable, Codable, Sendable {
     public var notify: NotifyConfig?
     /// Limits on what a run may take: concurrent runs, CPU and I/O priority of child processes.
     public var limits: ResourceLimitsConfig?
+    /// How restore drills of the plan run; `nil` drills with the defaults and cannot drill MySQL backups.
+    public var drill: DrillConfig?
 
     public init(
         name: String, catalogPath: String, storage: StorageConfig, sources: [SourceConfig],
         compression: CompressionSettings = CompressionSettings(), encryption: EncryptionSettings? = nil,
         naming: NamingTemplate = .default, retention: RetentionPolicy? = nil, timeZoneIdentifier: String = "UTC",
-        schedule: ScheduleConfig? = nil, notify: NotifyConfig? = nil, limits: ResourceLimitsConfig? = nil
+        schedule: ScheduleConfig? = nil, notify: NotifyConfig? = nil, limits: ResourceLimitsConfig? = nil,
+        drill: DrillConfig? = nil
     ) {
+        self.drill = drill
         self.name = name
         self.catalogPath = catalogPath
         self.storage = storage

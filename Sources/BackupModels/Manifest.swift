@@ -18,6 +18,7 @@ public struct Manifest: Hashable, Codable, Sendable {
         case host, artifacts, encryption, position, files
         case deletedPaths = "deleted_paths"
         case stats, notes
+        case tableRows = "table_rows"
     }
 
     /// The manifest format this library writes.
@@ -47,13 +48,17 @@ public struct Manifest: Hashable, Codable, Sendable {
     public var stats: BackupStats
     /// Warnings worth keeping with the backup (files that changed while read, skipped special files).
     public var notes: [String]
+    /// For databases: each table's row count as the backup saw it (`table` for SQLite, `database.table`
+    /// for MySQL); a restore drill compares the restored tables with it. `nil` when the backup did not
+    /// count (incrementals, older manifests).
+    public var tableRows: [String: Int64]?
 
     public init(
         backupID: BackupID, plan: String, source: String, sourceType: String, kind: BackupKind,
         label: BackupLabel, parentID: BackupID? = nil, parentLabel: BackupLabel? = nil, startedAt: Date,
         finishedAt: Date, host: String, artifacts: [ArtifactDescriptor], encryption: EncryptionInfo? = nil,
         position: SourcePosition? = nil, files: [FileEntry]? = nil, deletedPaths: [String]? = nil,
-        stats: BackupStats = BackupStats(), notes: [String] = []
+        stats: BackupStats = BackupStats(), notes: [String] = [], tableRows: [String: Int64]? = nil
     ) {
         self.formatVersion = Self.currentFormatVersion
         self.backupID = backupID
@@ -74,6 +79,7 @@ public struct Manifest: Hashable, Codable, Sendable {
         self.deletedPaths = deletedPaths
         self.stats = stats
         self.notes = notes
+        self.tableRows = tableRows
     }
 
     /// The manifest as compact JSON.

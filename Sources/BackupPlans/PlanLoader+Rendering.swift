@@ -173,6 +173,14 @@ extension PlanLoader {
             if let value = limits.ioClass { add(2, "ionice", quotedIfNeeded(value)) }
             if let value = limits.ioLevel { add(2, "ionice_level", String(value)) }
         }
+        if let drill = plan.drill {
+            add(0, "drill")
+            if let cron = drill.cron { add(2, "cron", doubleQuoted(cron)) }
+            add(2, "sample", String(drill.sample))
+            if let target = drill.mysqlTarget { add(2, "mysql_target", doubleQuoted(target)) }
+            if let variable = drill.passwordEnvironmentVariable { add(2, "password_env", quotedIfNeeded(variable)) }
+            if let folder = drill.scratchDirectory { add(2, "scratch_dir", quotedIfNeeded(folder)) }
+        }
         add(0, "time_zone", quotedIfNeeded(plan.timeZoneIdentifier))
         return lines.joined(separator: "\n") + "\n"
     }

@@ -13,7 +13,7 @@ extension PlanLoader {
     package enum Keys {
         package static let plan = [
             "plan", "catalog", "storage", "sources", "compression", "encryption", "naming", "retention", "schedule",
-            "notify", "limits", "time_zone",
+            "notify", "limits", "time_zone", "drill",
         ]
         package static let localStorage = ["type", "path", "link_secret_env", "link_base_url"]
         package static let s3Storage = [
@@ -92,10 +92,13 @@ extension PlanLoader.Reader {
         let retention = try fields.optional("retention").map {
             try self.retention($0, at: "retention", defaultTimeZone: timeZone)
         }
+        let drill = try fields.optional("drill").map {
+            try self.drill($0, at: "drill", sources: sources, timeZone: schedule?.timeZoneIdentifier ?? timeZone)
+        }
         return BackupPlan(
             name: name, catalogPath: catalogPath, storage: storage, sources: sources,
             compression: compression ?? CompressionSettings(), encryption: encryption, naming: naming,
-            retention: retention, timeZoneIdentifier: timeZone, schedule: schedule, notify: notify, limits: limits)
+            retention: retention, timeZoneIdentifier: timeZone, schedule: schedule, notify: notify, limits: limits, drill: drill)
     }
 
     /// `sources:`, a non-empty list with unique names.

@@ -167,24 +167,40 @@ public struct BackupScheduler: Service {
     ///   - clock: The time source; the system clock by default.
     ///   - request: What each run does; an automatic full or incremental with retention by default. A run
     ///     due at an instant of the plan's `schedule.full` expression takes full backups instead of `.auto`.
+    ///   - drills: Restore drill requests by plan name. A plan with a `drill.cron` and a request here is
+    ///     also drilled on that schedule, as a plan of its own named `<plan>.drill` (its own lease, skipped
+    ///     when missed); a drill run succeeds when every drill passed.
     /// - Throws: ``ScheduleError`` for a plan without a schedule or with an invalid one, duplicate plans,
     ///   overlapping windows or invalid limits.
     public init(
         engines: [Engine], configuration: Configuration = Configuration(), logger: Logger,
-        notifier: (any Notifier)? = nil, clock: SchedulerClock = .system, request: BackupRequest = BackupRequest()
+        notifier: (any Notifier)? = nil, clock: SchedulerClock = .system, request: BackupRequest = BackupRequest(),
+        drills: [String: DrillRequest] = [:]
     ) throws {
         var jobs: [Job] = []
         var byName: [String: Engine] = [:]
+        var drillsByName: [String: (Engine, DrillRequest)] = [:]
         for engine in engines {
             let plan = try ScheduledPlan(engine.plan)
             jobs.append(Job(plan: plan, catalog: engine.catalog))
             byName[plan.name] = engine
+            if let drillRequest = drills[engine.plan.name], let drill = try ScheduledPlan.drill(of: engine.plan) {
+                jobs.append(Job(plan: drill, catalog: engine.catalog))
+                drillsByName[drill.name] = (engine, drillRequest)
+            }
         }
         let engineByName = byName
+        let drillByName = drillsByName
         try self.init(
             jobs: jobs, configuration: configuration, logger: logger, notifier: notifier, clock: clock,
             randomFraction: { Double.random(in: 0..<1) },
             run: { plan, instant in
+                if let (engine, drillRequest) = drillByName[plan.name] {
+                    let drills = try await engine.drill(drillRequest)
+                    let failed = drills.filter { !$0.passed }.count
+                    return ScheduledRunResult(
+                        succeeded: failed == 0, summary: "\(drills.count - failed) drills passed, \(failed) failed")
+                }
                 guard let engine = engineByName[plan.name] else {
                     return ScheduledRunResult(succeeded: false, summary: "no engine for plan '\(plan.name)'")
                 }

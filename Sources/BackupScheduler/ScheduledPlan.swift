@@ -98,6 +98,25 @@ public struct ScheduledPlan: Hashable, Sendable {
         try self.init(name: plan.name, config: config)
     }
 
+    /// The drill schedule of `plan` (`drill.cron`, read in the schedule's time zone, else the plan's), run as
+    /// a plan of its own named `<plan>.drill`, or `nil` when the plan sets no drill cron.
+    ///
+    /// - Throws: ``ScheduleError`` `invalidCron` naming `drill.cron`, or `invalidTimeZone`.
+    public static func drill(of plan: BackupPlan) throws -> ScheduledPlan? {
+        guard let expression = plan.drill?.cron else { return nil }
+        let zoneName = plan.schedule?.timeZoneIdentifier ?? plan.timeZoneIdentifier
+        guard let zone = TimeZone(identifier: zoneName) else {
+            throw ScheduleError(
+                code: .invalidTimeZone, field: "schedule.time_zone", plan: plan.name, message: "'\(zoneName)' is not a known IANA time zone"
+            )
+        }
+        do {
+            return ScheduledPlan(name: plan.name + ".drill", cron: try CronSchedule(expression, timeZone: zone), missed: .skip)
+        } catch let error as CronError {
+            throw ScheduleError(code: .invalidCron, field: "drill.cron", plan: plan.name, message: error.description, underlying: error)
+        }
+    }
+
     /// The next `count` due instants after `date`, without jitter and whether or not they fall in the
     /// window (a run due outside the window is skipped when it comes).
     /// - Parameters:

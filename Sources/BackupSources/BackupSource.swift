@@ -49,11 +49,14 @@ public struct SourceOutcome: Sendable {
     public var filesTotal: Int
     public var filesStored: Int
     public var bytesRead: Int64
+    /// Each table's row count as the backup saw it (databases only), kept in the manifest for drills.
+    public var tableRows: [String: Int64]?
 
     public init(
         files: [FileEntry]? = nil, deletedPaths: [String]? = nil, notes: [String] = [], position: SourcePosition? = nil,
-        filesTotal: Int = 0, filesStored: Int = 0, bytesRead: Int64 = 0
+        filesTotal: Int = 0, filesStored: Int = 0, bytesRead: Int64 = 0, tableRows: [String: Int64]? = nil
     ) {
+        self.tableRows = tableRows
         self.files = files
         self.deletedPaths = deletedPaths
         self.notes = notes

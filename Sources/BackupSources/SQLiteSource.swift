@@ -51,6 +51,7 @@ public struct SQLiteSource: BackupSource {
         let cleanup: @Sendable () -> Void = {
             try? FileManager.default.removeItem(atPath: folder)
         }
+        let tableRows: [String: Int64]
         do {
             var configuration = Configuration()
             configuration.readonly = true
@@ -58,6 +59,8 @@ public struct SQLiteSource: BackupSource {
             let database = try DatabaseQueue(path: path, configuration: configuration)
             let copy = try DatabaseQueue(path: copyPath)
             try database.backup(to: copy)
+            // Counted in the copy: the rows the backup holds, whatever was written since.
+            tableRows = try copy.inDatabase(Self.countRows)
             try copy.close()
             try database.close()
         } catch let error as DatabaseError {
@@ -85,9 +88,47 @@ public struct SQLiteSource: BackupSource {
             outcome: {
                 SourceOutcome(
                     notes: [], position: SourcePosition(extra: ["file_name": fileName]), filesTotal: 1, filesStored: 1,
-                    bytesRead: read.value)
+                    bytesRead: read.value, tableRows: tableRows)
             },
             cleanup: cleanup)
+    }
+
+    /// The row count of every table of a database (SQLite's own `sqlite_` tables left out).
+    static func countRows(_ db: Database) throws -> [String: Int64] {
+        let tables = try String.fetchAll(
+            db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+        var counts: [String: Int64] = [:]
+        for table in tables {
+            let quoted = "\"" + table.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            counts[table] = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(quoted)") ?? 0
+        }
+        return counts
+    }
+
+    /// Opens the database file at `path` read-only and runs `PRAGMA integrity_check` and a row count of
+    /// every table: what a restore drill checks of a restored SQLite backup.
+    ///
+    /// - Parameters:
+    ///   - path: The restored database file.
+    ///   - source: The source's name, for errors.
+    /// - Returns: The lines `integrity_check` printed (`["ok"]` for a sound file) and each table's rows.
+    /// - Throws: ``SourceError`` `database` when the file does not open as a database.
+    package static func inspectRestoredDatabase(at path: String, source: String) throws
+        -> (integrity: [String], tableRows: [String: Int64])
+    {
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let database = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? database.close() }
+            return try database.read { db in
+                let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                return (integrity, try Self.countRows(db))
+            }
+        } catch let error as DatabaseError {
+            throw SourceError(
+                code: .database, source: source, path: path, message: error.message ?? "\(error.resultCode)", underlying: error)
+        }
     }
 
     private func makePrivateFolder() throws -> String {

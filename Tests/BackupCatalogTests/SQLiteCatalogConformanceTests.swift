@@ -124,7 +124,13 @@ struct SQLiteCatalogConformanceTests {
         try await CatalogConformance.checkLeases { try factory.make() }
     }
 
-    @Test("checkAll runs the three checks on one kind of catalog")
+    @Test("SQLiteCatalog keeps every promise of DrillCatalog")
+    func drills() async throws {
+        let factory = try CatalogFactory()
+        try await CatalogConformance.checkDrills { try factory.make() }
+    }
+
+    @Test("checkAll runs the four checks on one kind of catalog")
     func all() async throws {
         let factory = try CatalogFactory()
         try await CatalogConformance.checkAll { try factory.make() }

@@ -188,6 +188,38 @@ struct ESArchiveCLITests {
         }
     }
 
+    @Test("drill restores one index per sampled snapshot as drill_<index>, compares its count, deletes it; exit 1 on a mismatch")
+    func drill() async throws {
+        try await withHarness { harness in
+            #expect(try await harness.run("repo", "create", "archive", "--type", "fs", "--setting", "location=/mnt/archive").status == 0)
+            harness.seed(days: [20261115])  // one index in the snapshot: the drill picks it every time
+            #expect(
+                try await harness.run("archive", "add", "--table", "2_bklog.nginx_access", "--repo", "archive", "--days", "30").status == 0)
+            #expect(try await harness.run("archive", "run", "--time", "2026-11-25T02:00:00Z").status == 0)
+            let drill = try await harness.run("drill", "--table", "2_bklog.nginx_access", "--json")
+            #expect(drill.status == 0, "\(drill.stdout)\(drill.stderr)")
+            let rows = try #require(try drill.json() as? [[String: Any]])
+            #expect(rows.count == 1)
+            let row = try #require(rows.first)
+            #expect(row["outcome"] as? String == "passed")
+            #expect(row["expected_doc_count"] as? Int == 100)
+            #expect(row["restored_doc_count"] as? Int == 100)
+            #expect(row["restored_as"] as? String == "drill_v2_2_bklog_nginx_access_2026111500_0")
+            #expect(!harness.double.indexNames().contains { $0.hasPrefix("drill_") })
+
+            let index = try #require(row["index"] as? String)
+            harness.double.addIndex(name: "drill_" + index, docs: 3, sizeBytes: 10)
+            let occupied = try await harness.run("drill", "--table", "2_bklog.nginx_access")
+            #expect(occupied.status == 1)
+            #expect(occupied.stdout.contains("FAILED"))
+            #expect(occupied.stdout.contains("already exists on the cluster"))
+            #expect(harness.double.indexNames().contains("drill_" + index))
+            let none = try await harness.run("drill", "--table", "2_bklog.other")
+            #expect(none.status == 1)
+            #expect(none.stderr.contains("no successful archive snapshot"))
+        }
+    }
+
     @Test("bad input: clear errors, non-zero exit, nothing recorded, the password never printed")
     func badInput() async throws {
         try await withHarness { harness in

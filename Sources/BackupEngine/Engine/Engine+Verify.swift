@@ -21,6 +21,7 @@ public struct VerifyResult: Sendable, Hashable {
 extension Engine {
     /// Re-reads a committed backup's artifacts: checks size and SHA-256, that they decrypt and
     /// decompress, that a tar payload parses to its end, and that the manifest matches the catalog.
+    /// The catalog notes when the backup was read (``BackupCatalog/DrillCatalog/markVerified(_:at:)``).
     ///
     /// - Returns: the problems found, naming the backup; an empty list means the backup is sound.
     public func verify(_ id: BackupID) async throws -> VerifyResult {
@@ -52,6 +53,12 @@ extension Engine {
             }
         case .failure(let error):
             problems.append("manifest unreadable: \(error)")
+        }
+        // Read back, sound or not: rolling verification reads the least recently read backups first.
+        do {
+            try await catalog.markVerified([record.id], at: now())
+        } catch {
+            logger.warning("cannot note the verification in the catalog", metadata: ["backup": "\(record.id)", "error": "\(error)"])
         }
         if !problems.isEmpty {
             logger.error("backup damaged", metadata: ["backup": "\(record.id)", "label": "\(record.label)", "problems": "\(problems)"])

@@ -9,9 +9,10 @@ public import Logging
 import Metrics
 public import RemoteStorage
 
-/// What an engine needs from a catalog: its backup records, and leases so that a scheduler (or a fleet
-/// of them) runs each plan once. ``BackupCatalog/SQLiteCatalog`` conforms.
-public typealias EngineCatalog = BackupRecordCatalog & LeaseCatalog
+/// What an engine needs from a catalog: its backup records, leases so that a scheduler (or a fleet
+/// of them) runs each plan once, and the record of restore drills and verifications.
+/// ``BackupCatalog/SQLiteCatalog`` conforms.
+public typealias EngineCatalog = BackupRecordCatalog & LeaseCatalog & DrillCatalog
 
 /// Runs a ``BackupPlan``: backups, restores, verification and retention, against a catalog and a storage.
 ///

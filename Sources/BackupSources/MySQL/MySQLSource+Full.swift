@@ -53,6 +53,7 @@ extension MySQLSource {
         let child = try ChildProcess(
             executable: tool, arguments: arguments, environment: connection.environment, priority: connection.priority)
         let coordinates = Shared(DumpCoordinates())
+        let tableRows = Shared([String: Int64]())
         let read = Shared(Int64(0))
         let started = Shared(false)
         let sourceName = name
@@ -80,6 +81,7 @@ extension MySQLSource {
             }
         }
         .transformed { DumpPositionScanner(into: coordinates) }
+        .transformed { DumpRowCounter(into: tableRows) }
         let databases = server.databases
         let excluded = config.excludeTables
         let notes: [String] = []
@@ -96,7 +98,8 @@ extension MySQLSource {
                     file: found.binlogFile, position: found.binlogPosition, gtidSet: found.gtidSet, fileName: "\(sourceName).sql",
                     serverVersion: server.version, databases: databases, excluded: excluded, extra: ["tool": version])
                 return SourceOutcome(
-                    notes: notes, position: position, filesTotal: databases.count, filesStored: databases.count, bytesRead: read.value)
+                    notes: notes, position: position, filesTotal: databases.count, filesStored: databases.count, bytesRead: read.value,
+                    tableRows: tableRows.value)
             },
             cleanup: {
                 child.terminate()

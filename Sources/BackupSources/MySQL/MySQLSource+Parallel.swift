@@ -57,7 +57,8 @@ extension MySQLSource {
                     serverVersion: server.version, databases: databases, excluded: excluded,
                     extra: ["dump_format": "tables", "parallel": String(parallel)])
                 return SourceOutcome(
-                    notes: notes, position: position, filesTotal: tables.count, filesStored: result.tablesDumped, bytesRead: result.bytes)
+                    notes: notes, position: position, filesTotal: tables.count, filesStored: result.tablesDumped, bytesRead: result.bytes,
+                    tableRows: result.tableRows)
             },
             cleanup: {
                 dump.terminate()

@@ -63,13 +63,7 @@ extension MySQLSource {
             )
         }
 
-        var environment = ProcessInfo.processInfo.environment
-        environment["MYSQL_PWD"] = nil
-        if let password = target.password { environment = environment.filter { $0.value != password } }
-        let connection = MySQLConnection(
-            subject: target.address, host: target.host, port: target.port, user: target.user, password: target.password,
-            optionFile: target.optionFile, searchPath: target.searchPath ?? environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-            environment: environment)
+        let connection = Self.connection(to: target)
         let client = try connection.locate(.client)
         let binlogTool = chain.records.count > 1 ? try connection.locate(.binlog) : nil
         let optionFile = try connection.makeOptionFile()
@@ -316,6 +310,51 @@ extension MySQLSource {
             )
         }
         return "raised the target's global max_allowed_packet from \(current) to \(wanted) bytes for the binary logs' largest statement"
+    }
+
+    /// A connection to a restore target; the password reaches the tools through an option file only and is
+    /// taken out of their environment.
+    package static func connection(to target: MySQLTarget) -> MySQLConnection {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MYSQL_PWD"] = nil
+        if let password = target.password { environment = environment.filter { $0.value != password } }
+        return MySQLConnection(
+            subject: target.address, host: target.host, port: target.port, user: target.user, password: target.password,
+            optionFile: target.optionFile, searchPath: target.searchPath ?? environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            environment: environment)
+    }
+
+    /// Which of `databases` exist on `target`.
+    ///
+    /// - Throws: a connection or client error naming the target.
+    package func existingDatabases(_ databases: [String], on target: MySQLTarget) async throws -> [String] {
+        guard !databases.isEmpty else { return [] }
+        let connection = Self.connection(to: target)
+        let optionFile = try connection.makeOptionFile()
+        defer { optionFile.remove() }
+        let list = databases.map { "'\($0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''"))'" }
+        let rows = try await connection.query(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (\(list.joined(separator: ", "))) ORDER BY 1;",
+            optionFile: optionFile)
+        return rows.compactMap { $0.first ?? nil }
+    }
+
+    /// Drops `databases` on a scratch server (a drill's restored copy); a missing database is fine.
+    ///
+    /// - Throws: ``MySQLError`` `restoreRefused` when the target is this source's own server (even with
+    ///   `force`); a connection or client error naming the target.
+    package func dropDatabases(_ databases: [String], on target: MySQLTarget) async throws {
+        guard !databases.isEmpty else { return }
+        guard !target.isSameServer(host: config.host, port: config.port) else {
+            throw MySQLError(
+                code: .restoreRefused, subject: target.address,
+                message: "\(target.address) is the server source '\(name)' backs up; a drill never drops databases there")
+        }
+        let connection = Self.connection(to: target)
+        let optionFile = try connection.makeOptionFile()
+        defer { optionFile.remove() }
+        let statements = databases.map { "DROP DATABASE IF EXISTS `\($0.replacingOccurrences(of: "`", with: "``"))`;" }
+        _ = try await connection.query(statements.joined(separator: " "), optionFile: optionFile)
     }
 
     /// Row count and `CHECKSUM TABLE` of every base table in `databases`.

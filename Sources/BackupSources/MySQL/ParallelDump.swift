@@ -42,6 +42,8 @@ package final class ParallelDump: Sendable {
         package var binlogPosition: Int64?
         package var gtidSet: String?
         package var rows: Int64 = 0
+        /// Rows of each table (`database.table`), as the snapshot held them.
+        package var tableRows: [String: Int64] = [:]
         package var bytes: Int64 = 0
         package var segments = 0
         package var tablesDumped = 0
@@ -186,6 +188,7 @@ package final class ParallelDump: Sendable {
             progress(SourceProgress(files: 1))
             found.withLock { result in
                 result.rows += segmenter.rows
+                result.tableRows[table.qualifiedName] = segmenter.rows
                 result.bytes += bytes
                 result.segments += segmenter.segments
                 result.tablesDumped += 1
