@@ -4,43 +4,30 @@ import BackupModels
 public struct ArchiveError: Error, Sendable, CustomStringConvertible {
     /// What went wrong. Extensible: adding a code never breaks a `switch` in user code.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case invalidName = "invalid name"
-            case notFound = "not found"
-            case noArchivedData = "no archived data"
-            case insufficientDisk = "insufficient disk"
-            case snapshotFailed = "snapshot failed"
-            case restoreFailed = "restore failed"
-            case timedOut = "timed out"
-            case busy = "cluster busy"
-            case conflict = "conflict"
-        }
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// A repository, snapshot or table name the cluster would refuse.
-        public static let invalidName = Code(.invalidName)
+        public static let invalidName = Code("invalid name")
         /// No configuration or restore with that id.
-        public static let notFound = Code(.notFound)
+        public static let notFound = Code("not found")
         /// No archived index overlaps the requested time range.
-        public static let noArchivedData = Code(.noArchivedData)
+        public static let noArchivedData = Code("no archived data")
         /// The restore would fill the cluster's disk past the allowed share.
-        public static let insufficientDisk = Code(.insufficientDisk)
+        public static let insufficientDisk = Code("insufficient disk")
         /// A snapshot ended FAILED or PARTIAL on every allowed attempt.
-        public static let snapshotFailed = Code(.snapshotFailed)
+        public static let snapshotFailed = Code("snapshot failed")
         /// The cluster refused or failed a restore.
-        public static let restoreFailed = Code(.restoreFailed)
+        public static let restoreFailed = Code("restore failed")
         /// A snapshot or restore did not finish within the allowed polls.
-        public static let timedOut = Code(.timedOut)
+        public static let timedOut = Code("timed out")
         /// The cluster refused on a limit (a concurrent snapshot, deletion or restore) past the run's
         /// wait budget; nothing failed, the next run tries again.
-        public static let busy = Code(.busy)
+        public static let busy = Code("cluster busy")
         /// The cluster holds something the lifecycle does not own (a `restore_*` index no live restore
         /// lists), or rebuilt facts disagree with the catalog.
-        public static let conflict = Code(.conflict)
-
-        /// The code's name.
-        public var description: String { base.rawValue }
+        public static let conflict = Code("conflict")
     }
 
     /// What went wrong.

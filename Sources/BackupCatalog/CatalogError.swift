@@ -1,37 +1,25 @@
 /// An error from the catalog. The ``code`` is extensible.
 public struct CatalogError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case notFound = "not found"
-            case ambiguous = "ambiguous"
-            case duplicate = "duplicate"
-            case invalidTransition = "invalid state transition"
-            case incompleteArtifact = "incomplete artifact"
-            case newerSchema = "catalog written by a newer version"
-            case conflict = "conflict"
-            case database = "database error"
-        }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
-
-        public static let notFound = Code(.notFound)
+        public static let notFound = Code("not found")
         /// An id prefix matches more than one record.
-        public static let ambiguous = Code(.ambiguous)
+        public static let ambiguous = Code("ambiguous")
         /// An id or label is already used.
-        public static let duplicate = Code(.duplicate)
+        public static let duplicate = Code("duplicate")
         /// The requested state change is not allowed (for example committing a failed record).
-        public static let invalidTransition = Code(.invalidTransition)
+        public static let invalidTransition = Code("invalid state transition")
         /// A commit without artifacts, or with an artifact lacking size or checksum.
-        public static let incompleteArtifact = Code(.incompleteArtifact)
+        public static let incompleteArtifact = Code("incomplete artifact")
         /// The file's schema version is newer than this library knows; the file is left untouched.
-        public static let newerSchema = Code(.newerSchema)
+        public static let newerSchema = Code("catalog written by a newer version")
         /// A uniqueness rule was broken (two enabled archive configs for one table).
-        public static let conflict = Code(.conflict)
+        public static let conflict = Code("conflict")
         /// SQLite reported an error.
-        public static let database = Code(.database)
-
-        public var description: String { base.rawValue }
+        public static let database = Code("database error")
     }
 
     public var code: Code

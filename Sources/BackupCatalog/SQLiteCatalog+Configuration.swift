@@ -31,22 +31,15 @@ extension SQLiteCatalog {
 extension SQLiteCatalog.Configuration {
     /// What a write that returned survives: SQLite's `synchronous` setting in WAL mode.
     public struct Durability: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case full = "FULL"
-            case normal = "NORMAL"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The value of SQLite's `synchronous` pragma.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// `synchronous = FULL`: the write-ahead log is synced at every commit, so a write that returned
         /// survives a power loss. One `fsync` per write; the default.
-        public static let full = Durability(.full)
+        public static let full = Durability("FULL")
         /// `synchronous = NORMAL`: the log is synced only at checkpoints. A crash of the process loses
         /// nothing, but a power loss may roll back the last writes (never corrupts the file).
-        public static let normal = Durability(.normal)
-
-        /// The value of SQLite's `synchronous` pragma.
-        public var description: String { base.rawValue }
+        public static let normal = Durability("NORMAL")
     }
 }

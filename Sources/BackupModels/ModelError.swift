@@ -4,32 +4,22 @@
 public struct ModelError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case invalidTemplate = "invalid naming template"
-            case invalidKey = "key does not match naming template"
-            case invalidLabel = "invalid backup label"
-            case invalidDuration = "invalid duration"
-            case invalidName = "invalid name"
-            case invalidValue = "invalid value"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// A naming template that is malformed or could escape the storage root.
-        public static let invalidTemplate = Code(.invalidTemplate)
+        public static let invalidTemplate = Code("invalid naming template")
         /// A storage key that cannot be parsed back with a template.
-        public static let invalidKey = Code(.invalidKey)
+        public static let invalidKey = Code("key does not match naming template")
         /// A backup label that is not in pgBackRest style.
-        public static let invalidLabel = Code(.invalidLabel)
+        public static let invalidLabel = Code("invalid backup label")
         /// A duration that is not in restic's notation (`1y2m7d3h`).
-        public static let invalidDuration = Code(.invalidDuration)
+        public static let invalidDuration = Code("invalid duration")
         /// A plan, source or table name that cannot be used in keys.
-        public static let invalidName = Code(.invalidName)
+        public static let invalidName = Code("invalid name")
         /// Any other field value that is out of range.
-        public static let invalidValue = Code(.invalidValue)
-
-        public var description: String { base.rawValue }
+        public static let invalidValue = Code("invalid value")
     }
 
     /// What kind of problem occurred.

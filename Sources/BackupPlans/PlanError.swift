@@ -20,33 +20,22 @@ import RemoteStorage
 public struct PlanError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case syntax = "YAML syntax error"
-            case unknownKey = "unknown key"
-            case missingKey = "missing key"
-            case wrongType = "wrong type"
-            case invalidValue = "invalid value"
-            case unreadable = "unreadable plan"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// The text is not well-formed YAML (or holds a duplicated key).
-        public static let syntax = Code(.syntax)
+        public static let syntax = Code("YAML syntax error")
         /// A key the plan format does not know; the message lists the allowed keys.
-        public static let unknownKey = Code(.unknownKey)
+        public static let unknownKey = Code("unknown key")
         /// A required key is absent or has no value.
-        public static let missingKey = Code(.missingKey)
+        public static let missingKey = Code("missing key")
         /// A value has the wrong YAML type (a string where a list is expected, a quoted number).
-        public static let wrongType = Code(.wrongType)
+        public static let wrongType = Code("wrong type")
         /// A value has the right type but is not allowed (out of range, unsupported, malformed).
-        public static let invalidValue = Code(.invalidValue)
+        public static let invalidValue = Code("invalid value")
         /// The plan file cannot be read or is not UTF-8 text.
-        public static let unreadable = Code(.unreadable)
-
-        /// A short name of the problem, such as `unknown key`.
-        public var description: String { base.rawValue }
+        public static let unreadable = Code("unreadable plan")
     }
 
     /// What kind of problem occurred.
@@ -62,6 +51,9 @@ public struct PlanError: Error, Sendable, CustomStringConvertible {
     /// A human-readable explanation.
     public var message: String
 
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
     /// Creates an error.
     ///
     /// - Parameters:
@@ -71,9 +63,7 @@ public struct PlanError: Error, Sendable, CustomStringConvertible {
     ///   - line: The 1-based line, when known.
     ///   - column: The 1-based column, when known.
     ///   - message: A human-readable explanation.
-    /// The error that caused this one, when another error did; like the message, it never holds secrets.
-    public var underlying: (any Error)?
-
+    ///   - underlying: The error that caused this one, if any.
     public init(
         code: Code, file: String, keyPath: String, line: Int? = nil, column: Int? = nil, message: String, underlying: (any Error)? = nil
     ) {

@@ -17,39 +17,26 @@ import BackupSupport
 public struct CronError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case fieldCount = "wrong number of fields"
-            case outOfRange = "value out of range"
-            case invalidStep = "invalid step"
-            case reversedRange = "reversed range"
-            case unknownName = "unknown name"
-            case emptyItem = "empty list item"
-            case malformed = "malformed field"
-            case unknownMacro = "unknown macro"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// The expression does not have exactly five fields (or is a macro followed by more text).
-        public static let fieldCount = Code(.fieldCount)
+        public static let fieldCount = Code("wrong number of fields")
         /// A number lies outside the field's range, such as minute `61`.
-        public static let outOfRange = Code(.outOfRange)
+        public static let outOfRange = Code("value out of range")
         /// A step is zero, not a number, or larger than the field allows.
-        public static let invalidStep = Code(.invalidStep)
+        public static let invalidStep = Code("invalid step")
         /// A range whose start is after its end, such as `5-1`.
-        public static let reversedRange = Code(.reversedRange)
+        public static let reversedRange = Code("reversed range")
         /// A month or weekday name that does not exist, or a name in a numeric field.
-        public static let unknownName = Code(.unknownName)
+        public static let unknownName = Code("unknown name")
         /// A list with an empty item, such as `1,,5` or `1,`.
-        public static let emptyItem = Code(.emptyItem)
+        public static let emptyItem = Code("empty list item")
         /// Text that is not a number, name, range or step, such as `5x` or `1-2-3`.
-        public static let malformed = Code(.malformed)
+        public static let malformed = Code("malformed field")
         /// An `@` macro that does not exist or is not supported (such as `@reboot`).
-        public static let unknownMacro = Code(.unknownMacro)
-
-        /// A short name of the problem, such as `value out of range`.
-        public var description: String { base.rawValue }
+        public static let unknownMacro = Code("unknown macro")
     }
 
     /// What kind of problem occurred.

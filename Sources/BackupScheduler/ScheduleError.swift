@@ -19,39 +19,26 @@ import BackupSupport
 public struct ScheduleError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case invalidCron = "invalid cron expression"
-            case invalidTimeZone = "unknown time zone"
-            case invalidWindow = "invalid window"
-            case invalidJitter = "invalid jitter"
-            case overlappingWindows = "overlapping windows"
-            case duplicatePlan = "duplicate plan"
-            case missingSchedule = "missing schedule"
-            case invalidLimit = "invalid limit"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// The cron expression does not parse; ``ScheduleError/underlying`` holds the ``CronError``.
-        public static let invalidCron = Code(.invalidCron)
+        public static let invalidCron = Code("invalid cron expression")
         /// The time zone is not a known IANA identifier.
-        public static let invalidTimeZone = Code(.invalidTimeZone)
+        public static let invalidTimeZone = Code("unknown time zone")
         /// The window is not `HH:MM-HH:MM`, or its start equals its end.
-        public static let invalidWindow = Code(.invalidWindow)
+        public static let invalidWindow = Code("invalid window")
         /// The jitter is negative or not finite.
-        public static let invalidJitter = Code(.invalidJitter)
+        public static let invalidJitter = Code("invalid jitter")
         /// More plans' windows are open at one time than the scheduler may run at once.
-        public static let overlappingWindows = Code(.overlappingWindows)
+        public static let overlappingWindows = Code("overlapping windows")
         /// Two plans given to one scheduler have the same name.
-        public static let duplicatePlan = Code(.duplicatePlan)
+        public static let duplicatePlan = Code("duplicate plan")
         /// A plan given to the scheduler has no `schedule:` section.
-        public static let missingSchedule = Code(.missingSchedule)
+        public static let missingSchedule = Code("missing schedule")
         /// A resource limit is out of range (`max_concurrent_runs` below 1, a lease shorter than 3 s).
-        public static let invalidLimit = Code(.invalidLimit)
-
-        /// A short name of the problem, such as `invalid window`.
-        public var description: String { base.rawValue }
+        public static let invalidLimit = Code("invalid limit")
     }
 
     /// What kind of problem occurred.

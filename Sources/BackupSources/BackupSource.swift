@@ -295,25 +295,17 @@ public enum ChainDecision: Sendable, Hashable {
 /// An error raised by a source: a path that is missing or unreadable, a database that will not open.
 public struct SourceError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case missingPath = "missing path"
-            case unreadable = "unreadable"
-            case invalidConfiguration = "invalid configuration"
-            case database = "database error"
-            case damaged = "damaged backup"
-            case io = "I/O error"
-        }
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
-        public static let missingPath = Code(.missingPath)
-        public static let unreadable = Code(.unreadable)
-        public static let invalidConfiguration = Code(.invalidConfiguration)
-        public static let database = Code(.database)
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
+        public static let missingPath = Code("missing path")
+        public static let unreadable = Code("unreadable")
+        public static let invalidConfiguration = Code("invalid configuration")
+        public static let database = Code("database error")
         /// A backup's payload is not what its manifest says (an unexpected entry, a wrong checksum).
-        public static let damaged = Code(.damaged)
+        public static let damaged = Code("damaged backup")
         /// Reading or writing a local file failed.
-        public static let io = Code(.io)
-        public var description: String { base.rawValue }
+        public static let io = Code("I/O error")
     }
 
     public var code: Code

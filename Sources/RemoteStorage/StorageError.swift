@@ -2,41 +2,28 @@
 /// signed URLs.
 public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case notFound = "not found"
-            case alreadyExists = "already exists"
-            case invalidKey = "invalid key"
-            case permissionDenied = "permission denied"
-            case noSpace = "no space left"
-            case tooLarge = "too large"
-            case io = "I/O error"
-            case integrity = "integrity check failed"
-            case configuration = "invalid configuration"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// The key does not exist.
-        public static let notFound = Code(.notFound)
+        public static let notFound = Code("not found")
         /// A create-only put found the key already present.
-        public static let alreadyExists = Code(.alreadyExists)
+        public static let alreadyExists = Code("already exists")
         /// The key is malformed or could escape the storage root.
-        public static let invalidKey = Code(.invalidKey)
+        public static let invalidKey = Code("invalid key")
         /// The backend refused access.
-        public static let permissionDenied = Code(.permissionDenied)
+        public static let permissionDenied = Code("permission denied")
         /// The disk or quota is full.
-        public static let noSpace = Code(.noSpace)
+        public static let noSpace = Code("no space left")
         /// An object exceeded a size limit.
-        public static let tooLarge = Code(.tooLarge)
+        public static let tooLarge = Code("too large")
         /// Any other input/output failure.
-        public static let io = Code(.io)
+        public static let io = Code("I/O error")
         /// Stored bytes do not match what was written.
-        public static let integrity = Code(.integrity)
+        public static let integrity = Code("integrity check failed")
         /// The storage settings are wrong (missing path, unknown type).
-        public static let configuration = Code(.configuration)
-
-        public var description: String { base.rawValue }
+        public static let configuration = Code("invalid configuration")
     }
 
     public var code: Code

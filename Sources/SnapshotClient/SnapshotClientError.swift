@@ -8,63 +8,43 @@ import Foundation
 public struct SnapshotClientError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case snapshotMissing = "snapshot missing"
-            case repositoryMissing = "repository missing"
-            case concurrentSnapshotExecution = "concurrent snapshot execution"
-            case snapshotInProgress = "snapshot in progress"
-            case invalidSnapshotName = "invalid snapshot name"
-            case indexNotFound = "index not found"
-            case security = "security"
-            case repositoryVerification = "repository verification failed"
-            case snapshotRestore = "snapshot restore refused"
-            case invalidName = "invalid name"
-            case invalidRequest = "invalid request"
-            case connection = "connection failed"
-            case timeout = "timed out"
-            case invalidResponse = "invalid response"
-            case unsupported = "unsupported by this cluster version"
-            case cluster = "cluster error"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// The snapshot does not exist (404 `snapshot_missing_exception`).
-        public static let snapshotMissing = Code(.snapshotMissing)
+        public static let snapshotMissing = Code("snapshot missing")
         /// The repository does not exist (404 `repository_missing_exception`).
-        public static let repositoryMissing = Code(.repositoryMissing)
+        public static let repositoryMissing = Code("repository missing")
         /// Another snapshot or deletion runs and this version allows only one (`concurrent_snapshot_execution_exception`).
-        public static let concurrentSnapshotExecution = Code(.concurrentSnapshotExecution)
+        public static let concurrentSnapshotExecution = Code("concurrent snapshot execution")
         /// An index or snapshot is being snapshotted (`snapshot_in_progress_exception`, or 6.x's
         /// `illegal_argument_exception` when deleting an index under snapshot).
-        public static let snapshotInProgress = Code(.snapshotInProgress)
+        public static let snapshotInProgress = Code("snapshot in progress")
         /// The cluster refused the snapshot name, or it already exists (`invalid_snapshot_name_exception`).
-        public static let invalidSnapshotName = Code(.invalidSnapshotName)
+        public static let invalidSnapshotName = Code("invalid snapshot name")
         /// An index does not exist (404 `index_not_found_exception`).
-        public static let indexNotFound = Code(.indexNotFound)
+        public static let indexNotFound = Code("index not found")
         /// Authentication or authorisation failed (HTTP 401 or 403, `security_exception`).
-        public static let security = Code(.security)
+        public static let security = Code("security")
         /// The repository could not be verified on every node (`repository_verification_exception`).
-        public static let repositoryVerification = Code(.repositoryVerification)
+        public static let repositoryVerification = Code("repository verification failed")
         /// The cluster refused a restore, e.g. over an open index with the same name (`snapshot_restore_exception`).
-        public static let snapshotRestore = Code(.snapshotRestore)
+        public static let snapshotRestore = Code("snapshot restore refused")
         /// A snapshot, repository or index name was refused before sending the request.
-        public static let invalidName = Code(.invalidName)
+        public static let invalidName = Code("invalid name")
         /// The request's arguments are inconsistent (found before sending it).
-        public static let invalidRequest = Code(.invalidRequest)
+        public static let invalidRequest = Code("invalid request")
         /// The cluster could not be reached.
-        public static let connection = Code(.connection)
+        public static let connection = Code("connection failed")
         /// The cluster did not answer within the configured timeout.
-        public static let timeout = Code(.timeout)
+        public static let timeout = Code("timed out")
         /// The cluster's answer could not be decoded.
-        public static let invalidResponse = Code(.invalidResponse)
+        public static let invalidResponse = Code("invalid response")
         /// The cluster's version does not support the operation.
-        public static let unsupported = Code(.unsupported)
+        public static let unsupported = Code("unsupported by this cluster version")
         /// Any other error the cluster returned; see ``SnapshotClientError/type`` and ``SnapshotClientError/reason``.
-        public static let cluster = Code(.cluster)
-
-        public var description: String { base.rawValue }
+        public static let cluster = Code("cluster error")
     }
 
     /// What kind of problem occurred.

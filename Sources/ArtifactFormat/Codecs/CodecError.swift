@@ -7,36 +7,24 @@ import BackupSupport
 public struct CodecError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case corrupt = "corrupt input"
-            case truncated = "truncated input"
-            case library = "library failure"
-            case invalidArgument = "invalid argument"
-            case invalidKey = "invalid key"
-            case keyMismatch = "wrong key"
-            case authenticationFailed = "authentication failed"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// The input is not valid for the codec (bad magic, damaged data, data after the end).
-        public static let corrupt = Code(.corrupt)
+        public static let corrupt = Code("corrupt input")
         /// The input ends before the codec's end marker.
-        public static let truncated = Code(.truncated)
+        public static let truncated = Code("truncated input")
         /// The underlying C library failed (allocation, an unexpected state).
-        public static let library = Code(.library)
+        public static let library = Code("library failure")
         /// A setting is out of range (a compression level, a frame size).
-        public static let invalidArgument = Code(.invalidArgument)
+        public static let invalidArgument = Code("invalid argument")
         /// Key material is missing, malformed or stored insecurely.
-        public static let invalidKey = Code(.invalidKey)
+        public static let invalidKey = Code("invalid key")
         /// The data was encrypted with a different key (the key ids differ).
-        public static let keyMismatch = Code(.keyMismatch)
+        public static let keyMismatch = Code("wrong key")
         /// An encrypted frame failed authentication: the data was modified, reordered or cut.
-        public static let authenticationFailed = Code(.authenticationFailed)
-
-        /// The code as text (`truncated input`).
-        public var description: String { base.rawValue }
+        public static let authenticationFailed = Code("authentication failed")
     }
 
     /// What kind of problem occurred.
@@ -46,15 +34,16 @@ public struct CodecError: Error, Sendable, CustomStringConvertible {
     /// A human-readable explanation; never contains key material.
     public var message: String
 
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
     /// Creates an error.
     ///
     /// - Parameters:
     ///   - code: what kind of problem occurred.
     ///   - codec: the codec's name.
     ///   - message: the explanation.
-    /// The error that caused this one, when another error did; like the message, it never holds secrets.
-    public var underlying: (any Error)?
-
+    ///   - underlying: The error that caused this one, if any.
     public init(code: Code, codec: String, message: String, underlying: (any Error)? = nil) {
         self.underlying = underlying
         self.code = code

@@ -232,20 +232,17 @@ extension TarHeader {
 /// An error reading a tar stream.
 public struct TarError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case corrupt, truncated, unsupported, unsafePath = "unsafe path"
-        }
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
         /// A header or record is malformed.
-        public static let corrupt = Code(.corrupt)
+        public static let corrupt = Code("corrupt")
         /// The stream ended inside an entry.
-        public static let truncated = Code(.truncated)
+        public static let truncated = Code("truncated")
         /// An entry type this library does not restore (devices, hard links).
-        public static let unsupported = Code(.unsupported)
+        public static let unsupported = Code("unsupported")
         /// An entry would land outside the restore target.
-        public static let unsafePath = Code(.unsafePath)
-        public var description: String { base.rawValue }
+        public static let unsafePath = Code("unsafe path")
     }
 
     public var code: Code

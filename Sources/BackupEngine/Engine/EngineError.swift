@@ -7,38 +7,26 @@ import RemoteStorage
 /// An error from the engine: a backup, restore, verify or prune that could not complete.
 public struct EngineError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case locked = "plan locked"
-            case notRestorable = "not restorable"
-            case damaged = "backup damaged"
-            case targetNotEmpty = "restore target not empty"
-            case sizeMismatch = "size mismatch"
-            case unknownSource = "unknown source"
-            case encryptionKey = "encryption key"
-            case io = "I/O error"
-            case cancelled = "cancelled"
-        }
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// Another process runs the plan.
-        public static let locked = Code(.locked)
+        public static let locked = Code("plan locked")
         /// The backup is not committed, or its chain is incomplete.
-        public static let notRestorable = Code(.notRestorable)
+        public static let notRestorable = Code("not restorable")
         /// An artifact's checksum, size or content is wrong.
-        public static let damaged = Code(.damaged)
+        public static let damaged = Code("backup damaged")
         /// Restore refuses a non-empty folder unless told otherwise.
-        public static let targetNotEmpty = Code(.targetNotEmpty)
+        public static let targetNotEmpty = Code("restore target not empty")
         /// Storage holds a different number of bytes than were written.
-        public static let sizeMismatch = Code(.sizeMismatch)
+        public static let sizeMismatch = Code("size mismatch")
         /// The plan has no source with that name.
-        public static let unknownSource = Code(.unknownSource)
+        public static let unknownSource = Code("unknown source")
         /// The key is missing, unreadable or does not match the artifact.
-        public static let encryptionKey = Code(.encryptionKey)
-        public static let io = Code(.io)
-        public static let cancelled = Code(.cancelled)
-
-        public var description: String { base.rawValue }
+        public static let encryptionKey = Code("encryption key")
+        public static let io = Code("I/O error")
+        public static let cancelled = Code("cancelled")
     }
 
     public var code: Code

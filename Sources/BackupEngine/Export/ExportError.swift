@@ -10,21 +10,14 @@ import RemoteStorage
 public struct ExportError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case invalidRequest = "invalid request"
-            case integrity = "integrity check failed"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// The request names no path, an unusable app name, or a lifetime that is not positive.
-        public static let invalidRequest = Code(.invalidRequest)
+        public static let invalidRequest = Code("invalid request")
         /// The stored object's size differs from the packaged archive's.
-        public static let integrity = Code(.integrity)
-
-        /// The code's name.
-        public var description: String { base.rawValue }
+        public static let integrity = Code("integrity check failed")
     }
 
     /// The kind of failure.
@@ -32,10 +25,10 @@ public struct ExportError: Error, Sendable, CustomStringConvertible {
     /// What was wrong, naming the field or setting at fault.
     public var message: String
 
-    /// Creates an error.
     /// The error that caused this one, when another error did; like the message, it never holds secrets.
     public var underlying: (any Error)?
 
+    /// Creates an error.
     public init(code: Code, message: String, underlying: (any Error)? = nil) {
         self.underlying = underlying
         self.code = code

@@ -10,32 +10,22 @@ import RemoteStorage
 public struct NotifyError: Error, Sendable, CustomStringConvertible {
     /// What kind of problem occurred.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case invalidConfiguration = "invalid configuration"
-            case commandFailed = "command failed"
-            case commandTimedOut = "command timed out"
-            case webhookFailed = "webhook failed"
-            case encoding = "encoding failed"
-            case partialDelivery = "some notifiers failed"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// A notifier setting is wrong (a URL that is not http/https, a missing host).
-        public static let invalidConfiguration = Code(.invalidConfiguration)
+        public static let invalidConfiguration = Code("invalid configuration")
         /// A command could not start or exited with a non-zero status.
-        public static let commandFailed = Code(.commandFailed)
+        public static let commandFailed = Code("command failed")
         /// A command ran longer than its timeout and was terminated.
-        public static let commandTimedOut = Code(.commandTimedOut)
+        public static let commandTimedOut = Code("command timed out")
         /// A webhook kept failing (connection error, timeout or HTTP error) until retries ran out.
-        public static let webhookFailed = Code(.webhookFailed)
+        public static let webhookFailed = Code("webhook failed")
         /// The event could not be encoded to JSON.
-        public static let encoding = Code(.encoding)
+        public static let encoding = Code("encoding failed")
         /// A ``MultiNotifier`` delivered to some notifiers but not all.
-        public static let partialDelivery = Code(.partialDelivery)
-
-        public var description: String { base.rawValue }
+        public static let partialDelivery = Code("some notifiers failed")
     }
 
     /// What kind of problem occurred.
@@ -49,6 +39,9 @@ public struct NotifyError: Error, Sendable, CustomStringConvertible {
     /// How many attempts were made, for notifiers that retry.
     public var attempts: Int?
 
+    /// The error that caused this one, when another error did; like the message, it never holds secrets.
+    public var underlying: (any Error)?
+
     /// Creates an error.
     /// - Parameters:
     ///   - code: What kind of problem occurred.
@@ -56,9 +49,7 @@ public struct NotifyError: Error, Sendable, CustomStringConvertible {
     ///   - message: A human-readable explanation.
     ///   - status: The last HTTP status, if any.
     ///   - attempts: How many attempts were made, if the notifier retries.
-    /// The error that caused this one, when another error did; like the message, it never holds secrets.
-    public var underlying: (any Error)?
-
+    ///   - underlying: The error that caused this one, if any.
     public init(code: Code, subject: String, message: String, status: Int? = nil, attempts: Int? = nil, underlying: (any Error)? = nil) {
         self.underlying = underlying
         self.code = code

@@ -38,10 +38,6 @@ extension MySQLSource {
         connection: MySQLConnection, optionFile: OptionFile, tool: String, server: ServerFacts,
         progress: @escaping @Sendable (SourceProgress) -> Void, logger: Logger
     ) async throws -> PreparedBackup {
-        guard !server.databases.isEmpty else {
-            throw MySQLError(
-                code: .unknownDatabase, subject: name, message: "there is no user database on \(config.host):\(config.port) to back up")
-        }
         let version = try await toolVersion(tool, connection: connection)
         let arguments =
             connection.arguments(optionFile)

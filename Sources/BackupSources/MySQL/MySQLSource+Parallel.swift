@@ -11,10 +11,6 @@ extension MySQLSource {
         connection: MySQLConnection, optionFile: OptionFile, tool: String, server: ServerFacts,
         progress: @escaping @Sendable (SourceProgress) -> Void, logger: Logger
     ) async throws -> PreparedBackup {
-        guard !server.databases.isEmpty else {
-            throw MySQLError(
-                code: .unknownDatabase, subject: name, message: "there is no user database on \(config.host):\(config.port) to back up")
-        }
         let client = try connection.locate(.client)
         let tables = try await dumpTables(databases: server.databases, connection: connection, optionFile: optionFile)
         let isMariaDB = server.version.contains("MariaDB")

@@ -95,6 +95,11 @@ public struct MySQLSource: BackupSource {
                             + missing.map { "\($0.name) (\($0.reason ?? "missing"))" }.joined(separator: ", "))
                 }
             }
+            if request.kind == .full, server.databases.isEmpty {
+                throw MySQLError(
+                    code: .unknownDatabase, subject: name,
+                    message: "there is no user database on \(config.host):\(config.port) to back up")
+            }
             switch request.kind {
             case .full where config.parallel > 1:
                 return try await prepareParallel(

@@ -3,27 +3,18 @@
 public struct LinkError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of refusal.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case malformed = "malformed link"
-            case invalidSignature = "invalid signature"
-            case expired = "link expired"
-            case forbiddenKey = "forbidden key"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+        /// The code's name, as it appears in messages.
+        public let description: String
+        private init(_ description: String) { self.description = description }
 
         /// A parameter is missing, repeated or not in the expected form.
-        public static let malformed = Code(.malformed)
+        public static let malformed = Code("malformed link")
         /// The signature does not match the key and expiry (tampered link or another secret).
-        public static let invalidSignature = Code(.invalidSignature)
+        public static let invalidSignature = Code("invalid signature")
         /// The link was valid but its expiry time has passed.
-        public static let expired = Code(.expired)
+        public static let expired = Code("link expired")
         /// The key is not a valid storage key, or it resolves (through symbolic links) outside the root.
-        public static let forbiddenKey = Code(.forbiddenKey)
-
-        /// The code's name.
-        public var description: String { base.rawValue }
+        public static let forbiddenKey = Code("forbidden key")
     }
 
     /// The kind of refusal.
