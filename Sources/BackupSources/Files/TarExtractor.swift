@@ -28,6 +28,10 @@ package final class TarExtractor {
     package private(set) var bytesWritten: Int64 = 0
     /// The size and SHA-256 of the last content written to each relative path.
     private var written: [String: (size: Int64, sha256: String)] = [:]
+    /// Folders (absolute paths) this extraction created or found to be real folders. Entries cannot turn
+    /// a folder into anything else (a file or link over a folder is refused), so each is checked once
+    /// instead of once per entry below it.
+    private var knownFolders: Set<String> = []
 
     package init(root: String, allowExternalLinks: Bool) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
@@ -68,7 +72,7 @@ package final class TarExtractor {
                 guard case .success(let status) = FileSystem.lstatus(childAbsolute) else { continue }
                 if status.isDirectory {
                     try walk(child)
-                    if !keep.contains(child) { rmdir(childAbsolute) }
+                    if !keep.contains(child), rmdir(childAbsolute) == 0 { knownFolders.remove(childAbsolute) }
                 } else if !keep.contains(child) {
                     guard unlink(childAbsolute) == 0 else {
                         throw TarError(code: .unsafePath, message: "cannot remove '\(child)': \(FileSystem.errorText(errno))")
@@ -133,8 +137,13 @@ package final class TarExtractor {
     // MARK: Entries
 
     private func writeFile(_ target: String, relative: String, header: TarHeader, reader: TarReader) async throws {
-        try removeIfNotRegularFile(target)
-        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        // Most entries are new files: create them exclusively, and look at what is in the way only when
+        // something is (an incremental's changed file, or a link or folder where a file now stands).
+        var fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd < 0, errno == EEXIST {
+            try removeIfNotRegularFile(target)
+            fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
         guard fd >= 0 else {
             throw TarError(code: .unsafePath, message: "cannot create '\(header.path)': \(FileSystem.errorText(errno))")
         }
@@ -159,14 +168,18 @@ package final class TarExtractor {
 
     private func makeDirectory(_ target: String, relative: String) throws {
         switch FileSystem.lstatus(target) {
-        case .success(let status) where status.isDirectory: return
+        case .success(let status) where status.isDirectory:
+            knownFolders.insert(target)
+            return
         case .success:
             guard unlink(target) == 0 else {
                 throw TarError(code: .unsafePath, message: "cannot replace '\(relative)' with a folder: \(FileSystem.errorText(errno))")
             }
         case .failure: break
         }
-        guard mkdir(target, 0o700) == 0 || errno == EEXIST else {
+        if mkdir(target, 0o700) == 0 {
+            knownFolders.insert(target)
+        } else if errno != EEXIST {
             throw TarError(code: .unsafePath, message: "cannot create folder '\(relative)': \(FileSystem.errorText(errno))")
         }
     }
@@ -199,15 +212,19 @@ package final class TarExtractor {
         var path = root
         for component in components {
             path += "/" + component
+            if knownFolders.contains(path) { continue }
             switch FileSystem.lstatus(path) {
-            case .success(let status) where status.isDirectory: continue
+            case .success(let status) where status.isDirectory:
+                knownFolders.insert(path)
+                continue
             case .success:
                 throw TarError(
                     code: .unsafePath, message: "'\(path.dropFirst(root.count + 1))' is not a folder (a link or file is in the way)")
             case .failure:
-                guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+                guard mkdir(path, 0o700) == 0 else {
                     throw TarError(code: .unsafePath, message: "cannot create folder '\(path)': \(FileSystem.errorText(errno))")
                 }
+                knownFolders.insert(path)
             }
         }
     }

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# File restore benchmark (issue 16): `backup restore` of a full backup of the 1 GiB tree from local storage
+# against `zstd -dc ARTIFACT | tar -xf -` of the very same stored artifact, alternating in one run.
+# Reports median wall times, the throughput ratio (baseline time / our time; above 1.0 means faster than the
+# plain tools) and peak resident memory (`/usr/bin/time -v`).
+#
+#   bash Benchmarks/restore.sh [DATA_DIR] [RUNS]
+#   OTHER_BACKUP=/path/to/another/backup bash Benchmarks/restore.sh   # also time another build (before/after)
+#
+# DATA_DIR defaults to Benchmarks/data (git-ignored); the tree is generated once (Benchmarks/make-tree.py).
+# Both sides read the artifact from the page cache and write into the same file system.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${1:-Benchmarks/data}
+RUNS=${2:-5}
+TREE="$DATA/tree"
+STORE="$DATA/restore-store"
+OUT="$DATA/restore-out"
+mkdir -p "$DATA"
+
+command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
+command -v zstd >/dev/null || { apt-get install -y -qq zstd >/dev/null; }
+if [ ! -f "$DATA/.generated-v2" ]; then
+    echo "generating a 1 GiB tree of about 20,000 files in $TREE ..."
+    rm -rf "$TREE"
+    python3 Benchmarks/make-tree.py "$TREE"
+    touch "$DATA/.generated-v2"
+fi
+
+echo "building the backup example in release mode ..."
+SCRATCH=${SCRATCH:-.build}
+swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
+BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
+
+cat > "$DATA/restore-bench.yaml" <<YAML
+plan: restore-bench
+catalog: $PWD/$STORE/catalog.sqlite
+storage: {type: local, path: $PWD/$STORE}
+sources:
+  - {name: tree, type: files, paths: [$PWD/$TREE]}
+compression: {algorithm: zstd, level: 3}
+YAML
+
+if [ ! -f "$STORE/.backed-up" ]; then
+    rm -rf "$STORE"
+    "$BACKUP" run --plan "$DATA/restore-bench.yaml" --full --no-prune >/dev/null
+    touch "$STORE/.backed-up"
+fi
+ID=$("$BACKUP" list --plan "$DATA/restore-bench.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+ARTIFACT=$(find "$STORE" -name '*.tar.zst' -type f | head -1)
+[ -n "$ARTIFACT" ] || { echo "no .tar.zst artifact in $STORE" >&2; exit 1; }
+
+measure() { # command... → prints "seconds rss_kib"
+    local log="$DATA/time.log"
+    /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$DATA/stderr.log" || { cat "$DATA/stderr.log"; exit 1; }
+    local wall rss
+    wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+    rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
+    echo "$wall $rss"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+fresh() { rm -rf "$OUT"; mkdir -p "$OUT"; sync; }
+
+cat "$ARTIFACT" >/dev/null # warm the page cache
+: > "$DATA/restore-baseline.txt"; : > "$DATA/restore-ours.txt"; : > "$DATA/restore-other.txt"
+for run in $(seq "$RUNS"); do
+    fresh
+    measure bash -c "zstd -dc '$ARTIFACT' | tar -xf - -C '$OUT'" >> "$DATA/restore-baseline.txt"
+    fresh
+    measure "$BACKUP" restore --plan "$DATA/restore-bench.yaml" "$ID" --to "$OUT" >> "$DATA/restore-ours.txt"
+    if [ -n "${OTHER_BACKUP:-}" ]; then
+        fresh
+        measure "$OTHER_BACKUP" restore --plan "$DATA/restore-bench.yaml" "$ID" --to "$OUT" >> "$DATA/restore-other.txt"
+    fi
+done
+diff -rq "$TREE" "$OUT/tree" >/dev/null || { echo "the last restore differs from the tree" >&2; exit 1; }
+rm -rf "$OUT"
+
+base=$(cut -d' ' -f1 "$DATA/restore-baseline.txt" | median)
+base_rss=$(cut -d' ' -f2 "$DATA/restore-baseline.txt" | sort -g | tail -1)
+ours=$(cut -d' ' -f1 "$DATA/restore-ours.txt" | median)
+ours_rss=$(cut -d' ' -f2 "$DATA/restore-ours.txt" | sort -g | tail -1)
+echo
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"
+echo "tree: $(find "$TREE" -type f | wc -l) files, $(($(du -sb "$TREE" | cut -f1) / 1048576)) MiB; artifact $(($(stat -c %s "$ARTIFACT") / 1048576)) MiB"
+echo "runs: $RUNS, alternating; times: baseline $(cut -d' ' -f1 "$DATA/restore-baseline.txt" | tr '\n' ' ')| ours $(cut -d' ' -f1 "$DATA/restore-ours.txt" | tr '\n' ' ')"
+printf 'file restore: zstd -dc | tar -x %.2fs  ours %.2fs  throughput ratio %.2fx\n' "$base" "$ours" "$(echo "$base / $ours" | bc -l)"
+printf 'peak RSS: ours %d MiB (zstd -dc | tar -x: %d MiB for the larger process tree)\n' "$((ours_rss / 1024))" "$((base_rss / 1024))"
+if [ -n "${OTHER_BACKUP:-}" ]; then
+    other=$(cut -d' ' -f1 "$DATA/restore-other.txt" | median)
+    other_rss=$(cut -d' ' -f2 "$DATA/restore-other.txt" | sort -g | tail -1)
+    printf 'other build (%s): %.2fs, ratio %.2fx, peak RSS %d MiB\n' "$OTHER_BACKUP" "$other" "$(echo "$base / $other" | bc -l)" "$((other_rss / 1024))"
+fi
