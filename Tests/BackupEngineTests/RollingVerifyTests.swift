@@ -78,7 +78,9 @@ struct RollingVerifyTests {
         #expect(results.map(\.id) == [oldest.id])
         #expect(results.first?.isSound == false)
         for percent in [0.0, -5, 100.5] {
-            await #expect(throws: EngineError.self) { _ = try await engine.verifyRolling(percent: percent) }
+            let error = await #expect(throws: EngineError.self) { _ = try await engine.verifyRolling(percent: percent) }
+            #expect(error?.code == .invalidRequest)
+            #expect(error?.message.contains("--sample") == true)
         }
     }
 }

@@ -251,7 +251,7 @@ extension Engine {
     private func drillMySQL(_ record: BackupRecord, source: MySQLSource, request: DrillRequest) async throws -> [DrillCheck] {
         guard let target = request.mysqlTarget else {
             throw EngineError(
-                code: .notRestorable,
+                code: .invalidRequest,
                 message:
                     "backup \(record.label) of MySQL source '\(record.source)' needs a scratch server to drill into: set drill.mysql_target in the plan",
                 backupID: record.id)

@@ -15,10 +15,10 @@ extension Engine {
     /// - Parameters:
     ///   - percent: The share to read per run, above 0 and at most 100.
     ///   - source: Only backups of this source, when given.
-    /// - Throws: ``EngineError`` `notRestorable` when `percent` is out of range.
+    /// - Throws: ``EngineError`` `invalidRequest` when `percent` is out of range.
     public func rollingVerificationSelection(percent: Double, source: String? = nil) async throws -> [BackupRecord] {
         guard percent > 0, percent <= 100 else {
-            throw EngineError(code: .notRestorable, message: "--sample must be above 0 and at most 100 percent (is \(percent))")
+            throw EngineError(code: .invalidRequest, message: "--sample must be above 0 and at most 100 percent (is \(percent))")
         }
         let committed = try await catalog.records(RecordQuery(plan: plan.name, source: source, states: [.committed]))
         guard !committed.isEmpty else { return [] }

@@ -25,8 +25,13 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         public static let unknownSource = Code("unknown source")
         /// The key is missing, unreadable or does not match the artifact.
         public static let encryptionKey = Code("encryption key")
+        /// Reading or writing storage or local files failed.
         public static let io = Code("I/O error")
+        /// The run was cancelled (SIGTERM, SIGINT, or the host cancelled its task).
         public static let cancelled = Code("cancelled")
+        /// A request the engine cannot act on: an argument out of range (a sampling percentage) or a
+        /// setting the request needs and the plan lacks (a drill of a MySQL backup without a scratch server).
+        public static let invalidRequest = Code("invalid request")
     }
 
     public var code: Code
