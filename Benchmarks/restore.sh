@@ -6,6 +6,7 @@
 #
 #   bash Benchmarks/restore.sh [DATA_DIR] [RUNS]
 #   OTHER_BACKUP=/path/to/another/backup bash Benchmarks/restore.sh   # also time another build (before/after)
+#   BACKUP_BIN=/path/to/backup bash Benchmarks/restore.sh             # time this binary instead of building one
 #
 # DATA_DIR defaults to Benchmarks/data (git-ignored); the tree is generated once (Benchmarks/make-tree.py).
 # Both sides read the artifact from the page cache and write into the same file system.
@@ -15,7 +16,10 @@ DATA=${1:-Benchmarks/data}
 RUNS=${2:-5}
 TREE="$DATA/tree"
 STORE="$DATA/restore-store"
-OUT="$DATA/restore-out"
+# Restores write into tmpfs by default: on the 2-core VM this was written on, ext4 writes are throttled
+# so hard that the same `tar -x` took 7.5 s, 20 s and 34 s in a row — a restore into it measures the disk.
+# OUT_DIR=/some/disk/folder measures a disk instead.
+OUT=${OUT_DIR:-/dev/shm/backupkit-restore-bench}
 mkdir -p "$DATA"
 
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
@@ -27,10 +31,14 @@ if [ ! -f "$DATA/.generated-v2" ]; then
     touch "$DATA/.generated-v2"
 fi
 
-echo "building the backup example in release mode ..."
-SCRATCH=${SCRATCH:-.build}
-swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
-BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
+if [ -n "${BACKUP_BIN:-}" ]; then
+    BACKUP=$BACKUP_BIN # a build made earlier, e.g. to time it while the sources move on
+else
+    echo "building the backup example in release mode ..."
+    SCRATCH=${SCRATCH:-.build}
+    swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
+    BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
+fi
 
 cat > "$DATA/restore-bench.yaml" <<YAML
 plan: restore-bench
@@ -41,9 +49,13 @@ sources:
 compression: {algorithm: zstd, level: 3}
 YAML
 
+# The other build may be older and refuse a catalog the newer one migrated: it gets its own copy, taken
+# before the newer build opens the catalog (so the backup is made by the other build when there is one).
+sed "s#catalog.sqlite#catalog-other.sqlite#" "$DATA/restore-bench.yaml" > "$DATA/restore-bench-other.yaml"
 if [ ! -f "$STORE/.backed-up" ]; then
     rm -rf "$STORE"
-    "$BACKUP" run --plan "$DATA/restore-bench.yaml" --full --no-prune >/dev/null
+    "${OTHER_BACKUP:-$BACKUP}" run --plan "$DATA/restore-bench.yaml" --full --no-prune >/dev/null
+    cp "$STORE/catalog.sqlite" "$STORE/catalog-other.sqlite"
     touch "$STORE/.backed-up"
 fi
 ID=$("$BACKUP" list --plan "$DATA/restore-bench.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
@@ -70,7 +82,7 @@ for run in $(seq "$RUNS"); do
     measure "$BACKUP" restore --plan "$DATA/restore-bench.yaml" "$ID" --to "$OUT" >> "$DATA/restore-ours.txt"
     if [ -n "${OTHER_BACKUP:-}" ]; then
         fresh
-        measure "$OTHER_BACKUP" restore --plan "$DATA/restore-bench.yaml" "$ID" --to "$OUT" >> "$DATA/restore-other.txt"
+        measure "$OTHER_BACKUP" restore --plan "$DATA/restore-bench-other.yaml" "$ID" --to "$OUT" >> "$DATA/restore-other.txt"
     fi
 done
 diff -rq "$TREE" "$OUT/tree" >/dev/null || { echo "the last restore differs from the tree" >&2; exit 1; }

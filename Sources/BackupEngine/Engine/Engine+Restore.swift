@@ -165,8 +165,7 @@ extension Engine {
             try await storage.get(artifact.key), compression: artifact.compression, key: try key(for: artifact, of: record))
         let named = "artifact '\(artifact.key)' of backup \(record.label) (id \(record.id), source '\(record.source)')"
         do {
-            // Reading, checking and decompressing run ahead of the consumer, on the other core.
-            try await body(decoding.stream.readingAhead())
+            try await body(decoding.stream)
         } catch let error as CodecError {
             throw EngineError(
                 code: .damaged, message: "\(named) cannot be decoded (damaged or replaced): \(error)", backupID: record.id,
