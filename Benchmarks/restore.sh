@@ -62,15 +62,8 @@ ID=$("$BACKUP" list --plan "$DATA/restore-bench.yaml" --json | python3 -c 'impor
 ARTIFACT=$(find "$STORE" -name '*.tar.zst' -type f | head -1)
 [ -n "$ARTIFACT" ] || { echo "no .tar.zst artifact in $STORE" >&2; exit 1; }
 
-measure() { # command... → prints "seconds rss_kib"
-    local log="$DATA/time.log"
-    /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$DATA/stderr.log" || { cat "$DATA/stderr.log"; exit 1; }
-    local wall rss
-    wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-    rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
-    echo "$wall $rss"
-}
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 fresh() { rm -rf "$OUT"; mkdir -p "$OUT"; sync; }
 
 cat "$ARTIFACT" >/dev/null # warm the page cache

@@ -35,15 +35,8 @@ SCRATCH=${SCRATCH:-Benchmarks/.build}
 swift build -c release --package-path Benchmarks --scratch-path "$SCRATCH" --product bench-s3 >/dev/null
 BENCH=$(swift build -c release --package-path Benchmarks --scratch-path "$SCRATCH" --show-bin-path)/bench-s3
 
-measure() { # command...  → prints "seconds rss_kib"
-    local log="$DATA/time.log"
-    /usr/bin/time -v -o "$log" "$@" >/dev/null 2>"$DATA/stderr.log" || { cat "$DATA/stderr.log"; exit 1; }
-    local wall rss
-    wall=$(grep "Elapsed (wall clock)" "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-    rss=$(grep "Maximum resident set size" "$log" | awk '{print $NF}')
-    echo "$wall $rss"
-}
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 
 for name in aws-up ours-up aws-down ours-down; do : >"$DATA/$name.txt"; done
 for run in $(seq "$RUNS"); do
