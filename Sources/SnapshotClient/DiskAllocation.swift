@@ -48,7 +48,7 @@ public struct DiskAllocation: Hashable, Sendable {
     public var usedFraction: Double { totalBytes > 0 ? Double(usedBytes) / Double(totalBytes) : 0 }
 
     /// Decodes the cat rows.
-    static func decode(from json: JSONValue) throws -> DiskAllocation {
+    package static func decode(from json: JSONValue) throws -> DiskAllocation {
         guard let rows = json.arrayValue else {
             throw SnapshotClientError(code: .invalidResponse, message: "_cat/allocation did not answer a JSON array")
         }

@@ -1,26 +1,26 @@
-import Foundation
+package import Foundation
 
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
 
 /// The entries of a WebDAV `207 Multi-Status` answer to `PROPFIND`, parsed with `XMLParser`.
-struct WebDAVMultistatus {
+package struct WebDAVMultistatus {
     /// One `<response>`: a resource and the properties that came back with status 200.
-    struct Entry: Hashable {
+    package struct Entry: Hashable {
         /// The `<href>` as sent (percent-encoded; a path or an absolute URL).
-        var href: String
-        var isCollection: Bool
-        var contentLength: Int64?
-        var lastModified: Date?
+        package var href: String
+        package var isCollection: Bool
+        package var contentLength: Int64?
+        package var lastModified: Date?
     }
 
-    var entries: [Entry]
+    package var entries: [Entry]
 
     /// Parses a multistatus document.
     ///
     /// - Throws: ``StorageError`` `io` naming the parser's complaint when the document is not well-formed.
-    init(parsing bytes: [UInt8]) throws {
+    package init(parsing bytes: [UInt8]) throws {
         let parser = XMLParser(data: Data(bytes))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
