@@ -19,8 +19,16 @@ package struct WebDAVMultistatus {
 
     /// Parses a multistatus document.
     ///
-    /// - Throws: ``StorageError`` `io` naming the parser's complaint when the document is not well-formed.
+    /// - Throws: ``StorageError`` `io` naming the parser's complaint when the document is not UTF-8 or not
+    ///   well-formed.
     package init(parsing bytes: [UInt8]) throws {
+        // FoundationXML traps on an element name that is not UTF-8 (found by fuzzing:
+        // Fuzz/Regressions/webdav); servers send UTF-8 multistatus bodies, so anything else is refused first.
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw StorageError(
+                code: .io, key: nil, message: "the server's PROPFIND answer is not a valid multistatus document",
+                underlying: "the body is not UTF-8 text")
+        }
         let parser = XMLParser(data: Data(bytes))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
