@@ -16,7 +16,9 @@ cd "$(dirname "$0")/.."
 target="${1:-all}"
 seconds="${2:-60}"
 scratch=.build/fuzz
-flags=(--scratch-path "$scratch" --sanitize=fuzzer --sanitize=address -Xswiftc -DFUZZING)
+# -Xswiftc -sanitize=fuzzer,address: swift-driver keeps only the last -sanitize= it is given, and SwiftPM passes
+# fuzzer and address separately in no fixed order, so Swift code would get coverage or ASan, not both.
+flags=(--scratch-path "$scratch" --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
 
 swift build "${flags[@]}" --product backupkit-fuzz
 binary="$(swift build "${flags[@]}" --show-bin-path)/backupkit-fuzz"
