@@ -25,7 +25,9 @@ package enum S3Timestamp {
 
     /// Days-from-civil (proleptic Gregorian) to seconds since 1970, UTC.
     private static func date(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Double) -> Date? {
-        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
+        // Four-digit years only: larger ones would overflow the seconds below.
+        guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
+            (0...59).contains(minute),
             second >= 0, second < 61
         else { return nil }
         let shiftedYear = month <= 2 ? year - 1 : year
