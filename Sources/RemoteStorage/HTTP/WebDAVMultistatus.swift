@@ -29,6 +29,13 @@ package struct WebDAVMultistatus {
                 code: .io, key: nil, message: "the server's PROPFIND answer is not a valid multistatus document",
                 underlying: "the body is not UTF-8 text")
         }
+        // FoundationXML also crashes (strlen of NULL) on a processing instruction without data, `<?x?>` (found
+        // by fuzzing); multistatus bodies hold none but the XML declaration, so any other `<?` is refused.
+        guard !Self.holdsProcessingInstruction(bytes) else {
+            throw StorageError(
+                code: .io, key: nil, message: "the server's PROPFIND answer is not a valid multistatus document",
+                underlying: "the body holds a processing instruction")
+        }
         let parser = XMLParser(data: Data(bytes))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
@@ -40,6 +47,25 @@ package struct WebDAVMultistatus {
                 underlying: (delegate.failure ?? parser.parserError).map { "\($0)" })
         }
         entries = delegate.entries
+    }
+
+    /// Whether `<?` occurs anywhere but in a leading XML declaration (`<?xml …?>`, after an optional BOM and
+    /// whitespace).
+    private static func holdsProcessingInstruction(_ bytes: [UInt8]) -> Bool {
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        let rest = bytes[start...]
+        if rest.starts(with: Array("<?xml".utf8)), rest.count > 5, [0x20, 0x09, 0x0A, 0x0D].contains(rest[start + 5]) {
+            guard let end = rest.indices.dropFirst(5).first(where: { rest[$0] == 0x3F && $0 + 1 < bytes.count && bytes[$0 + 1] == 0x3E })
+            else { return true }
+            start = end + 2
+        }
+        var index = start
+        while index + 1 < bytes.count {
+            if bytes[index] == 0x3C, bytes[index + 1] == 0x3F { return true }
+            index += 1
+        }
+        return false
     }
 }
 
