@@ -56,8 +56,13 @@ package struct WebDAVMultistatus {
         while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
         let rest = bytes[start...]
         if rest.starts(with: Array("<?xml".utf8)), rest.count > 5, [0x20, 0x09, 0x0A, 0x0D].contains(rest[start + 5]) {
-            guard let end = rest.indices.dropFirst(5).first(where: { rest[$0] == 0x3F && $0 + 1 < bytes.count && bytes[$0 + 1] == 0x3E })
-            else { return true }
+            // The declaration ends at the first `?>`; a `<` before it means it does not end where it should.
+            var end = start + 5
+            while end + 1 < bytes.count, !(bytes[end] == 0x3F && bytes[end + 1] == 0x3E) {
+                if bytes[end] == 0x3C { return true }
+                end += 1
+            }
+            guard end + 1 < bytes.count else { return true }
             start = end + 2
         }
         var index = start
