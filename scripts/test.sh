@@ -45,7 +45,7 @@ if [[ -z "${ES_REST_API_DIR:-}" ]]; then
 fi
 
 # Formatting is part of the build's hygiene (configuration in .swift-format).
-swift format lint --strict --recursive Sources Tests Examples Benchmarks/Sources Package.swift
+swift format lint --strict --recursive Sources Tests Examples Fuzz/Harness Benchmarks/Sources Package.swift
 
 # The module graph the architecture document promises (no zstd or YAML for an archive-only host, …).
 swift package describe --type json | python3 scripts/check-architecture.py
