@@ -215,6 +215,19 @@ let package = Package(
             path: "Examples/export-link"
         ),
 
+        // MARK: Fuzzing (CONTRIBUTING.md, "Fuzzing")
+
+        // libFuzzer targets for the parsers that read untrusted bytes. A normal build makes a corpus replayer
+        // (Fuzz/Corpus, Fuzz/Regressions); scripts/fuzz.sh builds it with -sanitize=fuzzer,address -DFUZZING.
+        .executableTarget(
+            name: "backupkit-fuzz",
+            dependencies: [
+                "ArtifactFormat", "BackupModels", "BackupPlans", "BackupScheduler", "BackupSources", "RemoteStorage",
+                "SnapshotClient",
+            ],
+            path: "Fuzz/Harness"
+        ),
+
         // MARK: Tests
 
         .testTarget(
@@ -297,6 +310,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Replays every fuzz corpus and regression input through the harness binary.
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["backupkit-fuzz"]),
         .testTarget(
             name: "ExampleTests",
             dependencies: ["backup", "es-archive", "export-link", "BackupModels", "SnapshotClient", "SnapshotClientTesting"]

@@ -45,10 +45,19 @@ if [[ -z "${ES_REST_API_DIR:-}" ]]; then
 fi
 
 # Formatting is part of the build's hygiene (configuration in .swift-format).
-swift format lint --strict --recursive Sources Tests Examples Benchmarks/Sources Package.swift
+swift format lint --strict --recursive Sources Tests Examples Fuzz/Harness Benchmarks/Sources Package.swift
 
 # The module graph the architecture document promises (no zstd or YAML for an archive-only host, …).
 swift package describe --type json | python3 scripts/check-architecture.py
 
 swift build --build-tests
 swift test --skip-build
+
+# Every fuzz target briefly (CONTRIBUTING.md, "Fuzzing"): a separate sanitized build in .build/fuzz, then
+# BACKUPKIT_FUZZ_SECONDS (default 5) per target. The corpora and regression inputs also ran above, unsanitized,
+# in FuzzRegressionTests. BACKUPKIT_SKIP_FUZZ=1 leaves the fuzzing out.
+if [[ "${BACKUPKIT_SKIP_FUZZ:-0}" == 1 ]]; then
+    echo "fuzz: skipped (BACKUPKIT_SKIP_FUZZ=1); the corpora were still replayed by FuzzRegressionTests"
+else
+    bash scripts/fuzz.sh all "${BACKUPKIT_FUZZ_SECONDS:-5}"
+fi

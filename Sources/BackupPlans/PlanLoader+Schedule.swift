@@ -86,12 +86,22 @@ extension PlanLoader.Reader {
         }
     }
 
-    /// A clock duration in seconds: `90`, `45s`, `5m`, `1h30m`, `7d`.
+    /// The longest clock duration accepted: 100 years of seconds. Longer ones mean nothing for a schedule, and
+    /// huge ones trapped when converted back to whole seconds (found by fuzzing: Fuzz/Regressions/plan).
+    package static let longestClockDuration = 3_155_760_000.0
+
+    /// A clock duration in seconds: `90`, `45s`, `5m`, `1h30m`, `7d`; at most 100 years.
     package func clockDuration(_ node: Node, at keyPath: String) throws -> Double {
+        func bounded(_ seconds: Double) throws -> Double {
+            guard seconds <= Self.longestClockDuration else {
+                throw error(.invalidValue, at: keyPath, node, "is longer than 100 years")
+            }
+            return seconds
+        }
         if node.tagName == .int {
             let seconds = try int(node, at: keyPath)
             guard seconds >= 0 else { throw error(.invalidValue, at: keyPath, node, "must not be negative") }
-            return Double(seconds)
+            return try bounded(Double(seconds))
         }
         let text = try string(node, at: keyPath)
         var total = 0.0
@@ -113,6 +123,6 @@ extension PlanLoader.Reader {
         guard digits.isEmpty, !seen.isEmpty else {
             throw error(.invalidValue, at: keyPath, node, "'\(text)' is not a duration such as 30s, 5m, 1h30m or 7d")
         }
-        return total
+        return try bounded(total)
     }
 }

@@ -59,7 +59,7 @@ public struct ClusterInfo: Hashable, Sendable {
 
 extension ClusterInfo {
     /// Decodes a `GET /` body.
-    init(json: JSONValue) throws {
+    package init(json: JSONValue) throws {
         guard let versionObject = json["version"], let number = versionObject["number"]?.stringValue,
             let version = ClusterVersion(number)
         else {

@@ -41,14 +41,20 @@ public struct DiskAllocation: Hashable, Sendable {
     }
 
     /// Bytes used over all nodes.
-    public var usedBytes: Int64 { nodes.reduce(0) { $0 + $1.usedBytes } }
+    public var usedBytes: Int64 { nodes.reduce(0) { Self.saturatingSum($0, $1.usedBytes) } }
     /// Disk size over all nodes.
-    public var totalBytes: Int64 { nodes.reduce(0) { $0 + $1.totalBytes } }
+    public var totalBytes: Int64 { nodes.reduce(0) { Self.saturatingSum($0, $1.totalBytes) } }
+
+    /// `a + b`, clamped to Int64's range: a cluster's numbers must not trap the client.
+    private static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b < 0 ? .min : .max) : sum
+    }
     /// Used over total, `0...1` (0 when nothing is known).
     public var usedFraction: Double { totalBytes > 0 ? Double(usedBytes) / Double(totalBytes) : 0 }
 
     /// Decodes the cat rows.
-    static func decode(from json: JSONValue) throws -> DiskAllocation {
+    package static func decode(from json: JSONValue) throws -> DiskAllocation {
         guard let rows = json.arrayValue else {
             throw SnapshotClientError(code: .invalidResponse, message: "_cat/allocation did not answer a JSON array")
         }

@@ -49,7 +49,7 @@ public struct IndexSummary: Hashable, Sendable {
     }
 
     /// Decodes the cat rows (every value a string, or `null`).
-    static func list(from json: JSONValue) throws -> [IndexSummary] {
+    package static func list(from json: JSONValue) throws -> [IndexSummary] {
         guard let rows = json.arrayValue else {
             throw SnapshotClientError(code: .invalidResponse, message: "_cat/indices did not answer a JSON array")
         }

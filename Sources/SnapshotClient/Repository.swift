@@ -18,7 +18,7 @@ public struct Repository: Hashable, Sendable {
     }
 
     /// Decodes `{"name": {"type": …, "settings": {…}, "uuid": …}, …}`, sorted by name.
-    static func list(from json: JSONValue) throws -> [Repository] {
+    package static func list(from json: JSONValue) throws -> [Repository] {
         guard let members = json.objectValue else {
             throw SnapshotClientError(code: .invalidResponse, message: "repository listing is not a JSON object")
         }

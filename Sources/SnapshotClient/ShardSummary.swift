@@ -33,7 +33,7 @@ public struct ShardSummary: Hashable, Sendable {
     public var isActive: Bool { state == "STARTED" || state == "RELOCATING" }
 
     /// Decodes the cat rows (every value a string, or `null`), sorted by index, shard, primary first.
-    static func list(from json: JSONValue) throws -> [ShardSummary] {
+    package static func list(from json: JSONValue) throws -> [ShardSummary] {
         guard let rows = json.arrayValue else {
             throw SnapshotClientError(code: .invalidResponse, message: "_cat/shards did not answer a JSON array")
         }

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 extension SnapshotClient {
     /// Maps a cluster's error answer to a ``SnapshotClientError``.
@@ -6,7 +6,7 @@ extension SnapshotClient {
     /// Reads `{"error":{"root_cause":[…],"type":…,"reason":…},"status":…}`, the legacy
     /// `{"error":"SnapshotMissingException[[repo:snap] is missing]","status":404}` form, and plain-text bodies
     /// (OpenSearch's 401).
-    static func clusterError(status: Int, body: Data, action: String, request: String?) -> SnapshotClientError {
+    package static func clusterError(status: Int, body: Data, action: String, request: String?) -> SnapshotClientError {
         var type: String?
         var reason: String?
         var causeTypes: [String] = []

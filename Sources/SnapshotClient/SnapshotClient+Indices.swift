@@ -65,23 +65,28 @@ extension SnapshotClient {
                 ],
             ]
             let response = try await send(.search, parts: ["index": batch.joined(separator: ",")], body: body, action: action)
-            let json = try response.requireJSON(action)
-            let buckets = json["aggregations"]?["per_index"]?["buckets"]?.arrayValue ?? []
-            for bucket in buckets {
-                guard let name = bucket["key"]?.stringValue else { continue }
-                func date(_ key: String) -> Date? {
-                    bucket[key]?["value"]?.doubleValue.map { Date(timeIntervalSince1970: $0 / 1000) }
-                }
-                facts[name] = IndexFacts(
-                    index: name, documentCount: bucket["doc_count"]?.int64Value ?? 0, earliest: date("earliest"),
-                    latest: date("latest"))
-            }
-            // A failed shard hides its documents: its index's facts are unknown, not empty.
-            for failure in json["_shards"]?["failures"]?.arrayValue ?? [] {
-                if let name = failure["index"]?.stringValue, facts[name] != nil { facts[name]?.searchFailed = true }
-            }
+            Self.readFacts(fromSearch: try response.requireJSON(action), into: &facts)
         }
         return facts
+    }
+
+    /// Reads the `per_index` terms aggregation of an ``indexFacts(of:timeField:maximumURLLength:)`` search into
+    /// `facts`, and marks the indices a shard failure hid.
+    package static func readFacts(fromSearch json: JSONValue, into facts: inout [String: IndexFacts]) {
+        let buckets = json["aggregations"]?["per_index"]?["buckets"]?.arrayValue ?? []
+        for bucket in buckets {
+            guard let name = bucket["key"]?.stringValue else { continue }
+            func date(_ key: String) -> Date? {
+                bucket[key]?["value"]?.doubleValue.map { Date(timeIntervalSince1970: $0 / 1000) }
+            }
+            facts[name] = IndexFacts(
+                index: name, documentCount: bucket["doc_count"]?.int64Value ?? 0, earliest: date("earliest"),
+                latest: date("latest"))
+        }
+        // A failed shard hides its documents: its index's facts are unknown, not empty.
+        for failure in json["_shards"]?["failures"]?.arrayValue ?? [] {
+            if let name = failure["index"]?.stringValue, facts[name] != nil { facts[name]?.searchFailed = true }
+        }
     }
 
     /// The earliest and latest value of a time field in one index; `nil` when it is empty.

@@ -81,7 +81,7 @@ public struct SnapshotInfo: Hashable, Sendable {
 
 extension SnapshotInfo {
     /// Decodes one snapshot object; `repository` fills in when the body has none.
-    init(json: JSONValue, repository: String?) throws {
+    package init(json: JSONValue, repository: String?) throws {
         guard let name = json["snapshot"]?.stringValue else {
             throw SnapshotClientError(code: .invalidResponse, message: "snapshot entry without a 'snapshot' name")
         }

@@ -19,7 +19,7 @@ public struct SnapshotList: Hashable, Sendable {
 
     /// Decodes a flat `{"snapshots": […], "total", "remaining", "next"}` body or the 7.x multi-repository
     /// `{"responses": [{"repository", "snapshots": […]}]}` body.
-    init(json: JSONValue, repository: String?) throws {
+    package init(json: JSONValue, repository: String?) throws {
         var snapshots: [SnapshotInfo] = []
         if let responses = json["responses"]?.arrayValue {
             for response in responses {

@@ -174,7 +174,7 @@ extension SnapshotStatus {
     }
 
     /// Decodes a whole `_status` body.
-    static func list(from json: JSONValue, repository: String) throws -> [SnapshotStatus] {
+    package static func list(from json: JSONValue, repository: String) throws -> [SnapshotStatus] {
         guard let entries = json["snapshots"]?.arrayValue else {
             throw SnapshotClientError(code: .invalidResponse, message: "snapshot status has no 'snapshots' array")
         }

@@ -212,7 +212,7 @@ extension TarHeader {
         while index < body.count {
             guard let space = body[index...].firstIndex(of: 0x20),
                 let length = Int(String(decoding: body[index..<space], as: UTF8.self)), length > 0,
-                index + length <= body.count, body[index + length - 1] == 0x0a
+                length <= body.count - index, body[index + length - 1] == 0x0a
             else {
                 if body[index...].allSatisfy({ $0 == 0 }) { break }
                 throw TarError(code: .corrupt, message: "malformed pax record")

@@ -38,7 +38,7 @@ package final class TarReader {
             }
             switch header.type {
             case .paxExtended, .paxGlobal, .gnuLongName, .gnuLongLink:
-                guard header.size <= 1 << 20 else {
+                guard (0...(1 << 20)).contains(header.size) else {
                     throw TarError(code: .corrupt, message: "extended header of \(header.size) bytes is too large")
                 }
                 let body = try await readExactly(Int(header.size))
@@ -56,8 +56,15 @@ package final class TarReader {
                 if let size = overrides["size"].flatMap({ Int64($0) }) { header.size = size }
                 if let uid = overrides["uid"].flatMap({ UInt32($0) }) { header.uid = uid }
                 if let gid = overrides["gid"].flatMap({ UInt32($0) }) { header.gid = gid }
-                if let mtime = overrides["mtime"].flatMap({ Double($0) }) { header.mtime = Int64(mtime) }
+                // Whole seconds; a time no Int64 holds (1e300, nan) is ignored like any unparsable one.
+                if let mtime = overrides["mtime"].flatMap({ Double($0) }), let seconds = Int64(exactly: mtime.rounded(.down)) {
+                    header.mtime = seconds
+                }
                 let hasContent = header.type == .file
+                // Content plus padding must stay countable: a negative size or one within a block of Int64.max is corrupt.
+                guard !hasContent || (0...(Int64.max - Int64(TarHeader.blockSize))).contains(header.size) else {
+                    throw TarError(code: .corrupt, message: "entry '\(header.path)' has an impossible size \(header.size)")
+                }
                 contentRemaining = hasContent ? header.size : 0
                 paddingRemaining = hasContent ? TarHeader.padding(header.size) : 0
                 return header

@@ -1,26 +1,41 @@
-import Foundation
+package import Foundation
 
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
 
 /// The entries of a WebDAV `207 Multi-Status` answer to `PROPFIND`, parsed with `XMLParser`.
-struct WebDAVMultistatus {
+package struct WebDAVMultistatus {
     /// One `<response>`: a resource and the properties that came back with status 200.
-    struct Entry: Hashable {
+    package struct Entry: Hashable {
         /// The `<href>` as sent (percent-encoded; a path or an absolute URL).
-        var href: String
-        var isCollection: Bool
-        var contentLength: Int64?
-        var lastModified: Date?
+        package var href: String
+        package var isCollection: Bool
+        package var contentLength: Int64?
+        package var lastModified: Date?
     }
 
-    var entries: [Entry]
+    package var entries: [Entry]
 
     /// Parses a multistatus document.
     ///
-    /// - Throws: ``StorageError`` `io` naming the parser's complaint when the document is not well-formed.
-    init(parsing bytes: [UInt8]) throws {
+    /// - Throws: ``StorageError`` `io` naming the parser's complaint when the document is not UTF-8 or not
+    ///   well-formed.
+    package init(parsing bytes: [UInt8]) throws {
+        // FoundationXML traps on an element name that is not UTF-8 (found by fuzzing:
+        // Fuzz/Regressions/webdav); servers send UTF-8 multistatus bodies, so anything else is refused first.
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw StorageError(
+                code: .io, key: nil, message: "the server's PROPFIND answer is not a valid multistatus document",
+                underlying: "the body is not UTF-8 text")
+        }
+        // FoundationXML also crashes (strlen of NULL) on a processing instruction without data, `<?x?>` (found
+        // by fuzzing); multistatus bodies hold none but the XML declaration, so any other `<?` is refused.
+        guard !Self.holdsProcessingInstruction(bytes) else {
+            throw StorageError(
+                code: .io, key: nil, message: "the server's PROPFIND answer is not a valid multistatus document",
+                underlying: "the body holds a processing instruction")
+        }
         let parser = XMLParser(data: Data(bytes))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
@@ -32,6 +47,30 @@ struct WebDAVMultistatus {
                 underlying: (delegate.failure ?? parser.parserError).map { "\($0)" })
         }
         entries = delegate.entries
+    }
+
+    /// Whether `<?` occurs anywhere but in a leading XML declaration (`<?xml …?>`, after an optional BOM and
+    /// whitespace).
+    private static func holdsProcessingInstruction(_ bytes: [UInt8]) -> Bool {
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        let rest = bytes[start...]
+        if rest.starts(with: Array("<?xml".utf8)), rest.count > 5, [0x20, 0x09, 0x0A, 0x0D].contains(rest[start + 5]) {
+            // The declaration ends at the first `?>`; a `<` before it means it does not end where it should.
+            var end = start + 5
+            while end + 1 < bytes.count, !(bytes[end] == 0x3F && bytes[end + 1] == 0x3E) {
+                if bytes[end] == 0x3C { return true }
+                end += 1
+            }
+            guard end + 1 < bytes.count else { return true }
+            start = end + 2
+        }
+        var index = start
+        while index + 1 < bytes.count {
+            if bytes[index] == 0x3C, bytes[index + 1] == 0x3F { return true }
+            index += 1
+        }
+        return false
     }
 }
 

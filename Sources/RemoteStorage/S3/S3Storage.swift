@@ -141,21 +141,26 @@ public struct S3Storage: Storage, UploadRecovery, DownloadLinkIssuing {
         let request = S3Request(method: .GET, query: query, timeout: options.requestTimeout)
         do {
             let reply = try await exchange(request)
-            let root = try reply.document()
-            var objects: [ObjectInfo] = []
-            for entry in root.children(named: "Contents") {
-                guard let name = entry.text(of: "Key"), name.hasPrefix(self.prefix) else { continue }
-                objects.append(
-                    ObjectInfo(
-                        key: String(name.dropFirst(self.prefix.count)),
-                        sizeBytes: entry.text(of: "Size").flatMap { Int64($0) } ?? 0,
-                        lastModified: entry.text(of: "LastModified").flatMap(S3Timestamp.parseISO8601)))
-            }
-            let truncated = root.text(of: "IsTruncated") == "true"
-            let token = root.text(of: "NextContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
-            return ListPage(objects: objects, continuation: truncated ? token : nil)
+            return Self.listPage(from: try reply.document(), prefix: self.prefix)
         } catch {
             throw storageError(error, key: prefix.isEmpty ? nil : prefix, operation: "LIST")
         }
+    }
+
+    /// The page a `ListObjectsV2` answer (`<ListBucketResult>`) describes: its objects whose name starts with
+    /// the storage's `prefix`, keyed relative to it, and the continuation token while the listing is truncated.
+    package static func listPage(from root: S3XMLElement, prefix: String) -> ListPage {
+        var objects: [ObjectInfo] = []
+        for entry in root.children(named: "Contents") {
+            guard let name = entry.text(of: "Key"), name.hasPrefix(prefix) else { continue }
+            objects.append(
+                ObjectInfo(
+                    key: String(name.dropFirst(prefix.count)),
+                    sizeBytes: entry.text(of: "Size").flatMap { Int64($0) } ?? 0,
+                    lastModified: entry.text(of: "LastModified").flatMap(S3Timestamp.parseISO8601)))
+        }
+        let truncated = root.text(of: "IsTruncated") == "true"
+        let token = root.text(of: "NextContinuationToken").flatMap { $0.isEmpty ? nil : $0 }
+        return ListPage(objects: objects, continuation: truncated ? token : nil)
     }
 }

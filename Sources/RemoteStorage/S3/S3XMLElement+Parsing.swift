@@ -1,9 +1,9 @@
 extension S3XMLElement {
     /// Why a document could not be read.
-    struct ParseError: Error, Hashable, CustomStringConvertible {
-        var offset: Int
-        var reason: String
-        var description: String { "malformed S3 XML at byte \(offset): \(reason)" }
+    package struct ParseError: Error, Hashable, CustomStringConvertible {
+        package var offset: Int
+        package var reason: String
+        package var description: String { "malformed S3 XML at byte \(offset): \(reason)" }
     }
 
     /// Parses an S3 response document and returns its root element.
@@ -14,7 +14,7 @@ extension S3XMLElement {
     ///
     /// - Parameter bytes: The UTF-8 document.
     /// - Throws: ``ParseError`` for malformed input.
-    static func parse(_ bytes: [UInt8]) throws -> S3XMLElement {
+    package static func parse(_ bytes: [UInt8]) throws -> S3XMLElement {
         var reader = S3XMLReader(bytes: bytes)
         return try reader.document()
     }
