@@ -18,7 +18,9 @@ seconds="${2:-60}"
 scratch=.build/fuzz
 # -Xswiftc -sanitize=fuzzer,address: swift-driver keeps only the last -sanitize= it is given, and SwiftPM passes
 # fuzzer and address separately in no fixed order, so Swift code would get coverage or ASan, not both.
+# -use-ld=lld: gold warns about every __asan_report_* symbol it cannot export; lld links the same binary quietly.
 flags=(--scratch-path "$scratch" --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
+if command -v ld.lld >/dev/null; then flags+=(-Xswiftc -use-ld=lld); fi
 
 swift build "${flags[@]}" --product backupkit-fuzz
 binary="$(swift build "${flags[@]}" --show-bin-path)/backupkit-fuzz"
