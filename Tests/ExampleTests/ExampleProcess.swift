@@ -9,9 +9,10 @@ struct ExampleProcessOutput {
 
 /// Runs an example binary to completion without blocking a thread of the cooperative pool: the exit is
 /// awaited through the termination handler, and output goes to temporary files in `directory` (pipes could
-/// fill and stall the child).
+/// fill and stall the child). `started` gets the child's process id as soon as it runs.
 func runExample(
-    _ binary: String, _ arguments: [String], in directory: String, environment: [String: String]? = nil
+    _ binary: String, _ arguments: [String], in directory: String, environment: [String: String]? = nil,
+    started: (Int32) -> Void = { _ in }
 ) async throws -> ExampleProcessOutput {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
@@ -35,6 +36,7 @@ func runExample(
         process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
         do {
             try process.run()
+            started(process.processIdentifier)
         } catch {
             process.terminationHandler = nil
             continuation.resume(throwing: error)

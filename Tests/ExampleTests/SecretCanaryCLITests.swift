@@ -110,42 +110,14 @@ struct SecretCanaryCLITests {
 
     /// Runs an example in `directory` with `environment` added to the test's own, watching its process tree.
     static func run(_ example: String, _ arguments: [String], in directory: String, environment: [String: String]) async throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary(example))
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let stamp = UUID().uuidString.prefix(8)
-        let outputFile = directory + "/.stdout-\(stamp)"
-        let errorFile = directory + "/.stderr-\(stamp)"
-        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outputFile)
-            try? FileManager.default.removeItem(atPath: errorFile)
-        }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-        process.standardOutput = output
-        process.standardError = errors
         var watch: ProcessTreeWatch?
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-                watch = ProcessTreeWatch(root: process.processIdentifier)
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        let argvs = watch?.stop() ?? []
-        try output.close()
-        try errors.close()
+        let output = try await runExample(
+            binary(example), arguments, in: directory,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            started: { watch = ProcessTreeWatch(root: $0) })
         return Run(
-            command: "\(example) \(arguments.joined(separator: " "))", status: status,
-            stdout: try String(contentsOfFile: outputFile, encoding: .utf8),
-            stderr: try String(contentsOfFile: errorFile, encoding: .utf8), argvs: argvs)
+            command: "\(example) \(arguments.joined(separator: " "))", status: output.status, stdout: output.stdout,
+            stderr: output.stderr, argvs: watch?.stop() ?? [])
     }
 
     // MARK: Looking for canaries
