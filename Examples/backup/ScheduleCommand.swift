@@ -39,6 +39,14 @@ struct Schedule: AsyncParsableCommand {
         help: "How many plans may run at once (default: the smallest limits.max_concurrent_runs of the plans, else 1).")
     var maxConcurrentRuns: Int?
 
+    @Option(
+        name: .long,
+        help: """
+            How long, in seconds, a plan's lease lasts without renewal (default 120, at least 3). A process that \
+            dies mid-run on another host blocks its plans for at most this long; one of this host, not at all.
+            """)
+    var leaseDuration: Int?
+
     @Flag(name: .long, help: "On SIGINT or SIGTERM, cancel running backups (they are marked failed) instead of finishing them.")
     var cancelOnShutdown = false
 
@@ -55,6 +63,9 @@ struct Schedule: AsyncParsableCommand {
             if json { throw ValidationError("--json only goes with --next") }
         }
         if let maxConcurrentRuns, maxConcurrentRuns < 1 { throw ValidationError("--max-concurrent-runs must be at least 1") }
+        if let leaseDuration, leaseDuration < 3 {
+            throw ValidationError("--lease-duration must be at least 3 seconds, not \(leaseDuration)")
+        }
     }
 
     func run() async throws {
@@ -122,7 +133,8 @@ struct Schedule: AsyncParsableCommand {
         let scheduler = try BackupScheduler(
             engines: engines,
             configuration: BackupScheduler.Configuration(
-                maxConcurrentRuns: limit, shutdown: cancelOnShutdown ? .cancelRunning : .finishRunning),
+                maxConcurrentRuns: limit, leaseDuration: .seconds(leaseDuration ?? 120),
+                shutdown: cancelOnShutdown ? .cancelRunning : .finishRunning),
             logger: logger, notifier: LogNotifier(logger: logger), drills: drills)
         for scheduled in scheduler.plans {
             let next = scheduled.next(after: Date()).map { ISO8601.string(from: $0, in: scheduled.cron.timeZone) } ?? "never"

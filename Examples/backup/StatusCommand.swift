@@ -121,6 +121,8 @@ struct Status: AsyncParsableCommand {
     struct SourceRow: Encodable {
         var source: String
         var state: String?
+        /// The host that took (or is taking) the newest record.
+        var host: String?
         var label: String?
         var kind: String?
         var started_at: Date?
@@ -137,6 +139,7 @@ struct Status: AsyncParsableCommand {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(source, forKey: .source)
             try container.encode(state, forKey: .state)
+            try container.encode(host, forKey: .host)
             try container.encode(label, forKey: .label)
             try container.encode(kind, forKey: .kind)
             try container.encode(started_at, forKey: .started_at)
@@ -150,7 +153,7 @@ struct Status: AsyncParsableCommand {
         }
 
         enum CodingKeys: String, CodingKey {
-            case source, state, label, kind, started_at, finished_at, size_bytes, failure_reason, stale, last_committed_at, too_old
+            case source, state, host, label, kind, started_at, finished_at, size_bytes, failure_reason, stale, last_committed_at, too_old
             case last_drill
         }
     }
@@ -174,7 +177,7 @@ struct Status: AsyncParsableCommand {
                 sources: status.sources.map { source in
                     let record = source.latest
                     return SourceRow(
-                        source: source.source, state: record?.state.rawValue, label: record?.label.rawValue,
+                        source: source.source, state: record?.state.rawValue, host: record?.host, label: record?.label.rawValue,
                         kind: record?.kind.rawValue, started_at: record?.startedAt, finished_at: record?.finishedAt,
                         size_bytes: record?.sizeBytes, failure_reason: record?.failureReason, stale: source.isStale,
                         last_committed_at: source.latestCommitted.map { $0.finishedAt ?? $0.startedAt },

@@ -1,5 +1,11 @@
 public import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A named, time-limited claim on a job, kept in the catalog so that two processes never run it at once.
 ///
 /// A scheduler takes the lease of a plan before it runs the plan, renews it while it works (a heartbeat),
@@ -52,6 +58,16 @@ public struct Lease: Hashable, Sendable, Codable {
     /// - Parameter plan: The plan's name.
     /// - Returns: The name to pass to ``SQLiteCatalog/acquireLease(_:owner:duration:now:)``.
     public static func name(forPlan plan: String) -> String { "plan:\(plan)" }
+
+    /// The lease name of one run of a backup plan: `run:<plan>`.
+    ///
+    /// An engine holds it for as long as a backup or a retention pass of the plan works, on whichever host
+    /// it runs (`backup run`, a scheduler, a host's own call), so that only one run of a plan works at a
+    /// time across every host sharing the catalog, and a `running` record seen while holding it belongs
+    /// to a run that died.
+    /// - Parameter plan: The plan's name.
+    /// - Returns: The lease's name.
+    public static func name(forRun plan: String) -> String { "run:\(plan)" }
 }
 
 /// Who holds a ``Lease``: the host and process, for people reading logs, and a random token that alone
@@ -90,6 +106,16 @@ public struct LeaseOwner: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// `host:pid` and the token's first eight characters, for logs.
     public var description: String { "\(host):\(pid) (\(token.prefix(8)))" }
+
+    /// Whether this owner is a process of this host that no longer exists.
+    ///
+    /// `false` for another host (nothing can be known of it here but its lease's expiry) and for any
+    /// process that exists, this one included. A process id reused by a new process counts as alive: the
+    /// lease then ends at its expiry, the safe side.
+    public var isGoneFromThisHost: Bool {
+        guard host == ProcessInfo.processInfo.hostName, pid > 0 else { return false }
+        return kill(pid_t(pid), 0) != 0 && errno == ESRCH
+    }
 }
 
 /// The outcome of ``SQLiteCatalog/acquireLease(_:owner:duration:now:)``.

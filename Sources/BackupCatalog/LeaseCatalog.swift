@@ -52,3 +52,30 @@ public protocol LeaseCatalog: Sendable {
     /// - Returns: The stored lease, or `nil`.
     func lease(named name: String) async throws -> Lease?
 }
+
+extension LeaseCatalog {
+    /// Takes the lease `name` like ``acquireLease(_:owner:duration:now:)``, and also when its holder is a
+    /// process of this host that no longer exists (``LeaseOwner/isGoneFromThisHost``): a run killed with
+    /// SIGKILL never releases its lease, and the next run on the same host should not wait for its expiry.
+    ///
+    /// The dead holder's lease is released with its own token first, so a holder that renewed or released
+    /// in between is never overridden; the result then reports it in `tookOverFrom`.
+    ///
+    /// - Parameters:
+    ///   - name: The lease.
+    ///   - owner: The caller, with a token new to this acquisition.
+    ///   - duration: How long the lease lasts without renewal.
+    ///   - now: The current time.
+    /// - Returns: What ``acquireLease(_:owner:duration:now:)`` returns.
+    public func acquireLeaseReclaimingDeadHolder(
+        _ name: String, owner: LeaseOwner, duration: Duration, now: Date
+    ) async throws -> LeaseAcquisition {
+        let first = try await acquireLease(name, owner: owner, duration: duration, now: now)
+        guard case .held(let holder) = first, holder.owner.isGoneFromThisHost else { return first }
+        guard try await releaseLease(holder) else { return first }
+        switch try await acquireLease(name, owner: owner, duration: duration, now: now) {
+        case .acquired(let lease, _): return .acquired(lease, tookOverFrom: holder)
+        case .held(let other): return .held(by: other)
+        }
+    }
+}

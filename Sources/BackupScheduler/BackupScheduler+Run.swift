@@ -107,7 +107,7 @@ extension BackupScheduler {
 
         let lease: Lease
         do {
-            switch try await job.catalog.acquireLease(
+            switch try await job.catalog.acquireLeaseReclaimingDeadHolder(
                 Lease.name(forPlan: name), owner: leaseOwner(), duration: configuration.leaseDuration, now: now)
             {
             case .held(let holder):

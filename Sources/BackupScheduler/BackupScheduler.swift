@@ -180,7 +180,9 @@ public struct BackupScheduler: Service {
         var jobs: [Job] = []
         var byName: [String: Engine] = [:]
         var drillsByName: [String: (Engine, DrillRequest)] = [:]
-        for engine in engines {
+        for var engine in engines {
+            // A run's lease lasts as long as the scheduler's own, so a process that dies frees both together.
+            engine.runLeaseDuration = configuration.leaseDuration
             let plan = try ScheduledPlan(engine.plan)
             jobs.append(Job(plan: plan, catalog: engine.catalog))
             byName[plan.name] = engine

@@ -6,12 +6,6 @@ import BackupSources
 import BackupSupport
 public import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Where a plan stands: the latest backup of each source, whether it runs right now, and when it runs
 /// next. What `backup status` prints.
 public struct PlanStatus: Sendable {
@@ -33,8 +27,8 @@ public struct PlanStatus: Sendable {
     public var plan: String
     /// One entry per source of the plan, in the plan's order.
     public var sources: [SourceStatus]
-    /// The holder of the plan's unexpired lease: a scheduler running the plan now (a lease of a process
-    /// of this host that no longer exists does not count).
+    /// Who runs the plan now, on any host sharing the catalog: the holder of its unexpired run lease, else
+    /// of a scheduler's plan lease (a lease of a process of this host that no longer exists does not count).
     public var runningOn: LeaseOwner?
     /// Whether a process on this host holds the plan's lock: a run is alive here now.
     public var lockHeld: Bool
@@ -54,12 +48,16 @@ public struct PlanStatus: Sendable {
     public static func read(for engine: Engine, now: Date) async throws -> PlanStatus {
         let plan = engine.plan
         var runningOn: LeaseOwner?
-        if let lease = try await engine.catalog.lease(named: Lease.name(forPlan: plan.name)), !lease.isExpired(at: now) {
-            runningOn = lease.owner
-        }
-        // A lease of a process of this host that is gone is no live run, whatever its expiry says.
-        if let owner = runningOn, owner.host == LeaseOwner.current().host, kill(pid_t(owner.pid), 0) != 0, errno == ESRCH {
-            runningOn = nil
+        // The run lease names whoever works on the plan now (a scheduler, `backup run`, a host's own
+        // call); a scheduler's plan lease, whoever is about to. A lease of a dead process of this host is
+        // no live run, whatever its expiry says.
+        for name in [Lease.name(forRun: plan.name), Lease.name(forPlan: plan.name)] {
+            if let lease = try await engine.catalog.lease(named: name), !lease.isExpired(at: now),
+                !lease.owner.isGoneFromThisHost
+            {
+                runningOn = lease.owner
+                break
+            }
         }
         let lockHeld = engine.planLockIsHeld
         var sources: [SourceStatus] = []

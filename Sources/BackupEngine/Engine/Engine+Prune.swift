@@ -28,8 +28,17 @@ extension Engine {
     /// can leave unreferenced objects, never a catalog entry without its data. Dependants are removed
     /// before the backups they depend on.
     ///
+    /// A pass that removes backups holds the plan's run (``withPlanLock(_:)``): it never races a backup
+    /// run of the plan on any host sharing the catalog. Inside a backup run it holds it already.
+    ///
     /// - Parameter dryRun: plan only; nothing is changed.
+    /// - Throws: ``EngineError`` `locked` when a run of the plan works elsewhere, or a catalog error.
     public func applyRetention(dryRun: Bool) async throws -> PruneReport {
+        if dryRun { return try await prune(dryRun: true) }
+        return try await withPlanLock { try await prune(dryRun: false) }
+    }
+
+    private func prune(dryRun: Bool) async throws -> PruneReport {
         let policy = plan.retention ?? RetentionPolicy()
         let now = self.now()
         let records = try await catalog.records(RecordQuery(plan: plan.name))

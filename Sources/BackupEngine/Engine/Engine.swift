@@ -42,8 +42,12 @@ public struct Engine: Sendable {
     public var childPriority: ChildProcessPriority
     /// Builds the source for a plan entry instead of ``sources`` when set (tests wrap a source with it).
     public var makeSource: (@Sendable (SourceConfig) throws -> any BackupSource)?
-    /// Where the plan lock file lives; `nil` runs without one (tests of concurrent behaviour).
+    /// Where the plan lock file lives; `nil` runs without one (the run lease in the catalog still holds).
     public var lockPath: String?
+    /// How long the plan's run lease (``BackupCatalog/Lease/name(forRun:)``) lasts without renewal; a
+    /// run renews it every third of this while it works. A run that died on another host blocks the plan
+    /// for at most this long. A scheduler sets its own lease duration here.
+    public var runLeaseDuration: Duration = .seconds(60)
     /// Where counters and timers go: `backupkit_backups_total{plan,source,result}`,
     /// `backupkit_bytes_stored_total{plan,source}`, `backupkit_backup_duration_seconds{plan,source}`.
     /// The process-wide `MetricsSystem` unless a host or a test sets another factory.
@@ -129,14 +133,6 @@ public struct Engine: Sendable {
     /// Whether a `backup run` (or another engine) holds this plan's lock on this host now; `false`
     /// without a lock file.
     public var planLockIsHeld: Bool { lockPath.map(PlanLock.isHeld(path:)) ?? false }
-
-    package func withPlanLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        guard let lockPath else { return try await body() }
-        let lock = PlanLock(path: lockPath)
-        try lock.acquire(plan: plan.name)
-        defer { lock.release() }
-        return try await body()
-    }
 
     package func recordMetrics(source: String, result: String, bytes: Int64, seconds: Double) {
         let dimensions = [("plan", plan.name), ("source", source)]
