@@ -1,0 +1,236 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Several `backup schedule` processes sharing one catalog and one storage, as the replicas of a
+/// multi-host deployment do (Documentation/Fleet.md): every scheduled instant of every plan runs once.
+@Suite("Several schedulers, one catalog: every instant runs once")
+struct FleetScheduleCLITests {
+    /// Where the schedulers keep their shared catalog.
+    enum Backend: String, CustomTestStringConvertible, CaseIterable, Sendable {
+        case sqlite, postgres
+        var testDescription: String { rawValue }
+    }
+
+    private static let plans = (0..<20).map { String(format: "fleet-%02d", $0) }
+    private static let passwordVariable = "BACKUPKIT_FLEET_PG_PASSWORD"
+
+    @Test(
+        "3 processes × 20 plans on a per-minute cron for 3 instants, one killed with SIGKILL mid-run",
+        .timeLimit(.minutes(10)), arguments: Backend.allCases)
+    func fleet(backend: Backend) async throws {
+        var environment = ProcessInfo.processInfo.environment
+        let catalog: String
+        switch backend {
+        case .sqlite:
+            catalog = "./shared/catalog.sqlite"
+        case .postgres:
+            guard let server = PostgresDatabase.fromEnvironment() else {
+                print(
+                    "skipped the PostgreSQL fleet: BACKUPKIT_PG_URL and BACKUPKIT_PG_PASSWORD are not set (scripts/test.sh starts the server)"
+                )
+                return
+            }
+            catalog = try await server.createDatabase()
+            environment[Self.passwordVariable] = server.password
+        }
+        let sandbox = try Sandbox()
+        try writePlans(in: sandbox, catalog: catalog, backend: backend)
+
+        // Start inside a minute, so that the catch-up runs fall in the minute of the instant they stand for.
+        while !(5...40).contains(Calendar.utc.component(.second, from: Date())) {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let started = Date()
+        let missed = Calendar.utc.minuteFloor(started)
+        let first = missed.addingTimeInterval(60)
+        let second = missed.addingTimeInterval(120)
+        var schedulers: [Process] = []
+        for index in 0..<3 {
+            schedulers.append(try startScheduler(sandbox, index: index, environment: environment))
+        }
+        defer { for process in schedulers where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let pids = Set(schedulers.map(\.processIdentifier))
+
+        // At the first instant, kill whoever runs fleet-00 (its 1 GiB full takes seconds) once its record is written.
+        while Date() < first { try await Task.sleep(for: .milliseconds(200)) }
+        var victim: Int32?
+        while victim == nil, Date() < first.addingTimeInterval(50) {
+            let status = try await sandbox.json("status", "--plan", "fleet-00.yaml", "--json", environment: environment)
+            let row = try #require((status as? [[String: Any]])?.first)
+            let source = try #require((row["sources"] as? [[String: Any]])?.first)
+            if source["state"] as? String == "running", let holder = row["running_on"] as? String,
+                let startedAt = (source["started_at"] as? String).flatMap(Self.date), startedAt >= first
+            {
+                let pid = try #require(holder.split(separator: ":").last.flatMap { Int32($0) })
+                #expect(pids.contains(pid), "status names one of the schedulers: \(holder), pids \(pids)")
+                kill(pid, SIGKILL)
+                victim = pid
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let killed = try #require(victim, "no scheduler was seen running fleet-00 after \(first)")
+
+        // Wait until every plan has finished its run of the second instant, then stop the survivors.
+        var records: [String: [[String: Any]]] = [:]
+        let deadline = second.addingTimeInterval(150)
+        while Date() < deadline {
+            try await Task.sleep(for: .seconds(Date() < second ? second.timeIntervalSinceNow + 1 : 3))
+            records = try await listAll(sandbox, environment: environment)
+            let done = Self.plans.allSatisfy { plan in
+                records[plan, default: []].contains { Self.startedAt($0) >= second && $0["state"] as? String != "running" }
+            }
+            if done { break }
+        }
+        for process in schedulers where process.processIdentifier != killed {
+            kill(process.processIdentifier, SIGTERM)
+            await waitForExit(of: process)
+            #expect(process.terminationStatus == 0, "a survivor exits 0 on SIGTERM")
+        }
+        records = try await listAll(sandbox, environment: environment)
+
+        // Each plan ran once for the missed instant (the catch-up), once per instant since, and never twice.
+        for plan in Self.plans {
+            let minutes = records[plan, default: []].map { Calendar.utc.minuteFloor(Self.startedAt($0)) }
+            #expect(
+                minutes.sorted() == [missed, first, second],
+                "\(plan): runs by minute \(minutes.map { ISO8601DateFormatter().string(from: $0) })")
+        }
+        // The killed run was recovered by a survivor: failed, its leftovers gone; the next instant committed.
+        let runs = records["fleet-00", default: []].sorted { Self.startedAt($0) < Self.startedAt($1) }
+        #expect(runs.map { $0["state"] as? String } == ["committed", "failed", "committed"], "\(runs)")
+        #expect((runs.dropFirst().first?["failure_reason"] as? String)?.contains("interrupted") == true, "\(runs)")
+        let others = records.filter { $0.key != "fleet-00" }.values.joined()
+        #expect(others.allSatisfy { $0["state"] as? String == "committed" }, "\(others.filter { $0["state"] as? String != "committed" })")
+
+        // Every committed backup verifies.
+        for plan in Self.plans {
+            let verify = try await runExample(
+                Sandbox.binary, ["verify", "--plan", "\(plan).yaml", "--all"], in: sandbox.root, environment: environment)
+            #expect(verify.status == 0, "\(plan): \(verify.stdout) \(verify.stderr)")
+        }
+    }
+
+    /// Twenty plans sharing one catalog and one local storage; fleet-00 backs up a 1 GiB sparse file.
+    private func writePlans(in sandbox: Sandbox, catalog: String, backend: Backend) throws {
+        let manager = FileManager.default
+        for plan in Self.plans {
+            let folder = sandbox.path("data/\(plan)")
+            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data("settings of \(plan)\n".utf8).write(to: URL(fileURLWithPath: folder + "/app.conf"))
+            var text = """
+                plan: \(plan)
+                catalog: "\(catalog)"
+
+                """
+            if backend == .postgres { text += "catalog_password_env: \(Self.passwordVariable)\n" }
+            text += """
+                storage: {type: local, path: ./shared/store}
+                sources:
+                  - {name: data, type: files, paths: [data/\(plan)]}
+                compression: {algorithm: zstd, level: 1}
+                schedule: {cron: "* * * * *", time_zone: UTC, missed: run_once, full: "* * * * *"}
+
+                """
+            try Data(text.utf8).write(to: URL(fileURLWithPath: sandbox.path("\(plan).yaml")))
+        }
+        let big = sandbox.path("data/fleet-00/big.bin")
+        _ = manager.createFile(atPath: big, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
+        try handle.truncate(atOffset: 1 << 30)
+        try handle.close()
+        try manager.createDirectory(atPath: sandbox.path("shared/store"), withIntermediateDirectories: true)
+    }
+
+    private func startScheduler(_ sandbox: Sandbox, index: Int, environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Sandbox.binary)
+        process.arguments = ["schedule", "--lease-duration", "10"] + Self.plans.flatMap { ["--plan", "\($0).yaml"] }
+        process.currentDirectoryURL = URL(fileURLWithPath: sandbox.root)
+        process.environment = environment
+        let log = sandbox.path("scheduler-\(index).log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        return process
+    }
+
+    private func listAll(_ sandbox: Sandbox, environment: [String: String]) async throws -> [String: [[String: Any]]] {
+        var records: [String: [[String: Any]]] = [:]
+        for plan in Self.plans {
+            let list = try await sandbox.json("list", "--plan", "\(plan).yaml", "--json", environment: environment)
+            records[plan] = try #require(list as? [[String: Any]], "\(plan): list --json")
+        }
+        return records
+    }
+
+    private static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    private static func startedAt(_ record: [String: Any]) -> Date {
+        (record["started_at"] as? String).flatMap(date) ?? .distantPast
+    }
+}
+
+extension Sandbox {
+    /// Runs the example and parses its standard output as JSON; a failure names the command and its stderr.
+    fileprivate func json(_ arguments: String..., environment: [String: String]) async throws -> Any {
+        let result = try await runExample(Sandbox.binary, arguments, in: root, environment: environment)
+        guard result.status == 0 else {
+            throw FleetTestError(message: "backup \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+}
+
+/// The PostgreSQL server scripts/services/postgresql.sh starts, as its env file describes it.
+struct PostgresDatabase {
+    /// `postgres://USER@HOST:PORT/DB`, without a password.
+    var url: String
+    var password: String
+
+    static func fromEnvironment() -> PostgresDatabase? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["BACKUPKIT_PG_URL"], let password = environment["BACKUPKIT_PG_PASSWORD"] else { return nil }
+        return PostgresDatabase(url: url, password: password)
+    }
+
+    /// Creates a database of its own for one test and returns its URL (the password goes to psql in its
+    /// environment, never in its arguments).
+    func createDatabase() async throws -> String {
+        let name = "bk_fleet_" + UUID().uuidString.prefix(8).lowercased()
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGPASSWORD"] = password
+        let created = try await runExample(
+            "/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"], in: NSTemporaryDirectory(),
+            environment: environment)
+        guard created.status == 0 else { throw FleetTestError(message: "psql: \(created.stderr)") }
+        guard let slash = url.lastIndex(of: "/") else { throw FleetTestError(message: "BACKUPKIT_PG_URL has no database") }
+        return url[..<slash] + "/" + name
+    }
+}
+
+private struct FleetTestError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+extension Calendar {
+    fileprivate static var utc: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }
+
+    fileprivate func minuteFloor(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60)
+    }
+}
