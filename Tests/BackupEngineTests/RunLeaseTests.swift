@@ -7,6 +7,7 @@ import Testing
 
 @testable import ArtifactFormat
 @testable import BackupEngine
+@testable import BackupScheduler
 @testable import BackupSources
 @testable import BackupSupport
 
@@ -43,6 +44,26 @@ struct RunLeaseTests {
         let report = try await engine.backup()
         #expect(report.succeeded)
         #expect(try await engine.catalog.lease(named: Self.runLease) == nil, "a finished run releases its lease")
+    }
+
+    @Test("status names the host and process that hold the run lease; a lease of a dead local process names nobody")
+    func statusNamesTheHolder() async throws {
+        let scratch = Scratch("runlease")
+        let clock = TestClock("2026-12-04T01:00:00Z")
+        let engine = try engine(scratch, clock: clock)
+        #expect(try await PlanStatus.read(for: engine, now: Date()).runningOn == nil)
+
+        let other = LeaseOwner(host: "backup-replica-2", pid: 31337)
+        let held = try #require(
+            try await engine.catalog.acquireLease(Self.runLease, owner: other, duration: .seconds(600), now: Date()).lease)
+        #expect(try await PlanStatus.read(for: engine, now: Date()).runningOn == other)
+        try await engine.catalog.releaseLease(held)
+
+        let (_, pidText) = try Fixture.shell("sh -c 'echo $$'")
+        let dead = LeaseOwner(
+            host: ProcessInfo.processInfo.hostName, pid: try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines))))
+        _ = try await engine.catalog.acquireLease(Self.runLease, owner: dead, duration: .seconds(600), now: Date())
+        #expect(try await PlanStatus.read(for: engine, now: Date()).runningOn == nil, "a dead process runs nothing")
     }
 
     @Test("a lease left by a dead process of this host is taken over at once, and its running record recovered")

@@ -42,4 +42,18 @@ struct ScheduleLimitsCLITests {
         #expect(explicit.status == 1, "--max-concurrent-runs overrides the plans")
         #expect(explicit.stderr.contains("max_concurrent_runs is 1"))
     }
+
+    @Test("--lease-duration below 3 seconds is refused naming the option; 3 is accepted")
+    func leaseDurationBounds() async throws {
+        let sandbox = try twoPlans(extra: "limits: {max_concurrent_runs: 2}\n")
+        let refused = try await sandbox.backup("schedule", "--plan", "Examples/quickstart.yaml", "--lease-duration", "2")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("--lease-duration must be at least 3 seconds"), "\(refused.stderr)")
+        let process = try sandbox.start("schedule", "--plan", "Examples/quickstart.yaml", "--lease-duration", "3")
+        for _ in 0..<60 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(process.isRunning, "a 3-second lease is accepted")
+        kill(process.processIdentifier, SIGTERM)
+        await waitForExit(of: process)
+        #expect(process.terminationStatus == 0)
+    }
 }
