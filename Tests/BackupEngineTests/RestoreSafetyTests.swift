@@ -80,3 +80,44 @@ struct RestoreSafetyTests {
         #expect(try String(contentsOfFile: scratch.sub("target/a/b/alias"), encoding: .utf8) == "real")
     }
 }
+
+@Suite("Restore checks every file's size and SHA-256 as written")
+struct RestoreChecksumTests {
+    @Test(
+        "contents hashed while written (on the hashing thread) match the manifest; a differing file is named; the last write of a path counts",
+        arguments: [7, 4096, 1 << 20])
+    func checksums(chunkSize: Int) async throws {
+        let scratch = Scratch("checksum")
+        try FileManager.default.createDirectory(atPath: scratch.sub("target"), withIntermediateDirectories: true)
+        var big = [UInt8](repeating: 0, count: 3 << 20)
+        for index in big.indices { big[index] = UInt8(truncatingIfNeeded: index &* 31 &+ index >> 11) }
+        let entries: [(String, [UInt8])] = [
+            ("a.txt", Array("first".utf8)), ("big.bin", big), ("empty", []), ("a.txt", Array("second, longer".utf8)),
+        ]
+        var bytes: [UInt8] = []
+        for (path, content) in entries {
+            let header = TarHeader(
+                path: path, type: .file, size: Int64(content.count), mode: 0o644, uid: 0, gid: 0, mtime: 0, linkTarget: "")
+            bytes += header.encoded() + content + [UInt8](repeating: 0, count: TarHeader.padding(header.size))
+        }
+        bytes += [UInt8](repeating: 0, count: 1024)
+        let extractor = TarExtractor(root: scratch.sub("target"), allowExternalLinks: false)
+        try await extractor.extract(TarReader(ByteStream(bytes: bytes, chunkSize: chunkSize)))
+
+        func entry(_ path: String, _ content: [UInt8]) -> FileEntry {
+            FileEntry(
+                path: path, type: .file, size: Int64(content.count), mtimeNanoseconds: 0, inode: 0, mode: 0o644, uid: 0, gid: 0,
+                sha256: HashingTransformer.hex(SHA256Hash.digest(content)))
+        }
+        let second = Array("second, longer".utf8)
+        let manifest = [entry("a.txt", second), entry("big.bin", big), entry("empty", [])]
+        #expect(extractor.check(against: manifest).isEmpty)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.sub("target/big.bin"))) == Data(big))
+
+        var damaged = big
+        damaged[2 << 20] ^= 1
+        let problems = extractor.check(against: [entry("a.txt", Array("first".utf8)), entry("big.bin", damaged)])
+        #expect(problems.count == 2, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("'big.bin' has SHA-256 ") }, "\(problems)")
+    }
+}

@@ -134,6 +134,7 @@ struct FleetScheduleCLITests {
                   - {name: data, type: files, paths: [data/\(plan)]}
                 compression: {algorithm: zstd, level: 1}
                 schedule: {cron: "* * * * *", time_zone: UTC, missed: run_once, full: "* * * * *"}
+                limits: {max_concurrent_runs: 4}
 
                 """
             try Data(text.utf8).write(to: URL(fileURLWithPath: sandbox.path("\(plan).yaml")))

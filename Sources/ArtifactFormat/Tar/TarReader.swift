@@ -82,9 +82,14 @@ package final class TarReader {
         }
         let available = buffer.count - offset
         let count = Int(min(Int64(min(available, maxChunk)), contentRemaining))
+        contentRemaining -= Int64(count)
+        if offset == 0, count == buffer.count {
+            // The whole buffer is content: hand it over instead of copying it.
+            defer { buffer = [] }
+            return buffer
+        }
         let chunk = Array(buffer[offset..<(offset + count)])
         offset += count
-        contentRemaining -= Int64(count)
         return chunk
     }
 
@@ -99,11 +104,17 @@ package final class TarReader {
     /// Ensures `count` unread bytes are buffered; `false` if the stream ended first.
     private func fill(_ count: Int) async throws -> Bool {
         while buffer.count - offset < count {
+            guard let chunk = try await upstream.next() else { return false }
+            if offset == buffer.count {
+                // Nothing unread: the chunk becomes the buffer, uncopied.
+                buffer = chunk
+                offset = 0
+                continue
+            }
             if offset > 0, offset >= buffer.count / 2 {
                 buffer.removeSubrange(0..<offset)
                 offset = 0
             }
-            guard let chunk = try await upstream.next() else { return false }
             buffer.append(contentsOf: chunk)
         }
         return true

@@ -26,8 +26,17 @@ package final class TarExtractor {
     private var directories: [String: TarHeader] = [:]
     package private(set) var filesWritten = 0
     package private(set) var bytesWritten: Int64 = 0
-    /// The size and SHA-256 of the last content written to each relative path.
-    private var written: [String: (size: Int64, sha256: String)] = [:]
+    /// The size and SHA-256 of the last content written to each relative path, filled in by ``hashing``.
+    private let written = Shared<[String: (size: Int64, sha256: String)]>([:])
+    /// Hashes file contents on a thread of its own while the next chunks are decompressed.
+    private let hashing = OffloadQueue(name: "backupkit-restore-hash")
+    /// Writes file contents on a thread of its own, in order; ``extract(_:)`` returns once it is done.
+    private let writing = OffloadQueue(name: "backupkit-restore-write")
+    /// The first write that failed on ``writing``, as the error to throw.
+    private let writeFailure = Shared<TarError?>(nil)
+    /// What a file's last job (metadata, close) counts for in ``writing``'s limit, so that few files are
+    /// open at once however small they are.
+    private static let fileJobWeight = 64 << 10
     /// Folders (absolute paths) this extraction created or found to be real folders. Entries cannot turn
     /// a folder into anything else (a file or link over a folder is refused), so each is checked once
     /// instead of once per entry below it.
@@ -40,7 +49,17 @@ package final class TarExtractor {
     }
 
     /// Extracts every entry of `reader`.
+    ///
+    /// File contents are written and hashed on threads of their own while the next entries are read;
+    /// when this returns (or throws) every write has been done and every file closed.
     package func extract(_ reader: TarReader) async throws {
+        defer { writing.drain() }
+        try await extractEntries(reader)
+        writing.drain()
+        if let failure = writeFailure.value { throw failure }
+    }
+
+    private func extractEntries(_ reader: TarReader) async throws {
         while let header = try await reader.nextEntry() {
             try Task.checkCancellation()
             let relative = try Self.safeRelativePath(header.path)
@@ -90,6 +109,8 @@ package final class TarExtractor {
     ///
     /// - Returns: the problems found (empty when the tree matches), at most `limit`.
     package func check(against files: [FileEntry], limit: Int = 10) -> [String] {
+        hashing.drain()
+        let written = self.written.value
         var problems: [String] = []
         for entry in files where problems.count < limit {
             let absolute = root + "/" + entry.path
@@ -141,28 +162,50 @@ package final class TarExtractor {
         // something is (an incremental's changed file, or a link or folder where a file now stands).
         var fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0, errno == EEXIST {
+            // The earlier content's writes must land before this one truncates it.
+            writing.drain()
             try removeIfNotRegularFile(target)
             fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
         guard fd >= 0 else {
             throw TarError(code: .unsafePath, message: "cannot create '\(header.path)': \(FileSystem.errorText(errno))")
         }
-        defer { close(fd) }
-        var hasher = SHA256()
+        let file = fd
+        let path = header.path
+        let failure = writeFailure
+        var metadata: (@Sendable () -> Void)? = nil
+        defer {
+            writing.submit(bytes: Self.fileJobWeight) { [metadata] in
+                metadata?()
+                close(file)
+            }
+        }
+        let content = ContentHash()
         var size: Int64 = 0
         while let chunk = try await reader.readContent() {
-            if case .failure(let error) = FileSystem.writeAll(chunk, to: fd) {
-                throw TarError(code: .unsafePath, message: "cannot write '\(header.path)': \(error.text)")
+            writing.submit(bytes: chunk.count) {
+                guard failure.value == nil, case .failure(let error) = FileSystem.writeAll(chunk, to: file) else { return }
+                failure.withLock { $0 = $0 ?? TarError(code: .unsafePath, message: "cannot write '\(path)': \(error.text)") }
             }
-            hasher.update(data: chunk)
+            hashing.submit(bytes: chunk.count) { content.hasher.update(data: chunk) }
             size += Int64(chunk.count)
             bytesWritten += Int64(chunk.count)
         }
-        written[relative] = (size, HashingTransformer.hex(hasher.finalize()))
-        fchmod(fd, mode_t(header.mode & 0o7777))
-        if restoreOwnership { fchown(fd, uid_t(header.uid), gid_t(header.gid)) }
-        var times = [timespec(tv_sec: Int(header.mtime), tv_nsec: 0), timespec(tv_sec: Int(header.mtime), tv_nsec: 0)]
-        futimens(fd, &times)
+        if let failed = writeFailure.value { throw failed }
+        let written = self.written
+        hashing.submit(bytes: 0) { [size] in
+            let digest = HashingTransformer.hex(content.hasher.finalize())
+            written.withLock { $0[relative] = (size, digest) }
+        }
+        let mode = mode_t(header.mode & 0o7777)
+        let owner = restoreOwnership ? (uid_t(header.uid), gid_t(header.gid)) : nil
+        let mtime = Int(header.mtime)
+        metadata = {
+            fchmod(file, mode)
+            if let owner { fchown(file, owner.0, owner.1) }
+            var times = [timespec(tv_sec: mtime, tv_nsec: 0), timespec(tv_sec: mtime, tv_nsec: 0)]
+            futimens(file, &times)
+        }
         filesWritten += 1
     }
 
@@ -279,4 +322,9 @@ package final class TarExtractor {
         }
         return true
     }
+}
+
+/// The hash of one file's content, touched only by the extractor's hashing thread, one job after another.
+private final class ContentHash: @unchecked Sendable {
+    var hasher = SHA256()
 }
