@@ -55,7 +55,7 @@ package final class Pipeline: Sendable {
         if let key {
             stream = stream.transformed { FrameDecryptor(key: key) }
         }
-        return Decoding(stream: stream.decompressed(compression), hashing: hashing)
+        return Decoding(stream: stream.decompressedOnThread(compression), hashing: hashing)
     }
 }
 

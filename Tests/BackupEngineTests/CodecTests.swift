@@ -90,6 +90,38 @@ struct CompressionRoundTripTests {
         #expect(largest <= 256 << 10)
     }
 
+    @Test(
+        "decompressing on a thread of its own gives the same bytes, in bounded chunks, and the same errors",
+        arguments: [CompressionAlgorithm.zstd, .gzip])
+    func decompressedOnThread(algorithm: CompressionAlgorithm) async throws {
+        let zeros = ByteStream {
+            let remaining = Remaining(32 << 20)
+            return { remaining.take(1 << 20) }
+        }
+        let compressed = try await zeros.compressed(CompressionSettings(algorithm: algorithm, level: 1, threads: 0)).collect()
+        var largest = 0
+        var total = 0
+        for try await chunk in ByteStream(bytes: compressed, chunkSize: 4096).decompressedOnThread(algorithm, maxChunkSize: 256 << 10) {
+            largest = max(largest, chunk.count)
+            total += chunk.count
+            #expect(chunk.allSatisfy { $0 == 0 })
+        }
+        #expect(total == 32 << 20)
+        #expect(largest <= 256 << 10)
+
+        let input = CodecFixture.randomBytes(count: 3 << 20)
+        let packed = try await ByteStream(bytes: input).compressed(CompressionSettings(algorithm: algorithm, level: 3)).collect()
+        let unpacked = try await ByteStream(bytes: packed, chunkSize: 100_000).decompressedOnThread(algorithm).collect()
+        #expect(unpacked == input)
+        await expectCodecError(.truncated) {
+            _ = try await ByteStream(bytes: Array(packed.dropLast(packed.count / 2))).decompressedOnThread(algorithm).collect()
+        }
+        // A consumer that stops early leaves nothing waiting: the next iteration starts afresh.
+        var iterator = ByteStream(bytes: packed).decompressedOnThread(algorithm, maxChunkSize: 1024).makeAsyncIterator()
+        #expect(try await iterator.next()?.count == 1024)
+        #expect(try await ByteStream(bytes: packed).decompressedOnThread(algorithm).collect() == input)
+    }
+
     @Test("compressor output chunks stay near the input chunk size")
     func compressorChunkSize() async throws {
         var largest = 0

@@ -71,6 +71,16 @@ extension ByteStream {
         case .none: self
         }
     }
+
+    /// This stream decompressed like ``decompressed(_:maxChunkSize:)``, on a thread of its own a few chunks
+    /// ahead of the consumer (see ``transformedOnThread(maxChunkSize:inputsAhead:outputsAhead:_:)``).
+    package func decompressedOnThread(_ algorithm: CompressionAlgorithm, maxChunkSize: Int = 1 << 20) -> ByteStream {
+        switch algorithm {
+        case .zstd: transformedOnThread(maxChunkSize: maxChunkSize) { try ZstdDecompressor() }
+        case .gzip: transformedOnThread(maxChunkSize: maxChunkSize) { try GzipDecompressor() }
+        case .none: self
+        }
+    }
 }
 
 extension ByteStream {
