@@ -43,15 +43,15 @@ package final class Pipeline: Sendable {
     /// A decoding of stored bytes: the payload stream and, after it ended, the stored bytes' digest.
     package struct Decoding: Sendable {
         package var stream: ByteStream
-        fileprivate let hashing: OffloadedHashingTransformer
+        fileprivate let hashing: OffloadedHashing
         package func storedDigest() -> DigestResult { DigestResult(hex: hashing.hexDigest ?? "", byteCount: hashing.byteCount) }
     }
 
     /// Decodes stored bytes back to the payload, hashing the stored bytes on the way (on a thread of its
     /// own, while the payload's consumer works).
     package static func decode(_ stored: ByteStream, compression: CompressionAlgorithm, key: EncryptionKey?) throws -> Decoding {
-        let hashing = OffloadedHashingTransformer()
-        var stream = stored.transformed { hashing.restarted() }
+        let hashing = OffloadedHashing()
+        var stream = stored.hashedOnThread(into: hashing)
         if let key {
             stream = stream.transformed { FrameDecryptor(key: key) }
         }

@@ -85,7 +85,7 @@ struct RestoreSafetyTests {
 struct RestoreChecksumTests {
     @Test(
         "contents hashed while written (on the hashing thread) match the manifest; a differing file is named; the last write of a path counts",
-        arguments: [7, 4096, 1 << 20])
+        arguments: [509, 65_537, 1 << 20])
     func checksums(chunkSize: Int) async throws {
         let scratch = Scratch("checksum")
         try FileManager.default.createDirectory(atPath: scratch.sub("target"), withIntermediateDirectories: true)

@@ -16,6 +16,12 @@ import Testing
 struct RunLeaseTests {
     private static let runLease = Lease.name(forRun: "test")
 
+    /// A process id no process has: the kernel hands out ids below `pid_max` only.
+    private static func pidOfNoProcess() throws -> Int32 {
+        let text = try String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)
+        return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
     private func engine(_ scratch: Scratch, clock: TestClock) throws -> Engine {
         try scratch.write("src/app.conf", "listen 8080\n")
         return try Fixture.engine(Fixture.plan(scratch), clock: clock)
@@ -59,9 +65,7 @@ struct RunLeaseTests {
         #expect(try await PlanStatus.read(for: engine, now: Date()).runningOn == other)
         try await engine.catalog.releaseLease(held)
 
-        let (_, pidText) = try Fixture.shell("sh -c 'echo $$'")
-        let dead = LeaseOwner(
-            host: ProcessInfo.processInfo.hostName, pid: try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines))))
+        let dead = LeaseOwner(host: ProcessInfo.processInfo.hostName, pid: try Self.pidOfNoProcess())
         _ = try await engine.catalog.acquireLease(Self.runLease, owner: dead, duration: .seconds(600), now: Date())
         #expect(try await PlanStatus.read(for: engine, now: Date()).runningOn == nil, "a dead process runs nothing")
     }
@@ -71,9 +75,8 @@ struct RunLeaseTests {
         let scratch = Scratch("runlease")
         let clock = TestClock("2026-12-04T01:00:00Z")
         let engine = try engine(scratch, clock: clock)
-        // A process that ran here and is gone: its pid no longer exists once reaped.
-        let (_, pidText) = try Fixture.shell("sh -c 'echo $$'")
-        let deadPID = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // A process of this host that is gone.
+        let deadPID = try Self.pidOfNoProcess()
         let dead = LeaseOwner(host: ProcessInfo.processInfo.hostName, pid: deadPID)
         #expect(dead.isGoneFromThisHost)
         #expect(!LeaseOwner.current().isGoneFromThisHost, "this process is alive")

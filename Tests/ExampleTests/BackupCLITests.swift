@@ -220,14 +220,20 @@ final class Sandbox {
 
     @discardableResult
     static func shell(_ command: String) throws -> (status: Int32, output: String) {
+        // Output goes to a file, not a pipe: a pipe's reader waits for every writer, and a child another
+        // test starts at the same moment can inherit the write end (a `sleep 30` then holds this thread 30 s).
+        let outputPath = NSTemporaryDirectory() + "backupkit-shell-" + UUID().uuidString
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        process.standardOutput = output
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        try output.close()
+        let data = try Data(contentsOf: URL(fileURLWithPath: outputPath))
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -53,54 +53,46 @@ private final class ThreadedDrainingState<T: DrainingTransformer>: @unchecked Se
     func next() async throws -> [UInt8]? {
         if done { return nil }
         while true {
-            switch channel.takeOutput(wait: false) {
-            case .piece(let piece): return piece
-            case .end:
-                done = true
-                return nil
-            case .failure(let error):
-                done = true
-                throw error
-            case .none:
-                break
-            }
-            if !inputEnded, channel.hasRoomForInput {
-                if let chunk = try await upstream.next() {
-                    channel.giveInput(chunk)
-                } else {
-                    inputEnded = true
-                    channel.giveInput(nil)
+            var output = channel.takeOutput()
+            if output == nil {
+                if !inputEnded, channel.hasRoomForInput {
+                    if let chunk = try await upstream.next() {
+                        channel.giveInput(chunk)
+                    } else {
+                        inputEnded = true
+                        channel.giveInput(nil)
+                    }
+                    continue
                 }
-                continue
+                output = await channel.nextOutput()
             }
-            switch channel.takeOutput(wait: true) {
-            case .piece(let piece): return piece
-            case .end:
-                done = true
-                return nil
-            case .failure(let error):
+            switch output {
+            case .piece(let piece)?: return piece
+            case .failure(let error)?:
                 done = true
                 throw error
-            case .none:
-                continue
+            case .end?, nil:
+                done = true
+                return nil
             }
         }
     }
 }
 
-/// The two queues between the consumer and the transformer's thread, guarded by one condition.
+/// The two queues between the consumer and the transformer's thread, guarded by one condition. The thread
+/// waits on the condition; the consumer never blocks: it suspends until the thread hands it an output.
 private final class DrainingChannel: @unchecked Sendable {
     enum Output {
         case piece([UInt8])
         case end
         case failure(any Error)
-        case none
     }
 
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var inputs: [[UInt8]?] = []
     private var outputs: [Output] = []
+    private var outputWaiter: CheckedContinuation<Output, Never>?
     private var stopped = false
     private let inputsAhead: Int
     private let outputsAhead: Int
@@ -124,14 +116,29 @@ private final class DrainingChannel: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next output, waiting for one when `wait` is set; `.none` when there is none (yet).
-    func takeOutput(wait: Bool) -> Output {
+    /// The next output if there is one now.
+    func takeOutput() -> Output? {
         condition.lock()
         defer { condition.unlock() }
-        while wait, outputs.isEmpty, !stopped { condition.wait() }
-        guard !outputs.isEmpty else { return .none }
+        guard !outputs.isEmpty else { return nil }
         condition.broadcast()
         return outputs.removeFirst()
+    }
+
+    /// The next output, once the thread has made it.
+    func nextOutput() async -> Output {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            if outputs.isEmpty {
+                outputWaiter = continuation
+                condition.unlock()
+                return
+            }
+            let output = outputs.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            continuation.resume(returning: output)
+        }
     }
 
     func stop() {
@@ -176,14 +183,25 @@ private final class DrainingChannel: @unchecked Sendable {
         return .some(inputs.removeFirst())
     }
 
-    /// Queues an output, waiting while `outputsAhead` wait already; `false` once stopped.
+    /// Hands an output to the waiting consumer, or queues it, waiting while `outputsAhead` wait already;
+    /// `false` once stopped.
     private func put(_ output: Output) -> Bool {
         condition.lock()
+        if let waiter = outputWaiter {
+            outputWaiter = nil
+            condition.unlock()
+            waiter.resume(returning: output)
+            return true
+        }
         defer { condition.unlock() }
         while outputs.count >= outputsAhead, !stopped { condition.wait() }
         guard !stopped else { return false }
+        if let waiter = outputWaiter {
+            outputWaiter = nil
+            waiter.resume(returning: output)
+            return true
+        }
         outputs.append(output)
-        condition.broadcast()
         return true
     }
 }

@@ -53,9 +53,16 @@ package final class TarExtractor {
     /// File contents are written and hashed on threads of their own while the next entries are read;
     /// when this returns (or throws) every write has been done and every file closed.
     package func extract(_ reader: TarReader) async throws {
-        defer { writing.drain() }
-        try await extractEntries(reader)
-        writing.drain()
+        let outcome: Result<Void, any Error>
+        do {
+            try await extractEntries(reader)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await writing.drain()
+        await hashing.drain()
+        try outcome.get()
         if let failure = writeFailure.value { throw failure }
     }
 
@@ -108,8 +115,8 @@ package final class TarExtractor {
     /// and every link its target.
     ///
     /// - Returns: the problems found (empty when the tree matches), at most `limit`.
+    /// Call it after ``extract(_:)`` has returned.
     package func check(against files: [FileEntry], limit: Int = 10) -> [String] {
-        hashing.drain()
         let written = self.written.value
         var problems: [String] = []
         for entry in files where problems.count < limit {
@@ -163,7 +170,7 @@ package final class TarExtractor {
         var fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0, errno == EEXIST {
             // The earlier content's writes must land before this one truncates it.
-            writing.drain()
+            await writing.drain()
             try removeIfNotRegularFile(target)
             fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
@@ -171,42 +178,47 @@ package final class TarExtractor {
             throw TarError(code: .unsafePath, message: "cannot create '\(header.path)': \(FileSystem.errorText(errno))")
         }
         let file = fd
+        do {
+            _ = try await writeContent(of: header, from: reader, to: file, relative: relative)
+        } catch {
+            await writing.submit(bytes: Self.fileJobWeight) { close(file) }
+            throw error
+        }
+        let mode = mode_t(header.mode & 0o7777)
+        let owner = restoreOwnership ? (uid_t(header.uid), gid_t(header.gid)) : nil
+        let mtime = Int(header.mtime)
+        await writing.submit(bytes: Self.fileJobWeight) {
+            fchmod(file, mode)
+            if let owner { fchown(file, owner.0, owner.1) }
+            var times = [timespec(tv_sec: mtime, tv_nsec: 0), timespec(tv_sec: mtime, tv_nsec: 0)]
+            futimens(file, &times)
+            close(file)
+        }
+        filesWritten += 1
+    }
+
+    /// Hands the entry's content to the writing and hashing threads; returns its size.
+    private func writeContent(of header: TarHeader, from reader: TarReader, to file: Int32, relative: String) async throws -> Int64 {
         let path = header.path
         let failure = writeFailure
-        var metadata: (@Sendable () -> Void)? = nil
-        defer {
-            writing.submit(bytes: Self.fileJobWeight) { [metadata] in
-                metadata?()
-                close(file)
-            }
-        }
         let content = ContentHash()
         var size: Int64 = 0
         while let chunk = try await reader.readContent() {
-            writing.submit(bytes: chunk.count) {
+            await writing.submit(bytes: chunk.count) {
                 guard failure.value == nil, case .failure(let error) = FileSystem.writeAll(chunk, to: file) else { return }
                 failure.withLock { $0 = $0 ?? TarError(code: .unsafePath, message: "cannot write '\(path)': \(error.text)") }
             }
-            hashing.submit(bytes: chunk.count) { content.hasher.update(data: chunk) }
+            await hashing.submit(bytes: chunk.count) { content.hasher.update(data: chunk) }
             size += Int64(chunk.count)
             bytesWritten += Int64(chunk.count)
         }
         if let failed = writeFailure.value { throw failed }
         let written = self.written
-        hashing.submit(bytes: 0) { [size] in
+        await hashing.submit(bytes: 0) { [size] in
             let digest = HashingTransformer.hex(content.hasher.finalize())
             written.withLock { $0[relative] = (size, digest) }
         }
-        let mode = mode_t(header.mode & 0o7777)
-        let owner = restoreOwnership ? (uid_t(header.uid), gid_t(header.gid)) : nil
-        let mtime = Int(header.mtime)
-        metadata = {
-            fchmod(file, mode)
-            if let owner { fchown(file, owner.0, owner.1) }
-            var times = [timespec(tv_sec: mtime, tv_nsec: 0), timespec(tv_sec: mtime, tv_nsec: 0)]
-            futimens(file, &times)
-        }
-        filesWritten += 1
+        return size
     }
 
     private func makeDirectory(_ target: String, relative: String) throws {
