@@ -83,7 +83,9 @@ struct Status: AsyncParsableCommand {
                     ? try Self.json(statuses, now: now, maxAge: limit, drills: drills) : Self.text(statuses, now: now, maxAge: limit))
             let unhealthy = statuses.contains { status in
                 status.sources.contains { source in
-                    guard let latest = source.latest, latest.state != .failed, latest.state != .expired, !source.isStale else {
+                    guard let latest = source.latest, latest.state != .failed, latest.state != .expired, latest.state != .missing,
+                        !source.isStale
+                    else {
                         return true
                     }
                     return Self.isTooOld(source, now: now, maxAge: limit)

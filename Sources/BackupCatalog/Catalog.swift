@@ -58,8 +58,29 @@ public protocol BackupRecordCatalog: Sendable {
     /// Moves a `running` record to `failed` with the reason.
     func markFailed(_ id: BackupID, reason: String, at date: Date) async throws
 
-    /// Moves `committed` or `failed` records to `expired` (retention removed their artifacts).
+    /// Moves `committed`, `failed` or `missing` records to `expired` (retention removed their artifacts).
     func markExpired(_ ids: [BackupID], at date: Date) async throws
+
+    /// Inserts records as they are, with their ids and artifacts, all or none (a catalog rebuilt from
+    /// the manifests in storage). A `committed` record needs complete artifacts, as
+    /// ``commit(_:artifacts:position:finishedAt:)`` does; a parent may come later in the same batch.
+    ///
+    /// - Throws: ``CatalogError/Code-swift.struct/incompleteArtifact``,
+    ///   ``CatalogError/Code-swift.struct/duplicate`` for a taken id or label, or
+    ///   ``CatalogError/Code-swift.struct/notFound`` for a parent neither in the catalog nor in the batch.
+    func insert(contentsOf records: [BackupRecord]) async throws
+
+    /// Moves `committed` records whose artifacts are gone from storage to `missing`, all or none.
+    ///
+    /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
+    ///   ``CatalogError/Code-swift.struct/invalidTransition`` for a record that is not committed.
+    func markMissing(_ ids: [BackupID], at date: Date) async throws
+
+    /// Moves `missing` records whose artifacts are found again back to `committed`, all or none.
+    ///
+    /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
+    ///   ``CatalogError/Code-swift.struct/invalidTransition`` for a record that is not missing.
+    func markFound(_ ids: [BackupID], at date: Date) async throws
 
     /// The record with this id, or `nil`.
     func record(_ id: BackupID) async throws -> BackupRecord?

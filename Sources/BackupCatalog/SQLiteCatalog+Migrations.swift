@@ -18,6 +18,8 @@ extension SQLiteCatalog {
         static let archiveLayout = "v6_archive_layout"
         /// Restore drills, and when each backup's artifacts were last read back by a verification.
         static let drills = "v7_drills"
+        /// The `missing` state: a committed backup whose artifacts a rebuild found gone from storage.
+        static let missing = "v8_missing"
     }
 
     /// The forward-only schema migrations, in order. Tests use it to build files at an earlier version.
@@ -248,6 +250,61 @@ extension SQLiteCatalog {
                     CREATE INDEX drills_by_plan_source ON drills (plan, source, started_at);
                     -- When a verification last read the backup's artifacts back; NULL: never since commit.
                     ALTER TABLE backups ADD COLUMN last_verified_at REAL;
+                    """)
+        }
+        migrator.registerMigration(Migration.missing) { db in
+            // SQLite cannot widen a CHECK in place: the table is copied (foreign keys are off during a
+            // migration and checked at its end; artifacts and drills keep referring to `backups`).
+            try db.execute(
+                sql: """
+                    CREATE TABLE backups_v8 (
+                        id TEXT NOT NULL PRIMARY KEY,
+                        plan TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('full', 'incremental')),
+                        parent_id TEXT REFERENCES backups (id) DEFERRABLE INITIALLY DEFERRED,
+                        label TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('running', 'committed', 'failed', 'expired', 'missing')),
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        expired_at REAL,
+                        host TEXT NOT NULL DEFAULT '',
+                        tags TEXT NOT NULL DEFAULT '[]',
+                        failure_reason TEXT,
+                        position TEXT,
+                        last_verified_at REAL,
+                        -- When a rebuild found the artifacts gone; NULL unless missing.
+                        missing_since REAL,
+                        UNIQUE (plan, source, label)
+                    );
+                    INSERT INTO backups_v8
+                        SELECT id, plan, source, kind, parent_id, label, state, started_at, finished_at, expired_at, host,
+                            tags, failure_reason, position, last_verified_at, NULL
+                        FROM backups;
+                    DROP TABLE backups;
+                    ALTER TABLE backups_v8 RENAME TO backups;
+                    CREATE INDEX backups_by_plan_source_started ON backups (plan, source, started_at, id);
+                    CREATE INDEX backups_by_state_started ON backups (state, started_at);
+
+                    -- The life cycle, now with committed -> missing -> committed | expired.
+                    CREATE TRIGGER backups_state_transition
+                    BEFORE UPDATE OF state ON backups
+                    WHEN NEW.state <> OLD.state AND NOT (
+                        (OLD.state = 'running' AND NEW.state IN ('committed', 'failed'))
+                        OR (OLD.state IN ('committed', 'failed', 'missing') AND NEW.state = 'expired')
+                        OR (OLD.state = 'committed' AND NEW.state = 'missing')
+                        OR (OLD.state = 'missing' AND NEW.state = 'committed'))
+                    BEGIN
+                        SELECT RAISE(ABORT, 'invalid state transition');
+                    END;
+
+                    CREATE TRIGGER backups_commit_needs_artifacts
+                    BEFORE UPDATE OF state ON backups
+                    WHEN NEW.state = 'committed' AND OLD.state <> 'committed'
+                        AND NOT EXISTS (SELECT 1 FROM artifacts WHERE backup_id = NEW.id)
+                    BEGIN
+                        SELECT RAISE(ABORT, 'a committed backup needs artifacts');
+                    END;
                     """)
         }
         return migrator

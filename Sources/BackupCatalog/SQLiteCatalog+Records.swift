@@ -53,7 +53,7 @@ extension SQLiteCatalog {
             switch record.state {
             case .running: try refuseArtifactsOnRunning(record)
             case .committed: try requireCompleteArtifacts(record.artifacts, of: record.id)
-            case .failed, .expired:
+            case .failed, .expired, .missing:
                 if !record.artifacts.isEmpty { try requireCompleteArtifacts(record.artifacts, of: record.id) }
             }
         }
@@ -91,9 +91,11 @@ extension SQLiteCatalog {
     ) async throws -> BackupRecord {
         try await write("cannot commit backup \(id)") { db in
             let state = try Self.existingState(of: id, db)
-            guard state.canTransition(to: .committed) else {
+            guard state == .running else {
                 throw CatalogError(
-                    code: .invalidTransition, message: "backup \(id) is \(state); only a running backup can be committed")
+                    code: .invalidTransition,
+                    message: "backup \(id) is \(state); only a running backup can be committed"
+                        + (state == .missing ? " (markFound commits a missing one again)" : ""))
             }
             try self.requireCompleteArtifacts(artifacts, of: id)
             let insertArtifact = try db.cachedStatement(sql: ArtifactDescriptor.catalogInsertSQL)
@@ -135,7 +137,49 @@ extension SQLiteCatalog {
         }
     }
 
-    /// Moves `committed` or `failed` records to `expired`, all or none.
+    /// Moves `committed` records to `missing` (a rebuild found their artifacts gone), all or none.
+    ///
+    /// - Parameters:
+    ///   - ids: The records (repeats are ignored).
+    ///   - date: When storage was found without them (column `missing_since`).
+    /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
+    ///   ``CatalogError/Code-swift.struct/invalidTransition`` if a record is not committed; then no record changes.
+    public func markMissing(_ ids: [BackupID], at date: Date) async throws {
+        try await move(ids, to: .missing, missingSince: date, allowed: .committed)
+    }
+
+    /// Moves `missing` records back to `committed` (a rebuild found their artifacts again), all or none.
+    ///
+    /// - Parameters:
+    ///   - ids: The records (repeats are ignored).
+    ///   - date: When they were found; the record keeps its finish time.
+    /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
+    ///   ``CatalogError/Code-swift.struct/invalidTransition`` if a record is not missing; then no record changes.
+    public func markFound(_ ids: [BackupID], at date: Date) async throws {
+        try await move(ids, to: .committed, missingSince: nil, allowed: .missing)
+    }
+
+    /// Moves records from `allowed` to `next`, all or none, setting `missing_since`.
+    private func move(_ ids: [BackupID], to next: BackupState, missingSince: Date?, allowed: BackupState) async throws {
+        var seen = Set<BackupID>()
+        let unique = ids.filter { seen.insert($0).inserted }
+        guard !unique.isEmpty else { return }
+        let since = missingSince.map(CatalogValue.seconds)
+        try await write("cannot mark \(unique.count) backups \(next)") { db in
+            let update = try db.cachedStatement(sql: "UPDATE backups SET state = ?, missing_since = ? WHERE id = ?")
+            for id in unique {
+                let state = try Self.existingState(of: id, db)
+                guard state == allowed, state.canTransition(to: next) else {
+                    throw CatalogError(
+                        code: .invalidTransition,
+                        message: "backup \(id) is \(state); only \(allowed) backups can become \(next)")
+                }
+                try update.execute(arguments: [next.rawValue, since, id.rawValue])
+            }
+        }
+    }
+
+    /// Moves `committed`, `failed` or `missing` records to `expired`, all or none.
     ///
     /// - Parameters:
     ///   - ids: The records whose artifacts retention removed (repeats are ignored).
@@ -154,7 +198,7 @@ extension SQLiteCatalog {
                 guard state.canTransition(to: .expired) else {
                     throw CatalogError(
                         code: .invalidTransition,
-                        message: "backup \(id) is \(state); only committed or failed backups can expire")
+                        message: "backup \(id) is \(state); only committed, failed or missing backups can expire")
                 }
                 try update.execute(arguments: [CatalogValue.seconds(date), id.rawValue])
             }

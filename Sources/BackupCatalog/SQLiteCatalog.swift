@@ -20,7 +20,7 @@ import GRDB
 /// allow, or a `committed` record without artifacts, even from the `sqlite3` shell.
 public final class SQLiteCatalog: BackupRecordCatalog, ArchiveCatalog, LeaseCatalog, DrillCatalog {
     /// The identifier of the newest schema migration this library knows (`v7_drills`).
-    public static let schemaVersion: String = Migration.drills
+    public static let schemaVersion: String = Migration.missing
 
     /// The catalog file, or `:memory:` for ``inMemory()``.
     public let path: String

@@ -11,7 +11,10 @@ extension CatalogConformance {
     ///   checksum (`incompleteArtifact` otherwise); every move the life cycle
     ///   (``BackupModels/BackupState/canTransition(to:)``) forbids is an `invalidTransition` that changes
     ///   nothing; unknown ids are `notFound`.
-    /// - `markExpired` moves committed and failed records, all or nothing.
+    /// - `markExpired` moves committed, failed and missing records, all or nothing.
+    /// - `insert(contentsOf:)` imports committed records with their ids and artifacts atomically (a parent
+    ///   may come later in the batch); `markMissing` moves committed records to `missing` and `markFound`
+    ///   moves them back, all or nothing, artifacts kept.
     /// - Queries filter by plan, source, states and start bounds (`startedAtOrAfter` inclusive,
     ///   `startedBefore` exclusive), order by start time (newest first on request) and apply the limit.
     /// - ``BackupRecordCatalog/record(matching:plan:)`` resolves ids, prefixes and labels within a plan.
@@ -27,6 +30,8 @@ extension CatalogConformance {
         try await checkFailAndExpire(try await make())
         try await checkQueries(try await make())
         try await checkMatching(try await make())
+        try await checkImport(try await make())
+        try await checkMissing(try await make())
     }
 
     // MARK: Fixtures
@@ -73,6 +78,10 @@ extension CatalogConformance {
         case .expired:
             try await catalog.markFailed(record.id, reason: "disk full", at: date(hours: hours + 0.5))
             try await catalog.markExpired([record.id], at: date(hours: hours + 0.75))
+        case .missing:
+            try await catalog.commit(
+                record.id, artifacts: [artifact("\(record.id)/a")], position: nil, finishedAt: date(hours: hours + 0.5))
+            try await catalog.markMissing([record.id], at: date(hours: hours + 0.75))
         }
         guard let stored = try await catalog.record(record.id) else {
             throw ConformanceFailure(check: "records.setup", seen: "nil", expected: "the record just written")
@@ -151,14 +160,16 @@ extension CatalogConformance {
     static func checkTransitions(_ catalog: any BackupRecordCatalog) async throws {
         var hours = 0.0
         for from in BackupState.allCases {
-            for to in [BackupState.committed, .failed, .expired] {
+            for to in [BackupState.committed, .failed, .expired, .missing] {
                 hours += 1
                 let record = try await Self.record(in: from, catalog, hours: hours)
                 let move: () async throws -> Void = {
                     switch to {
+                    case .committed where from == .missing: try await catalog.markFound([record.id], at: date(hours: 100))
                     case .committed:
                         try await catalog.commit(record.id, artifacts: [artifact("k")], position: nil, finishedAt: date(hours: 100))
                     case .failed: try await catalog.markFailed(record.id, reason: "killed", at: date(hours: 100))
+                    case .missing: try await catalog.markMissing([record.id], at: date(hours: 100))
                     case .expired, .running: try await catalog.markExpired([record.id], at: date(hours: 100))
                     }
                 }
@@ -181,6 +192,8 @@ extension CatalogConformance {
         }
         try await expectError(.notFound, "records.unknownID.markFailed") { try await catalog.markFailed(id, reason: "x", at: epoch) }
         try await expectError(.notFound, "records.unknownID.markExpired") { try await catalog.markExpired([id], at: epoch) }
+        try await expectError(.notFound, "records.unknownID.markMissing") { try await catalog.markMissing([id], at: epoch) }
+        try await expectError(.notFound, "records.unknownID.markFound") { try await catalog.markFound([id], at: epoch) }
         try expectEqual(try await catalog.record(id), nil, "records.unknownID.record")
     }
 
@@ -263,5 +276,83 @@ extension CatalogConformance {
             _ = try await catalog.record(matching: other.id.rawValue, plan: "nightly")
         }
         try expectEqual(try await catalog.record(matching: "ef01", plan: "hourly"), other, "records.matching.ownPlan")
+    }
+
+    /// Committed records imported with their ids: a parent after its child in the batch, refusals atomic.
+    static func checkImport(_ catalog: any BackupRecordCatalog) async throws {
+        var full = Self.record(hours: 1)
+        full.state = .committed
+        full.finishedAt = date(hours: 1.5)
+        full.artifacts = [artifact("full")]
+        full.position = SourcePosition(binlogFile: "mysql-bin.000001", binlogPosition: 4)
+        var child = Self.record(hours: 2)
+        child.kind = .incremental
+        child.parentID = full.id
+        child.label = .incremental(on: full.label, at: date(hours: 2), in: .utc)
+        child.state = .committed
+        child.finishedAt = date(hours: 2.5)
+        child.artifacts = [artifact("child-a"), artifact("child-b")]
+        var incomplete = Self.record(hours: 3)
+        incomplete.state = .committed
+        incomplete.artifacts = [artifact("bad")]
+        incomplete.artifacts[0].sha256 = ""
+        try await expectError(.incompleteArtifact, "records.import.incompleteArtifact") {
+            try await catalog.insert(contentsOf: [child, full, incomplete])
+        }
+        try expectEqual(try await catalog.record(full.id), nil, "records.import.allOrNothing")
+        var noArtifact = incomplete
+        noArtifact.artifacts = []
+        try await expectError(.incompleteArtifact, "records.import.committedNeedsArtifacts") {
+            try await catalog.insert(contentsOf: [noArtifact])
+        }
+        try await catalog.insert(contentsOf: [child, full])
+        try expectEqual(try await catalog.record(full.id), full, "records.import.roundTrip")
+        try expectEqual(try await catalog.record(child.id), child, "records.import.childRoundTrip")
+        var orphan = Self.record(hours: 4)
+        orphan.kind = .incremental
+        orphan.parentID = BackupID(rawValue: "0000000000000000")
+        orphan.state = .committed
+        orphan.artifacts = [artifact("orphan")]
+        var fresh = Self.record(hours: 5)
+        fresh.state = .committed
+        fresh.artifacts = [artifact("fresh")]
+        try await expectError(.notFound, "records.import.unknownParent") { try await catalog.insert(contentsOf: [fresh, orphan]) }
+        try expectEqual(try await catalog.record(fresh.id), nil, "records.import.unknownParentAllOrNothing")
+        try await expectError(.duplicate, "records.import.duplicateID") { try await catalog.insert(contentsOf: [full]) }
+    }
+
+    /// committed → missing → committed, and missing → expired; other moves refused, all or nothing.
+    static func checkMissing(_ catalog: any BackupRecordCatalog) async throws {
+        let first = try await Self.record(in: .committed, catalog, hours: 0)
+        let second = try await Self.record(in: .committed, catalog, hours: 1)
+        let running = try await Self.record(in: .running, catalog, hours: 2)
+        try await expectError(.invalidTransition, "records.markMissing.refusesRunning") {
+            try await catalog.markMissing([first.id, running.id], at: date(hours: 3))
+        }
+        try expectEqual(try await catalog.record(first.id), first, "records.markMissing.allOrNothing")
+        try await catalog.markMissing([first.id, second.id, first.id], at: date(hours: 3))
+        let missing = try await catalog.record(first.id)
+        try expectEqual(missing?.state, .missing, "records.markMissing.state")
+        try expectEqual(missing?.artifacts, first.artifacts, "records.markMissing.keepsArtifacts")
+        try expectEqual(
+            try await catalog.records(RecordQuery(plan: "nightly", states: [.missing])).map(\.id), [first.id, second.id],
+            "records.markMissing.query")
+        try await expectError(.invalidTransition, "records.markMissing.again") {
+            try await catalog.markMissing([first.id], at: date(hours: 4))
+        }
+        try await expectError(.invalidTransition, "records.commit.refusesMissing") {
+            try await catalog.commit(first.id, artifacts: [artifact("k")], position: nil, finishedAt: date(hours: 4))
+        }
+        try await expectError(.invalidTransition, "records.markFound.refusesRunning") {
+            try await catalog.markFound([first.id, running.id], at: date(hours: 4))
+        }
+        try expectEqual(try await catalog.record(first.id)?.state, .missing, "records.markFound.allOrNothing")
+        try await catalog.markFound([first.id], at: date(hours: 4))
+        try expectEqual(try await catalog.record(first.id), first, "records.markFound.restoresRecord")
+        try await expectError(.invalidTransition, "records.markFound.refusesCommitted") {
+            try await catalog.markFound([first.id], at: date(hours: 5))
+        }
+        try await catalog.markExpired([second.id], at: date(hours: 5))
+        try expectEqual(try await catalog.record(second.id)?.state, .expired, "records.markExpired.missing")
     }
 }

@@ -25,11 +25,15 @@ public enum BackupState: String, Codable, Sendable, CaseIterable {
     case failed
     /// Removed by retention; kept in the catalog as history.
     case expired
+    /// Was committed, but a catalog rebuild found its artifacts gone from storage: not restorable. It
+    /// returns to `committed` when a later rebuild finds them again; retention may expire it.
+    case missing
 
     /// Whether a record may move from `self` to `next`.
     public func canTransition(to next: BackupState) -> Bool {
         switch (self, next) {
         case (.running, .committed), (.running, .failed), (.committed, .expired), (.failed, .expired): true
+        case (.committed, .missing), (.missing, .committed), (.missing, .expired): true
         default: false
         }
     }

@@ -19,6 +19,7 @@ public struct Manifest: Hashable, Codable, Sendable {
         case deletedPaths = "deleted_paths"
         case stats, notes
         case tableRows = "table_rows"
+        case tags
     }
 
     /// The manifest format this library writes.
@@ -52,13 +53,17 @@ public struct Manifest: Hashable, Codable, Sendable {
     /// for MySQL); a restore drill compares the restored tables with it. `nil` when the backup did not
     /// count (incrementals, older manifests).
     public var tableRows: [String: Int64]?
+    /// The record's free-form tags (`manual`, `pre-upgrade`), so that a catalog rebuilt from storage has
+    /// them; `nil` in manifests written before they were kept here.
+    public var tags: [String]?
 
     public init(
         backupID: BackupID, plan: String, source: String, sourceType: String, kind: BackupKind,
         label: BackupLabel, parentID: BackupID? = nil, parentLabel: BackupLabel? = nil, startedAt: Date,
         finishedAt: Date, host: String, artifacts: [ArtifactDescriptor], encryption: EncryptionInfo? = nil,
         position: SourcePosition? = nil, files: [FileEntry]? = nil, deletedPaths: [String]? = nil,
-        stats: BackupStats = BackupStats(), notes: [String] = [], tableRows: [String: Int64]? = nil
+        stats: BackupStats = BackupStats(), notes: [String] = [], tableRows: [String: Int64]? = nil,
+        tags: [String]? = nil
     ) {
         self.formatVersion = Self.currentFormatVersion
         self.backupID = backupID
@@ -80,6 +85,15 @@ public struct Manifest: Hashable, Codable, Sendable {
         self.stats = stats
         self.notes = notes
         self.tableRows = tableRows
+        self.tags = tags
+    }
+
+    /// The committed catalog record this manifest describes: what a catalog rebuilt from storage holds.
+    public var committedRecord: BackupRecord {
+        BackupRecord(
+            id: backupID, plan: plan, source: source, kind: kind, parentID: parentID, label: label, state: .committed,
+            startedAt: startedAt, finishedAt: finishedAt, artifacts: artifacts, position: position, tags: tags ?? [],
+            host: host)
     }
 
     /// The manifest as compact JSON.

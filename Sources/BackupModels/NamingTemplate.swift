@@ -144,6 +144,23 @@ public struct NamingTemplate: Hashable, Codable, Sendable, CustomStringConvertib
         return key
     }
 
+    /// The folder under which every key of `plan` lies: the template's leading literals and `{plan}`
+    /// placeholders, up to the last `/` before the first other placeholder (`nightly/` for the default
+    /// template, `""` when the template starts with another placeholder). A listing under it sees every
+    /// backup of the plan.
+    public func listingPrefix(plan: String) -> String {
+        var prefix = ""
+        loop: for token in tokens {
+            switch token {
+            case .literal(let text): prefix += text
+            case .placeholder(.plan): prefix += plan
+            case .placeholder: break loop
+            }
+        }
+        guard let slash = prefix.lastIndex(of: "/") else { return "" }
+        return String(prefix[...slash])
+    }
+
     /// Reads the placeholder values back out of a key rendered with this template.
     ///
     /// - Returns: each placeholder the template uses, with its text in `key`.

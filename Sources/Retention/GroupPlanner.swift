@@ -24,6 +24,8 @@ struct GroupPlanner {
     let failedCutoff: Date
     let failedExpiredText: [String]
     let failedInGraceText: [String]
+    let missingExpiredText: [String]
+    let missingInGraceText: [String]
 
     init(policy: RetentionPolicy, now: Date, calendar: Calendar) {
         rules = KeepRules(policy: policy)
@@ -42,6 +44,8 @@ struct GroupPlanner {
         failedCutoff = policy.failedGrace.subtracted(from: now, in: calendar)
         failedExpiredText = [RetentionReason.failedExpired(policy.failedGrace)]
         failedInGraceText = [RetentionReason.failedInGrace(policy.failedGrace)]
+        missingExpiredText = [RetentionReason.missingExpired(policy.failedGrace)]
+        missingInGraceText = [RetentionReason.missingInGrace(policy.failedGrace)]
     }
 
     /// Appends the decisions of one group, newest first.
@@ -148,6 +152,13 @@ struct GroupPlanner {
                 let isOld = times[position] < failedCutoff
                 keep[position] = !isOld
                 reasons[position] = isOld ? failedExpiredText : failedInGraceText
+                matched[position] = true
+            case .missing:
+                // Not restorable: like a failed run, kept for the grace period (a rebuild may find its
+                // artifacts again), then expired.
+                let isOld = times[position] < failedCutoff
+                keep[position] = !isOld
+                reasons[position] = isOld ? missingExpiredText : missingInGraceText
                 matched[position] = true
             case .committed, .expired:
                 break

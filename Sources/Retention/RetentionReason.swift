@@ -9,6 +9,8 @@ enum RetentionReason {
 
     static func failedExpired(_ grace: RetentionDuration) -> String { "failed, older than \(grace)" }
     static func failedInGrace(_ grace: RetentionDuration) -> String { "failed, within grace \(grace)" }
+    static func missingExpired(_ grace: RetentionDuration) -> String { "missing from storage, older than \(grace)" }
+    static func missingInGrace(_ grace: RetentionDuration) -> String { "missing from storage, within grace \(grace)" }
     static func maxAge(days: Int) -> String { "older than max age \(days)d" }
     static func parent(of label: BackupLabel) -> String { "parent of \(label.rawValue)" }
     static func deletionCap(_ cap: Int) -> String { "deletion cap \(cap)" }

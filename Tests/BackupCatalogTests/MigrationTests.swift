@@ -8,7 +8,7 @@ import Testing
 @Suite("Schema migrations")
 struct MigrationTests {
     static let allVersions = [
-        "v1_backups", "v2_archive", "v3_indexes", "v4_leases", "v5_archive_lifecycle", "v6_archive_layout", "v7_drills",
+        "v1_backups", "v2_archive", "v3_indexes", "v4_leases", "v5_archive_lifecycle", "v6_archive_layout", "v7_drills", "v8_missing",
     ]
 
     @Test("an empty file gets every migration, WAL mode and the query indexes")

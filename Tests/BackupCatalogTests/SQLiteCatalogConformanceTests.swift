@@ -37,6 +37,12 @@ struct OldestFirstCatalog: BackupRecordCatalog {
 
     func markExpired(_ ids: [BackupID], at date: Date) async throws { try await base.markExpired(ids, at: date) }
 
+    func insert(contentsOf records: [BackupRecord]) async throws { try await base.insert(contentsOf: records) }
+
+    func markMissing(_ ids: [BackupID], at date: Date) async throws { try await base.markMissing(ids, at: date) }
+
+    func markFound(_ ids: [BackupID], at date: Date) async throws { try await base.markFound(ids, at: date) }
+
     func record(_ id: BackupID) async throws -> BackupRecord? { try await base.record(id) }
 
     func records(_ query: RecordQuery) async throws -> [BackupRecord] {

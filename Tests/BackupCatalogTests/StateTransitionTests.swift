@@ -21,6 +21,11 @@ struct StateTransitionTests {
         case .expired:
             try await catalog.markFailed(record.id, reason: "disk full", at: Fixture.date(hours: hours + 1))
             try await catalog.markExpired([record.id], at: Fixture.date(hours: hours + 2))
+        case .missing:
+            try await catalog.commit(
+                record.id, artifacts: [Fixture.artifact("\(record.id)/data")], position: nil,
+                finishedAt: Fixture.date(hours: hours + 1))
+            try await catalog.markMissing([record.id], at: Fixture.date(hours: hours + 2))
         }
         let stored = try #require(try await catalog.record(record.id))
         #expect(stored.state == state)
@@ -29,17 +34,19 @@ struct StateTransitionTests {
 
     @Test(
         "each API move is allowed exactly when the life cycle allows it",
-        arguments: BackupState.allCases, [BackupState.committed, .failed, .expired])
+        arguments: BackupState.allCases, [BackupState.committed, .failed, .expired, .missing])
     func apiTransitions(from: BackupState, to: BackupState) async throws {
         try await withCatalog { catalog, _ in
             let record = try await Self.record(in: from, catalog: catalog)
             let move: () async throws -> Void = {
                 switch to {
+                case .committed where from == .missing: try await catalog.markFound([record.id], at: Fixture.date(hours: 3))
                 case .committed:
                     try await catalog.commit(
                         record.id, artifacts: [Fixture.artifact("k")], position: nil, finishedAt: Fixture.date(hours: 3))
                 case .failed: try await catalog.markFailed(record.id, reason: "killed", at: Fixture.date(hours: 3))
                 case .expired: try await catalog.markExpired([record.id], at: Fixture.date(hours: 3))
+                case .missing: try await catalog.markMissing([record.id], at: Fixture.date(hours: 3))
                 case .running: Issue.record("no API moves a record back to running")
                 }
             }

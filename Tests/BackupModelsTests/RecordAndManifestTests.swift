@@ -10,7 +10,10 @@ struct RecordAndManifestTests {
 
     @Test("state transitions follow the life cycle")
     func transitions() {
-        let allowed: Set<String> = ["running>committed", "running>failed", "committed>expired", "failed>expired"]
+        let allowed: Set<String> = [
+            "running>committed", "running>failed", "committed>expired", "failed>expired", "committed>missing",
+            "missing>committed", "missing>expired",
+        ]
         for from in BackupState.allCases {
             for to in BackupState.allCases {
                 #expect(from.canTransition(to: to) == allowed.contains("\(from.rawValue)>\(to.rawValue)"), "\(from) → \(to)")
@@ -53,6 +56,31 @@ struct RecordAndManifestTests {
         }
         #expect(text.contains("\"started_at\":\"2026-11-24T17:30:00.000Z\""))
         #expect(try Manifest.decode(data) == manifest)
+    }
+
+    @Test("a manifest keeps the record's tags and describes its committed record; older manifests have no tags")
+    func manifestRecord() throws {
+        let started = try #require(ISO8601.date(from: "2026-11-24T17:30:00Z"))
+        let position = SourcePosition(binlogFile: "mysql-bin.000042", binlogPosition: 154)
+        let manifest = Manifest(
+            backupID: BackupID(rawValue: "00000000000000bb"), plan: "p", source: "s", sourceType: "mysql", kind: .incremental,
+            label: try BackupLabel("20261125-013000F_20261125-020000I"), parentID: BackupID(rawValue: "00000000000000aa"),
+            startedAt: started, finishedAt: started.addingTimeInterval(3), host: "h", artifacts: [artifact], position: position,
+            tags: ["manual", "pre-upgrade"])
+        let data = try manifest.jsonData()
+        #expect(String(decoding: data, as: UTF8.self).contains("\"tags\":[\"manual\",\"pre-upgrade\"]"))
+        let record = try Manifest.decode(data).committedRecord
+        #expect(
+            record
+                == BackupRecord(
+                    id: manifest.backupID, plan: "p", source: "s", kind: .incremental, parentID: manifest.parentID,
+                    label: manifest.label, state: .committed, startedAt: started, finishedAt: started.addingTimeInterval(3),
+                    artifacts: [artifact], position: position, tags: ["manual", "pre-upgrade"], host: "h"))
+        var old = manifest
+        old.tags = nil
+        let oldText = String(decoding: try old.jsonData(), as: UTF8.self)
+        #expect(!oldText.contains("\"tags\""))
+        #expect(try Manifest.decode(Data(oldText.utf8)).committedRecord.tags == [])
     }
 
     @Test("a manifest from a newer format is refused")

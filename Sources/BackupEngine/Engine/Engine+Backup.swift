@@ -201,7 +201,7 @@ extension Engine {
                 stats: BackupStats(
                     filesTotal: outcome.filesTotal, filesStored: outcome.filesStored, bytesRead: outcome.bytesRead,
                     bytesStored: digest.byteCount),
-                notes: notes, tableRows: outcome.tableRows)
+                notes: notes, tableRows: outcome.tableRows, tags: record.tags)
             try await storage.put(try [UInt8](manifest.jsonData()), at: Self.manifestKey(forArtifact: key), options: .createOnly)
 
             record = try await catalog.commit(record.id, artifacts: [artifact], position: outcome.position, finishedAt: finished)

@@ -135,6 +135,14 @@ extension Engine {
         var chain: [BackupRecord] = []
         var current: BackupRecord? = record
         while let link = current {
+            if link.state == .missing {
+                throw EngineError(
+                    code: .notRestorable,
+                    message: (link.id == record.id
+                        ? "backup \(link.label) (id \(link.id))" : "backup \(record.label) needs \(link.label) (id \(link.id)), which")
+                        + " is missing: its artifacts are gone from storage; put them back and run `backup catalog rebuild`",
+                    backupID: record.id)
+            }
             guard link.state == .committed else {
                 throw EngineError(
                     code: .notRestorable,

@@ -29,7 +29,11 @@ extension Engine {
             throw EngineError(code: .notRestorable, message: "no backup \(id) in the catalog", backupID: id)
         }
         var problems: [String] = []
-        if record.state != .committed { problems.append("state is \(record.state.rawValue), not committed") }
+        if record.state == .missing {
+            problems.append("state is missing: a catalog rebuild found its artifacts gone from storage")
+        } else if record.state != .committed {
+            problems.append("state is \(record.state.rawValue), not committed")
+        }
         // Read the manifest once: it is compared with the record and tells how to check the payload.
         let manifest: Result<Manifest, any Error>
         do { manifest = .success(try await readManifest(of: record)) } catch { manifest = .failure(error) }
