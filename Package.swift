@@ -197,6 +197,7 @@ let package = Package(
                 "BackupPlans",
                 "BackupScheduler",
                 "BackupSources",
+                "PostgresCatalog",
                 "RemoteStorage",
                 "Retention",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -259,7 +260,7 @@ let package = Package(
         .testTarget(
             name: "PostgresCatalogTests",
             dependencies: [
-                "BackupModels", "BackupCatalog", "BackupCatalogTesting", "PostgresCatalog",
+                "backup", "BackupModels", "BackupCatalog", "BackupCatalogTesting", "PostgresCatalog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

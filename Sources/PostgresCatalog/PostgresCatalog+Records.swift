@@ -43,6 +43,34 @@ extension PostgresCatalog {
         }
     }
 
+    /// Imports records as they are, artifacts included, in one transaction: all are inserted or none
+    /// (``SQLiteCatalog/insert(contentsOf:)``'s rules: a running record has no artifacts, a committed one
+    /// at least one, every artifact is complete; parents may come later in the batch).
+    public func insert(contentsOf records: [BackupRecord]) async throws {
+        for record in records {
+            switch record.state {
+            case .running:
+                guard record.artifacts.isEmpty else {
+                    throw CatalogError(
+                        code: .invalidTransition, message: "backup \(record.id) is running but has artifacts",
+                        path: location.description)
+                }
+            case .committed: try Self.requireCompleteArtifacts(record.artifacts, of: record.id)
+            case .failed, .expired:
+                if !record.artifacts.isEmpty { try Self.requireCompleteArtifacts(record.artifacts, of: record.id) }
+            }
+        }
+        guard !records.isEmpty else { return }
+        try await transaction("cannot insert \(records.count) backups") { connection in
+            for record in records {
+                try await connection.query(try Self.insertQuery(record), logger: self.logger)
+                for (ordinal, artifact) in record.artifacts.enumerated() {
+                    try await connection.query(Self.insertQuery(artifact, backupID: record.id, ordinal: ordinal), logger: self.logger)
+                }
+            }
+        }
+    }
+
     /// Moves a `running` record to `committed` with its artifacts, in one transaction.
     ///
     /// - Throws: ``CatalogError/Code-swift.struct/notFound``, ``CatalogError/Code-swift.struct/invalidTransition``

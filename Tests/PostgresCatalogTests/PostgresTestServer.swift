@@ -43,6 +43,7 @@ struct PostgresTestServer: Sendable {
     static let logger = Logger(label: "PostgresCatalogTests", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Runs `body` on a plain connection to `database` (the server's default one when `nil`).
+    @discardableResult
     func withConnection<T: Sendable>(database: String? = nil, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.user, password: password,
