@@ -279,9 +279,11 @@ extension PostgresCatalog: ArchiveCatalog {
     }
 
     private static func archiveConfig(from row: PostgresRow) throws -> ArchiveConfig {
-        let (id, instanceID, typeText, businessID, tableID, repository, snapshotDays, timeZone, enabled, created, updated, retention,
-            layout) = try row.decode(
-                (String, String, String, String, String, String, Int64, String, Bool, Double, Double, Int64, String?).self)
+        let (
+            id, instanceID, typeText, businessID, tableID, repository, snapshotDays, timeZone, enabled, created, updated, retention,
+            layout
+        ) = try row.decode(
+            (String, String, String, String, String, String, Int64, String, Bool, Double, Double, Int64, String?).self)
         guard let instanceType = ArchiveInstanceType(rawValue: typeText) else {
             throw CatalogValue.malformed("instance_type", typeText, row: id)
         }

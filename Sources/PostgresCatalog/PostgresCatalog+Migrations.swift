@@ -254,9 +254,10 @@ extension PostgresCatalog {
 
     /// The applied migrations in the order they were applied; none when the table does not exist yet.
     static func appliedMigrations(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
-        let exists = try await connection.query(
-            "SELECT to_regclass('backupkit_migrations') IS NOT NULL", logger: logger
-        ).collect().first?.decode(Bool.self) ?? false
+        let exists =
+            try await connection.query(
+                "SELECT to_regclass('backupkit_migrations') IS NOT NULL", logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
         guard exists else { return [] }
         var ids: [String] = []
         let rows = try await connection.query("SELECT id FROM backupkit_migrations ORDER BY ordinal", logger: logger)

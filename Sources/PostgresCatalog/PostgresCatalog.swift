@@ -86,7 +86,8 @@ public final class PostgresCatalog: BackupRecordCatalog, LeaseCatalog, DrillCata
             database: location.database, tls: tlsConfiguration.map { .require($0) } ?? .disable)
         configuration.options.maximumConnections = max(1, maximumConnections)
         configuration.options.connectTimeout = .seconds(10)
-        return PostgresCatalog(location: location, client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        return PostgresCatalog(
+            location: location, client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
     }
 
     /// Stops the pool and closes its connections; later calls fail with

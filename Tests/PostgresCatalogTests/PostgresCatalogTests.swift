@@ -72,7 +72,8 @@ struct PostgresCatalogTests {
             #expect(versions.count == Set(versions).count)
             try await catalog.insert(record(plan: "nightly"))
             try await server.withConnection(database: database.database) { connection in
-                try await connection.query("INSERT INTO backupkit_migrations (id) VALUES ('pg99_from_the_future')", logger: PostgresTestServer.logger)
+                try await connection.query(
+                    "INSERT INTO backupkit_migrations (id) VALUES ('pg99_from_the_future')", logger: PostgresTestServer.logger)
             }
             do {
                 _ = try await PostgresCatalog.open(database, password: server.password)
