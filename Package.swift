@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "BackupModels", targets: ["BackupModels"]),
         .library(name: "ArtifactFormat", targets: ["ArtifactFormat"]),
         .library(name: "BackupCatalog", targets: ["BackupCatalog"]),
+        .library(name: "PostgresCatalog", targets: ["PostgresCatalog"]),
         .library(name: "Retention", targets: ["Retention"]),
         .library(name: "RemoteStorage", targets: ["RemoteStorage"]),
         .library(name: "SnapshotClient", targets: ["SnapshotClient"]),
@@ -37,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: Library modules (see Documentation/Architecture.md)
@@ -60,6 +62,17 @@ let package = Package(
             dependencies: [
                 "BackupModels",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // A catalog several hosts share: PostgreSQL through postgres-nio (Documentation/PostgresCatalog.md).
+        .target(
+            name: "PostgresCatalog",
+            dependencies: [
+                "BackupCatalog",
+                "BackupModels",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The conformance suite every catalog implementation runs (SQLiteCatalog's tests run it).
@@ -154,6 +167,7 @@ let package = Package(
             dependencies: [
                 "ArtifactFormat",
                 "BackupCatalog",
+                "PostgresCatalog",
                 "BackupEngine",
                 "BackupModels",
                 "BackupScheduler",
@@ -183,6 +197,7 @@ let package = Package(
                 "BackupPlans",
                 "BackupScheduler",
                 "BackupSources",
+                "PostgresCatalog",
                 "RemoteStorage",
                 "Retention",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -239,6 +254,15 @@ let package = Package(
             dependencies: [
                 "BackupModels", "BackupCatalog", "BackupCatalogTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Runs against the PostgreSQL of scripts/services/postgresql.sh (BACKUPKIT_PG_URL); skips without it.
+        .testTarget(
+            name: "PostgresCatalogTests",
+            dependencies: [
+                "backup", "BackupModels", "BackupCatalog", "BackupCatalogTesting", "PostgresCatalog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -41,6 +41,10 @@ archive_targets, archive_external = closure("ArchiveLifecycle")
 promise(not archive_targets & {"ArtifactFormat", "CZstd", "CZlib", "BackupEngine", "BackupPlans"},
         f"ArchiveLifecycle must build no zstd, zlib or engine, builds {sorted(archive_targets)}")
 promise("Yams" not in archive_external, "ArchiveLifecycle must not build Yams")
+promise("PostgresCatalog" not in archive_targets and "PostgresNIO" not in archive_external,
+        "ArchiveLifecycle must not build PostgresNIO (an archive-only host asks for PostgresCatalog itself)")
+catalog_targets, catalog_external = closure("BackupCatalog")
+promise("PostgresNIO" not in catalog_external, "BackupCatalog must not build PostgresNIO")
 storage_targets, storage_external = closure("RemoteStorage")
 promise(not storage_targets & {"BackupModels", "ArtifactFormat", "CZstd", "CZlib"},
         f"RemoteStorage must not depend on BackupModels or the codecs, builds {sorted(storage_targets)}")

@@ -24,7 +24,7 @@ python3 -c 'import cryptography' 2>/dev/null || pip install --quiet cryptography
 # BACKUPKIT_SKIP_SERVICES=1 skips them: those suites then print why they did not run.
 export BACKUPKIT_SERVICES="${BACKUPKIT_SERVICES:-/tmp/backupkit-services}"
 if [[ "${BACKUPKIT_SKIP_SERVICES:-0}" != 1 ]]; then
-    for service in seaweedfs nginx-dav mariadb mariadb-misconfigured; do
+    for service in seaweedfs nginx-dav mariadb mariadb-misconfigured postgresql; do
         bash "scripts/services/$service.sh"
         # shellcheck disable=SC1090
         source "$BACKUPKIT_SERVICES/$service.env"

@@ -22,7 +22,7 @@ struct BackupCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Run.self, List.self, Verify.self, Restore.self, Prune.self, Coverage.self, Schedule.self, Status.self, Check.self,
-            Drill.self,
+            Drill.self, CatalogGroup.self,
         ])
 }
 

@@ -1,4 +1,4 @@
-import BackupModels
+package import BackupModels
 import Foundation
 import GRDB
 
@@ -11,7 +11,7 @@ extension ArchiveConfig {
 
     /// The columns ``init(catalogRow:)`` reads: ``catalogColumns``, the index retention (v5 on) and the
     /// layout (v6 on).
-    static let catalogReadColumns = catalogColumns + ", index_retention_days, layout"
+    package static let catalogReadColumns = catalogColumns + ", index_retention_days, layout"
 
     /// Sets the layout of the configuration just written with ``catalogUpsertSQL`` (a v6 column).
     static let catalogLayoutSQL = "UPDATE archive_configs SET layout = ? WHERE id = ?"
@@ -32,7 +32,7 @@ extension ArchiveConfig {
     }
 
     /// The `layout` column's JSON.
-    func catalogLayout() throws -> String {
+    package func catalogLayout() throws -> String {
         let layout = Layout(
             dateFormat: dateFormat, indexTimeZone: indexTimeZoneIdentifier, indexWithoutAlias: indexWithoutAlias,
             longTermIndices: longTermIndices)
@@ -85,14 +85,17 @@ extension ArchiveConfig {
             createdAt: CatalogValue.date(try row.decode(atIndex: 9)),
             updatedAt: CatalogValue.date(try row.decode(atIndex: 10))
         )
-        if row.count > 12, let text: String = try row.decode(atIndex: 12) {
-            guard let layout = try? JSONDecoder().decode(Layout.self, from: Data(text.utf8)) else {
-                throw CatalogValue.malformed("layout", text, row: id)
-            }
-            dateFormat = layout.dateFormat
-            indexTimeZoneIdentifier = layout.indexTimeZone
-            indexWithoutAlias = layout.indexWithoutAlias
-            longTermIndices = layout.longTermIndices
+        if row.count > 12, let text: String = try row.decode(atIndex: 12) { try applyCatalogLayout(text) }
+    }
+
+    /// Sets the layout fields from the `layout` column's JSON.
+    package mutating func applyCatalogLayout(_ text: String) throws {
+        guard let layout = try? JSONDecoder().decode(Layout.self, from: Data(text.utf8)) else {
+            throw CatalogValue.malformed("layout", text, row: id)
         }
+        dateFormat = layout.dateFormat
+        indexTimeZoneIdentifier = layout.indexTimeZone
+        indexWithoutAlias = layout.indexWithoutAlias
+        longTermIndices = layout.longTermIndices
     }
 }

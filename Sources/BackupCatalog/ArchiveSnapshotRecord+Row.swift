@@ -2,7 +2,7 @@ import GRDB
 
 extension ArchiveSnapshotRecord {
     /// The `archive_snapshots` columns, in the order ``init(catalogRow:)`` reads them.
-    static let catalogColumns = """
+    package static let catalogColumns = """
         repository, snapshot, archive_config_id, table_id, state, attempts, indices, started_at, finished_at, \
         failure_reason
         """

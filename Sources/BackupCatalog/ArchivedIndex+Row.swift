@@ -1,4 +1,4 @@
-import BackupModels
+package import BackupModels
 import GRDB
 
 extension ArchivedIndex {
@@ -9,7 +9,7 @@ extension ArchivedIndex {
         """
 
     /// The columns ``init(catalogRow:)`` reads: ``catalogColumns`` and the index UUID (v6 on).
-    static let catalogReadColumns = catalogColumns + ", index_uuid"
+    package static let catalogReadColumns = catalogColumns + ", index_uuid"
 
     /// Sets the index UUID of the row just written with ``catalogUpsertSQL`` (a v6 column).
     static let catalogUUIDSQL =

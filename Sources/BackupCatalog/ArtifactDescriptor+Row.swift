@@ -1,9 +1,9 @@
-import BackupModels
+package import BackupModels
 import GRDB
 
 extension ArtifactDescriptor {
     /// The `artifacts` columns after `backup_id`, in the order ``init(catalogRow:offset:)`` reads them.
-    static let catalogColumns = "role, key, size_bytes, sha256, compression, encryption_key_id, uncompressed_bytes"
+    package static let catalogColumns = "role, key, size_bytes, sha256, compression, encryption_key_id, uncompressed_bytes"
 
     /// Inserts one artifact of a backup at a position (`ordinal`) that keeps the caller's order.
     static let catalogInsertSQL = """

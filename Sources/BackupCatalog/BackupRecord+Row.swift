@@ -1,10 +1,10 @@
-import BackupModels
+package import BackupModels
 import Foundation
 import GRDB
 
 extension BackupRecord {
     /// The `backups` columns, in the order ``init(catalogRow:artifacts:)`` reads them.
-    static let catalogColumns =
+    package static let catalogColumns =
         "id, plan, source, kind, parent_id, label, state, started_at, finished_at, host, tags, failure_reason, position"
 
     /// Inserts one row into `backups` (artifacts are inserted separately).

@@ -1,36 +1,36 @@
-import BackupModels
-import Foundation
+package import BackupModels
+package import Foundation
 
 /// How the catalog writes dates, lists and positions into columns, and reads them back.
 ///
 /// Dates are REAL seconds since 1970-01-01T00:00:00Z: they sort and compare correctly in SQL and read
 /// with `datetime(started_at, 'unixepoch')` in the `sqlite3` shell. Lists and positions are JSON text.
-enum CatalogValue {
+package enum CatalogValue {
     /// The column value of `date`.
-    static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    package static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
 
     /// The date of a column value.
-    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+    package static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
 
     /// A JSON array of strings (`[]` for none).
-    static func json(_ strings: [String]) throws -> String {
+    package static func json(_ strings: [String]) throws -> String {
         if strings.isEmpty { return "[]" }
         return try json(encoding: strings)
     }
 
     /// The JSON text of a source position, keys sorted.
-    static func json(_ position: SourcePosition) throws -> String {
+    package static func json(_ position: SourcePosition) throws -> String {
         try json(encoding: position)
     }
 
     /// Reads a JSON array of strings.
-    static func strings(json text: String, column: String, row id: String) throws -> [String] {
+    package static func strings(json text: String, column: String, row id: String) throws -> [String] {
         if text == "[]" { return [] }
         return try decode([String].self, json: text, column: column, row: id)
     }
 
     /// Reads a JSON source position.
-    static func position(json text: String, row id: String) throws -> SourcePosition {
+    package static func position(json text: String, row id: String) throws -> SourcePosition {
         try decode(SourcePosition.self, json: text, column: "position", row: id)
     }
 
@@ -50,7 +50,7 @@ enum CatalogValue {
     }
 
     /// An error for a stored value this library cannot read (a hand-edited or corrupt row).
-    static func malformed(_ column: String, _ value: String, row id: String) -> CatalogError {
+    package static func malformed(_ column: String, _ value: String, row id: String) -> CatalogError {
         CatalogError(code: .database, message: "column '\(column)' of row '\(id)' holds an unknown value '\(value)'")
     }
 }

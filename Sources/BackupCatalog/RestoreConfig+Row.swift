@@ -1,4 +1,4 @@
-import BackupModels
+package import BackupModels
 import GRDB
 
 extension RestoreConfig {
@@ -10,7 +10,7 @@ extension RestoreConfig {
         """
 
     /// The columns ``init(catalogRow:)`` reads: ``catalogColumns`` and the waiting indices (v6 on).
-    static let catalogReadColumns = catalogColumns + ", waiting_indices"
+    package static let catalogReadColumns = catalogColumns + ", waiting_indices"
 
     /// Sets the waiting indices of the restore just written with ``catalogUpsertSQL`` (a v6 column).
     static let catalogWaitingSQL = "UPDATE restores SET waiting_indices = ? WHERE id = ?"

@@ -4,14 +4,20 @@ public struct BackupPlan: Hashable, Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name = "plan"
         case catalogPath = "catalog"
+        case catalogPasswordEnvironmentVariable = "catalog_password_env"
+        case catalogTLS = "catalog_tls"
         case storage, sources, compression, encryption, naming, retention, schedule, notify, limits, drill
         case timeZoneIdentifier = "time_zone"
     }
 
     /// The plan's name, used in keys and the catalog.
     public var name: String
-    /// Path of the SQLite catalog.
+    /// Path of the SQLite catalog, or a PostgreSQL URL `postgres://USER@HOST:PORT/DB` (never with a password).
     public var catalogPath: String
+    /// With a PostgreSQL catalog: the environment variable holding its password (`nil`: `PGPASSWORD`).
+    public var catalogPasswordEnvironmentVariable: String?
+    /// With a PostgreSQL catalog: how its connections use TLS (`nil`: ``CatalogTLS/disable``).
+    public var catalogTLS: CatalogTLS?
     public var storage: StorageConfig
     public var sources: [SourceConfig]
     public var compression: CompressionSettings
@@ -53,6 +59,16 @@ public struct BackupPlan: Hashable, Codable, Sendable {
 
     /// The source named `name`, if the plan has one.
     public func source(named name: String) -> SourceConfig? { sources.first { $0.name == name } }
+}
+
+/// How a PostgreSQL catalog's connections use TLS (plan key `catalog_tls`).
+public enum CatalogTLS: String, Hashable, Codable, Sendable, CaseIterable {
+    /// Plain TCP.
+    case disable
+    /// TLS without checking the server's certificate (encrypted, not authenticated).
+    case require
+    /// TLS with the server's certificate checked against the system's trust roots and the host name.
+    case verifyFull = "verify-full"
 }
 
 /// Where artifacts are stored.

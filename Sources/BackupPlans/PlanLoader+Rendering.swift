@@ -38,6 +38,8 @@ extension PlanLoader {
 
         add(0, "plan", quotedIfNeeded(plan.name))
         add(0, "catalog", quotedIfNeeded(plan.catalogPath))
+        if let variable = plan.catalogPasswordEnvironmentVariable { add(0, "catalog_password_env", quotedIfNeeded(variable)) }
+        if let tls = plan.catalogTLS { add(0, "catalog_tls", tls.rawValue) }
         add(0, "storage")
         switch plan.storage {
         case .local(let local):

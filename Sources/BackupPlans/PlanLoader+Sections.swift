@@ -5,6 +5,7 @@ package import BackupModels
 import BackupScheduler
 import BackupSources
 import Foundation
+import PostgresCatalog
 import RemoteStorage
 package import Yams
 
@@ -13,7 +14,7 @@ extension PlanLoader {
     package enum Keys {
         package static let plan = [
             "plan", "catalog", "storage", "sources", "compression", "encryption", "naming", "retention", "schedule",
-            "notify", "limits", "time_zone", "drill",
+            "notify", "limits", "time_zone", "drill", "catalog_password_env", "catalog_tls",
         ]
         package static let localStorage = ["type", "path", "link_secret_env", "link_base_url"]
         package static let s3Storage = [
@@ -72,7 +73,22 @@ extension PlanLoader.Reader {
         let nameNode = try fields.required("plan")
         let name = try string(nameNode, at: "plan")
         try checking("plan", nameNode) { try NamingTemplate.checkName(name, field: "plan") }
-        let catalogPath = try path(fields.required("catalog"), at: "catalog")
+        let catalogPath = try catalog(fields.required("catalog"), at: "catalog")
+        let catalogPasswordVariable = try environmentVariable("catalog_password_env", in: fields)
+        let catalogTLS = try fields.optional("catalog_tls").map { node in
+            let text = try string(node, at: "catalog_tls")
+            guard let tls = CatalogTLS(rawValue: text) else {
+                throw error(.invalidValue, at: "catalog_tls", node, "must be disable, require or verify-full, not '\(text)'")
+            }
+            return tls
+        }
+        if !CatalogFactory.isURL(catalogPath) {
+            for key in ["catalog_password_env", "catalog_tls"] {
+                if let node = fields.optional(key) {
+                    throw error(.invalidValue, at: key, node, "applies to a PostgreSQL catalog (catalog: postgres://…) only")
+                }
+            }
+        }
         let storage = try self.storage(fields.required("storage"), at: "storage")
         let sources = try self.sources(fields.required("sources"), at: "sources")
         let compression = try fields.optional("compression").map { try self.compression($0, at: "compression") }
@@ -95,10 +111,25 @@ extension PlanLoader.Reader {
         let drill = try fields.optional("drill").map {
             try self.drill($0, at: "drill", sources: sources, timeZone: schedule?.timeZoneIdentifier ?? timeZone)
         }
-        return BackupPlan(
+        var plan = BackupPlan(
             name: name, catalogPath: catalogPath, storage: storage, sources: sources,
             compression: compression ?? CompressionSettings(), encryption: encryption, naming: naming,
             retention: retention, timeZoneIdentifier: timeZone, schedule: schedule, notify: notify, limits: limits, drill: drill)
+        plan.catalogPasswordEnvironmentVariable = catalogPasswordVariable
+        plan.catalogTLS = catalogTLS
+        return plan
+    }
+
+    /// `catalog:`, a file path (resolved against the plan's folder) or a PostgreSQL URL (kept as written,
+    /// and refused when it holds a password).
+    package func catalog(_ node: Node, at keyPath: String) throws -> String {
+        let text = try string(node, at: keyPath)
+        guard CatalogFactory.isURL(text) else { return try path(node, at: keyPath) }
+        do {
+            return try PostgresCatalogLocation(url: text).description
+        } catch let catalogError as CatalogError {
+            throw error(.invalidValue, at: keyPath, node, catalogError.message)
+        }
     }
 
     /// `sources:`, a non-empty list with unique names.

@@ -88,15 +88,15 @@ public struct Preflight: Sendable {
         }
         checkSchedule(into: &results)
         await checkNotifiers(into: &results)
-        if let catalog { try? catalog.close() }
+        if let catalog { await catalog.close() }
         return results.results
     }
 
     /// The plan's committed records, newest first (empty without a catalog).
-    private func committedRecords(_ catalog: SQLiteCatalog?) async -> [BackupRecord] {
+    private func committedRecords(_ catalog: PlanCatalog?) async -> [BackupRecord] {
         guard let catalog else { return [] }
         let query = RecordQuery(plan: plan.name, states: [.committed], newestFirst: true)
-        return (try? await catalog.records(query)) ?? []
+        return (try? await catalog.catalog.records(query)) ?? []
     }
 }
 
@@ -122,13 +122,14 @@ struct CheckList {
 extension Preflight {
     /// Opens the catalog (creating it as the first run would), compares its schema with this library's,
     /// and takes and releases a lease to prove it is writable.
-    func checkCatalog(into results: inout CheckList) async -> SQLiteCatalog? {
+    func checkCatalog(into results: inout CheckList) async -> PlanCatalog? {
         let path = plan.catalogPath
-        let folder = (path as NSString).deletingLastPathComponent
-        let existed = FileManager.default.fileExists(atPath: path)
-        let catalog: SQLiteCatalog
+        let shared = CatalogFactory.isURL(path)
+        let folder = shared ? path : (path as NSString).deletingLastPathComponent
+        let existed = shared || FileManager.default.fileExists(atPath: path)
+        let catalog: PlanCatalog
         do {
-            catalog = try SQLiteCatalog(path: path)
+            catalog = try await CatalogFactory.open(plan, environment: environment)
         } catch let error as CatalogError where error.code == .newerSchema {
             results.failed(
                 "catalog", "open", "\(error)", fix: "run this plan with the BackupKit version that wrote the catalog, or a newer one")
@@ -142,12 +143,12 @@ extension Preflight {
         results.ok("catalog", "open", existed ? "opened \(path)" : "created \(path) (the first run would have)")
         do {
             let versions = try await catalog.schemaVersions()
-            if versions.last == SQLiteCatalog.schemaVersion {
-                results.ok("catalog", "schema", "schema \(SQLiteCatalog.schemaVersion)")
+            if versions.last == catalog.schemaVersion {
+                results.ok("catalog", "schema", "schema \(catalog.schemaVersion)")
             } else {
                 results.failed(
                     "catalog", "schema",
-                    "schema \(versions.last ?? "none"), this library writes \(SQLiteCatalog.schemaVersion)",
+                    "schema \(versions.last ?? "none"), this library writes \(catalog.schemaVersion)",
                     fix: "open the catalog once with this BackupKit (any command) so that it migrates")
             }
         } catch {
@@ -156,9 +157,9 @@ extension Preflight {
         let owner = LeaseOwner.current()
         do {
             let name = "check:\(plan.name)"
-            switch try await catalog.acquireLease(name, owner: owner, duration: .seconds(60), now: now()) {
+            switch try await catalog.catalog.acquireLease(name, owner: owner, duration: .seconds(60), now: now()) {
             case .acquired(let lease, _):
-                _ = try await catalog.releaseLease(lease)
+                _ = try await catalog.catalog.releaseLease(lease)
                 results.ok("catalog", "writable", "a lease was written and released in \(path)")
                 results.ok("catalog", "leases", "the lease table answers")
             case .held(let holder):
