@@ -9,7 +9,7 @@ extension BackupCommand {
     /// `backup catalog …`: work on a plan's catalog itself. Each action is a subcommand of its own.
     struct CatalogGroup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "catalog", abstract: "Work on the plan's catalog.", subcommands: [Migrate.self])
+            commandName: "catalog", abstract: "Work on the plan's catalog.", subcommands: [Migrate.self, CatalogRebuild.self])
     }
 }
 

@@ -13,7 +13,7 @@ extension PostgresCatalog {
         static let lockKey: Int64 = 0x4241_434B_5550_4B54  // "BACKUPKT"
 
         /// Every migration, oldest first.
-        static let all: [Migration] = [backups, leases, drills, archive]
+        static let all: [Migration] = [backups, leases, drills, archive, missing]
 
         /// Backup records and artifacts; the life cycle as a trigger, so that raw SQL obeys it too.
         static let backups = Migration(
@@ -76,6 +76,39 @@ extension PostgresCatalog {
                 """
                 CREATE TRIGGER backups_state_transition BEFORE UPDATE OF state ON backups
                 FOR EACH ROW EXECUTE FUNCTION backupkit_backups_state_check()
+                """,
+            ])
+
+        /// The `missing` state (a committed backup whose artifacts a rebuild found gone from storage), as
+        /// SQLiteCatalog's `v8_missing`: committed -> missing -> committed | expired, and when it went missing.
+        static let missing = Migration(
+            id: "pg5_missing",
+            statements: [
+                "ALTER TABLE backups DROP CONSTRAINT backups_state_check",
+                """
+                ALTER TABLE backups ADD CONSTRAINT backups_state_check
+                    CHECK (state IN ('running', 'committed', 'failed', 'expired', 'missing'))
+                """,
+                "ALTER TABLE backups ADD COLUMN missing_since double precision",
+                """
+                CREATE OR REPLACE FUNCTION backupkit_backups_state_check() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.state <> OLD.state AND NOT (
+                        (OLD.state = 'running' AND NEW.state IN ('committed', 'failed'))
+                        OR (OLD.state IN ('committed', 'failed', 'missing') AND NEW.state = 'expired')
+                        OR (OLD.state = 'committed' AND NEW.state = 'missing')
+                        OR (OLD.state = 'missing' AND NEW.state = 'committed')) THEN
+                        RAISE EXCEPTION 'invalid state transition of backup %: % to %', OLD.id, OLD.state, NEW.state
+                            USING ERRCODE = '\(invalidTransitionState)';
+                    END IF;
+                    IF NEW.state = 'committed' AND OLD.state <> 'committed'
+                        AND NOT EXISTS (SELECT 1 FROM artifacts WHERE backup_id = NEW.id) THEN
+                        RAISE EXCEPTION 'a committed backup needs artifacts (backup %)', NEW.id
+                            USING ERRCODE = '\(missingArtifactsState)';
+                    END IF;
+                    RETURN NEW;
+                END
+                $$
                 """,
             ])
 

@@ -56,7 +56,7 @@ extension PostgresCatalog {
                         path: location.description)
                 }
             case .committed: try Self.requireCompleteArtifacts(record.artifacts, of: record.id)
-            case .failed, .expired:
+            case .failed, .expired, .missing:
                 if !record.artifacts.isEmpty { try Self.requireCompleteArtifacts(record.artifacts, of: record.id) }
             }
         }
@@ -83,7 +83,7 @@ extension PostgresCatalog {
         let positionJSON = try position.map(CatalogValue.json)
         return try await transaction("cannot commit backup \(id)") { connection in
             let state = try await Self.existingState(of: id, connection, self.logger, lock: true)
-            guard state.canTransition(to: .committed) else {
+            guard state == .running else {
                 throw CatalogError(
                     code: .invalidTransition, message: "backup \(id) is \(state); only a running backup can be committed")
             }
@@ -136,10 +136,46 @@ extension PostgresCatalog {
                 guard state.canTransition(to: .expired) else {
                     throw CatalogError(
                         code: .invalidTransition,
-                        message: "backup \(id) is \(state); only committed or failed backups can expire")
+                        message: "backup \(id) is \(state); only committed, failed or missing backups can expire")
                 }
                 try await connection.query(
                     "UPDATE backups SET state = 'expired', expired_at = \(CatalogValue.seconds(date)) WHERE id = \(id.rawValue)",
+                    logger: self.logger)
+            }
+        }
+    }
+
+    /// Moves `committed` records to `missing` (a rebuild found their artifacts gone from storage), all or none.
+    ///
+    /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
+    ///   ``CatalogError/Code-swift.struct/invalidTransition`` if a record is not committed; then no record changes.
+    public func markMissing(_ ids: [BackupID], at date: Date) async throws {
+        try await move(ids, to: .missing, missingSince: date, allowed: .committed)
+    }
+
+    /// Moves `missing` records back to `committed` (a rebuild found their artifacts again), all or none.
+    ///
+    /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
+    ///   ``CatalogError/Code-swift.struct/invalidTransition`` if a record is not missing; then no record changes.
+    public func markFound(_ ids: [BackupID], at date: Date) async throws {
+        try await move(ids, to: .committed, missingSince: nil, allowed: .missing)
+    }
+
+    /// Moves records from `allowed` to `next`, all or none, setting `missing_since`.
+    private func move(_ ids: [BackupID], to next: BackupState, missingSince: Date?, allowed: BackupState) async throws {
+        var seen = Set<BackupID>()
+        let unique = ids.filter { seen.insert($0).inserted }
+        guard !unique.isEmpty else { return }
+        let since = missingSince.map(CatalogValue.seconds)
+        try await transaction("cannot mark \(unique.count) backups \(next)") { connection in
+            for id in unique {
+                let state = try await Self.existingState(of: id, connection, self.logger, lock: true)
+                guard state == allowed, state.canTransition(to: next) else {
+                    throw CatalogError(
+                        code: .invalidTransition, message: "backup \(id) is \(state); only \(allowed) backups can become \(next)")
+                }
+                try await connection.query(
+                    "UPDATE backups SET state = \(next.rawValue), missing_since = \(since) WHERE id = \(id.rawValue)",
                     logger: self.logger)
             }
         }

@@ -190,7 +190,9 @@ struct CommandNotifierTests {
 
     @Test("a command that outlives its timeout is terminated and reported")
     func timeout() async throws {
-        let notifier = CommandNotifier(executable: "/bin/sh", arguments: ["-c", "exec sleep 30"], timeout: .milliseconds(200))
+        // The command outlives any stall of the test's cooperative pool (the whole suite runs in parallel on two
+        // cores), so the timer always fires first; the notifier kills it long before it would end.
+        let notifier = CommandNotifier(executable: "/bin/sh", arguments: ["-c", "exec sleep 300"], timeout: .milliseconds(200))
         let error = await #expect(throws: NotifyError.self) { try await notifier.notify(sampleEvents[1].0) }
         #expect(error?.code == .commandTimedOut)
         #expect(error?.subject == "/bin/sh")
@@ -219,7 +221,7 @@ struct CommandNotifierTerminationTests {
         let folder = try TemporaryFolder()
         let pidFile = folder.path("pid")
         let notifier = CommandNotifier(
-            executable: "/bin/sh", arguments: ["-c", #"echo $$ > "$PID_FILE"; trap '' TERM; exec sleep 30"#],
+            executable: "/bin/sh", arguments: ["-c", #"echo $$ > "$PID_FILE"; trap '' TERM; exec sleep 300"#],
             timeout: .milliseconds(300), environment: ["PID_FILE": pidFile])
         let clock = ContinuousClock()
         let started = clock.now
@@ -227,7 +229,7 @@ struct CommandNotifierTerminationTests {
         let elapsed = clock.now - started
         #expect(error?.code == .commandTimedOut)
         #expect(error?.message.contains("killed") == true)
-        // Killed, not finished: the command would sleep 30 s. Only the lower bound is asserted (a loaded
+        // Killed, not finished: the command would sleep 300 s (longer than any stall of a loaded test run). Only the lower bound is asserted (a loaded
         // machine makes the run longer, never shorter).
         #expect(elapsed >= .milliseconds(300) + CommandNotifier.terminationGrace)
         #expect(isGone(try await readPID(pidFile)))

@@ -126,8 +126,14 @@ struct FleetScheduleCLITests {
         #expect(failed.count == 1, "\(runs)")
         #expect(failed.first.map { Calendar.utc.minuteFloor(Self.startedAt($0)) } == killedInstant, "\(runs)")
         #expect((failed.first?["failure_reason"] as? String)?.contains("interrupted") == true, "\(runs)")
-        let others = records.filter { $0.key != "fleet-00" }.values.joined()
-        #expect(others.allSatisfy { $0["state"] as? String == "committed" }, "\(others.filter { $0["state"] as? String != "committed" })")
+        // Other plans the killed process was running at that instant (it runs up to 4 at once) were recovered the
+        // same way; every other run committed.
+        let others = records.filter { $0.key != "fleet-00" }.values.joined().filter { $0["state"] as? String != "committed" }
+        for record in others {
+            #expect(record["state"] as? String == "failed", "\(record)")
+            #expect((record["failure_reason"] as? String)?.contains("interrupted") == true, "\(record)")
+            #expect(Calendar.utc.minuteFloor(Self.startedAt(record)) == killedInstant, "\(record)")
+        }
 
         // Every committed backup verifies.
         for plan in Self.plans {

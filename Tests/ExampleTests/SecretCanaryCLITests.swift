@@ -54,7 +54,9 @@ struct SecretCanaryCLITests {
     }
 
     /// Records the command lines of `root` and all its descendants until stopped, polling `/proc` every
-    /// millisecond (children such as mysqldump live for tens of milliseconds at least).
+    /// 5 ms (children such as mysqldump live for tens of milliseconds at least). Polling every millisecond
+    /// kept a core busy per watch, and with several watches at once the tests' cooperative pool starved: the
+    /// timers of unrelated tests fired tens of seconds late.
     final class ProcessTreeWatch: @unchecked Sendable {
         private let root: pid_t
         private let lock = NSLock()
@@ -67,7 +69,7 @@ struct SecretCanaryCLITests {
             Thread.detachNewThread { [self] in
                 while !lock.withLock({ stopped }) {
                     poll()
-                    usleep(1000)
+                    usleep(5000)
                 }
                 finished.signal()
             }
@@ -84,12 +86,12 @@ struct SecretCanaryCLITests {
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
             var parents: [pid_t: pid_t] = [:]
             for entry in entries {
-                guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                    let close = stat.lastIndex(of: ")")
+                guard let pid = pid_t(entry), let stat = FileManager.default.contents(atPath: "/proc/\(entry)/stat"),
+                    let close = stat.lastIndex(of: UInt8(ascii: ")"))
                 else { continue }
                 // "pid (comm) state ppid …": the command name may hold spaces and parentheses.
-                let fields = stat[stat.index(after: close)...].split(separator: " ")
-                if fields.count > 1, let parent = pid_t(fields[1]) { parents[pid] = parent }
+                let fields = stat[stat.index(after: close)...].split(separator: UInt8(ascii: " "), maxSplits: 3)
+                if fields.count > 1, let parent = pid_t(String(decoding: fields[1], as: UTF8.self)) { parents[pid] = parent }
             }
             var tree: Set<pid_t> = [root]
             var grew = true

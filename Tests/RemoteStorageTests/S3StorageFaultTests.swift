@@ -41,7 +41,7 @@ struct S3StorageFaultTests {
             let retries = EventCounter()
             let client = HTTPClient(
                 eventLoopGroupProvider: .singleton,
-                configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(8))))
+                configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(60))))
             do {
                 let storage = try S3TestServer.storage(
                     bucket: bucket, at: proxy.url, options: Self.options(retries: retries), httpClient: client)
