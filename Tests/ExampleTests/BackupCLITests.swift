@@ -214,7 +214,7 @@ final class Sandbox {
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try startSerialized(process)
         return process
     }
 
@@ -230,7 +230,7 @@ final class Sandbox {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
         process.standardOutput = output
-        try process.run()
+        try startSerialized(process)
         process.waitUntilExit()
         try output.close()
         let data = try Data(contentsOf: URL(fileURLWithPath: outputPath))

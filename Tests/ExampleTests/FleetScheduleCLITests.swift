@@ -185,7 +185,7 @@ struct FleetScheduleCLITests {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try process.run()
+        try startSerialized(process)
         return process
     }
 

@@ -113,7 +113,7 @@ struct ScheduleCLITests {
         process.standardError = errors
         let exited = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
-        try process.run()
+        try startSerialized(process)
         var started = false
         for _ in 0..<400 where !started {
             try await Task.sleep(for: .milliseconds(25))

@@ -218,7 +218,7 @@ struct SecretCanaryCLITests {
             process.arguments = ["python3", "-c", script, log]
             let pipe = Pipe()
             process.standardOutput = pipe
-            try process.run()
+            try startSerialized(process)
             var line = Data()
             while !line.contains(0x0A), let byte = try pipe.fileHandleForReading.read(upToCount: 1), !byte.isEmpty {
                 line.append(byte)

@@ -142,7 +142,7 @@ final class CLISandbox {
                     process.environment = environment
                     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
                     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-                    try process.run()
+                    try spawnLock.withLock { try process.run() }
                     process.waitUntilExit()
                     let stdout = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
                     let stderr = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
@@ -156,3 +156,6 @@ final class CLISandbox {
         }
     }
 }
+
+/// One process start at a time in this module (see ExampleTests' `startSerialized`).
+private let spawnLock = NSLock()
