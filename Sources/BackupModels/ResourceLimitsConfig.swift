@@ -4,7 +4,7 @@
 /// limits: {max_concurrent_runs: 1, nice: 10, ionice: idle}
 /// ```
 ///
-/// Bandwidth caps live in the storage sections (`max_bytes_per_second`) and compression threads in
+/// Bandwidth caps live in the storage sections (`bandwidth_limit`) and compression threads in
 /// `compression.threads`; see `Documentation/Automation.md` for every limit and where it is set.
 public struct ResourceLimitsConfig: Hashable, Codable, Sendable {
     enum CodingKeys: String, CodingKey {

@@ -47,6 +47,7 @@ extension PlanLoader {
             add(2, "path", quotedIfNeeded(local.path))
             if let variable = local.linkSecretEnvironmentVariable { add(2, "link_secret_env", quotedIfNeeded(variable)) }
             if let url = local.linkBaseURL { add(2, "link_base_url", quotedIfNeeded(url)) }
+            if let limit = local.bandwidthLimit { add(2, "bandwidth_limit", String(limit)) }
         case .s3(let s3):
             add(2, "type", plan.storage.typeName)
             if s3.provider == .minio { add(2, "provider", "minio") }

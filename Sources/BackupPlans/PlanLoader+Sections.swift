@@ -16,7 +16,7 @@ extension PlanLoader {
             "plan", "catalog", "storage", "sources", "compression", "encryption", "naming", "retention", "schedule",
             "notify", "limits", "time_zone", "drill", "catalog_password_env", "catalog_tls",
         ]
-        package static let localStorage = ["type", "path", "link_secret_env", "link_base_url"]
+        package static let localStorage = ["type", "path", "link_secret_env", "link_base_url", "bandwidth_limit"]
         package static let s3Storage = [
             "type", "provider", "endpoint", "region", "bucket", "prefix", "path_style", "access_key_env",
             "secret_key_env", "session_token_env", "credentials_file", "download_domain", "bandwidth_limit",

@@ -69,7 +69,8 @@ extension PlanLoader.Reader {
             return .local(
                 LocalStorageConfig(
                     path: try path(fields.required("path"), at: fields.path("path")),
-                    linkSecretEnvironmentVariable: secret, linkBaseURL: baseURL))
+                    linkSecretEnvironmentVariable: secret, linkBaseURL: baseURL,
+                    bandwidthLimit: try bandwidth(in: fields)))
         case "s3", "cos":
             try fields.rejectUnknownKeys(allowed: PlanLoader.Keys.s3Storage)
             return .s3(try s3Storage(fields, isCOS: type == "cos"))

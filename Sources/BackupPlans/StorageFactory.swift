@@ -29,10 +29,15 @@ extension Engine {
     ) throws -> any Storage {
         switch config {
         case .local(let local):
-            if let signer = try StorageSettings.linkSigner(for: local, environment: environment) {
-                return SignedLocalStorage(storage: try LocalStorage(root: local.path), signer: signer)
+            var storage = try LocalStorage(root: local.path)
+            if let limit = local.bandwidthLimit {
+                guard limit > 0 else { throw StorageSettings.invalid("storage.bandwidth_limit: must be a positive number of bytes per second") }
+                storage.bandwidthLimiter = BandwidthLimiter(bytesPerSecond: limit)
             }
-            return try LocalStorage(root: local.path)
+            if let signer = try StorageSettings.linkSigner(for: local, environment: environment) {
+                return SignedLocalStorage(storage: storage, signer: signer)
+            }
+            return storage
         case .http(let http):
             return try StorageSettings.httpStorage(http, environment: environment, httpClient: httpClient, logger: logger)
         case .s3(let s3):

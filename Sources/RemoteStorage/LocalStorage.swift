@@ -22,6 +22,9 @@ public struct LocalStorage: Storage {
     public let root: String
     /// The size of the chunks a ``get(_:)`` stream hands out.
     public let readChunkSize: Int
+    /// Caps the average rate of every ``put(_:at:options:)`` and ``get(_:)`` of this storage and its copies
+    /// together (a shared NFS server); `nil` for no cap.
+    public var bandwidthLimiter: BandwidthLimiter?
 
     /// Opens (and, if missing, creates with mode `0700`) the folder at `root`.
     ///
@@ -96,7 +99,7 @@ public struct LocalStorage: Storage {
         }
 
         var size: Int64 = 0
-        for try await chunk in body {
+        for try await chunk in body.throttled(by: bandwidthLimiter) {
             try Task.checkCancellation()
             try await POSIXFile.offload {
                 try POSIXFile.writeAll(chunk, to: descriptor, key: key)
@@ -192,7 +195,7 @@ public struct LocalStorage: Storage {
         return ByteStream {
             let reader = FileReader(path: path, key: key, chunkSize: chunkSize)
             return { try await reader.next() }
-        }
+        }.throttled(by: bandwidthLimiter)
     }
 
     /// The object's size and modification time, or `nil` if no object is at `key`.

@@ -60,6 +60,17 @@ struct PlanLoaderExtensionTests {
         #expect(loaded.storage == .s3(expected))
     }
 
+    @Test("a local storage reads bandwidth_limit with a unit, and rendering keeps it")
+    func localBandwidth() throws {
+        let loaded = try plan(storage: "{type: local, path: /mnt/nfs/backups, bandwidth_limit: 500KB}")
+        #expect(loaded.storage == .local(LocalStorageConfig(path: "/mnt/nfs/backups", bandwidthLimit: 500_000)))
+        let reread = try PlanLoader.parse(
+            yaml: PlanLoader.yaml(for: loaded), origin: "rendered.yaml", workingDirectory: directory)
+        #expect(reread == loaded)
+        let error = failure(storage: "{type: local, path: /mnt/nfs/backups, bandwidth_limit: slow}")
+        #expect(error?.keyPath == "storage.bandwidth_limit", "\(String(describing: error))")
+    }
+
     @Test("a cos storage needs the appid suffix and implies the COS provider")
     func cosStorage() throws {
         let loaded = try plan(

@@ -53,8 +53,8 @@ struct FleetScheduleCLITests {
         defer { for process in schedulers where process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let pids = Set(schedulers.map(\.processIdentifier))
 
-        // At an instant, kill whoever runs fleet-00 (its 256 MiB full takes a while) once its record is written;
-        // on a machine fast enough to finish it unseen, try again at the next instant.
+        // At an instant, kill whoever runs fleet-00 once its record is written: its storage's bandwidth limit makes
+        // each run take about 7 s on any machine. Should it still finish unseen, try again at the next instant.
         var victim: Int32?
         var killedInstant = missed.addingTimeInterval(60)
         while victim == nil {
@@ -143,7 +143,8 @@ struct FleetScheduleCLITests {
         }
     }
 
-    /// Twenty plans sharing one catalog and one local storage; fleet-00 backs up a 256 MiB sparse file.
+    /// Twenty plans sharing one catalog and one local storage; fleet-00 backs up 16 MiB of random bytes through a
+    /// 2 MiB/s `bandwidth_limit`, so that its runs last long enough to be killed mid-run.
     private func writePlans(in sandbox: Sandbox, catalog: String, backend: Backend) throws {
         let manager = FileManager.default
         for plan in Self.plans {
@@ -156,8 +157,9 @@ struct FleetScheduleCLITests {
 
                 """
             if backend == .postgres { text += "catalog_password_env: \(Self.passwordVariable)\n" }
+            let limit = plan == "fleet-00" ? ", bandwidth_limit: 2MiB" : ""
             text += """
-                storage: {type: local, path: ./shared/store}
+                storage: {type: local, path: ./shared/store\(limit)}
                 sources:
                   - {name: data, type: files, paths: [data/\(plan)]}
                 compression: {algorithm: zstd, level: 1}
@@ -167,11 +169,10 @@ struct FleetScheduleCLITests {
                 """
             try Data(text.utf8).write(to: URL(fileURLWithPath: sandbox.path("\(plan).yaml")))
         }
-        let big = sandbox.path("data/fleet-00/big.bin")
-        _ = manager.createFile(atPath: big, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
-        try handle.truncate(atOffset: 256 << 20)
-        try handle.close()
+        let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+        let bytes = try #require(try random.read(upToCount: 16 << 20))
+        try random.close()
+        try bytes.write(to: URL(fileURLWithPath: sandbox.path("data/fleet-00/random.bin")))
         try manager.createDirectory(atPath: sandbox.path("shared/store"), withIntermediateDirectories: true)
     }
 

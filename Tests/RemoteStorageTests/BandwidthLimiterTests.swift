@@ -108,6 +108,25 @@ struct BandwidthLimiterTests {
         #expect(received == bytes)
     }
 
+    @Test("a local storage with a limiter paces its puts and gets, and stores the bytes unchanged")
+    func localStorage() async throws {
+        try await withTemporaryFolder { folder in
+            let time = ManualTime()
+            var storage = try LocalStorage(root: folder, readChunkSize: 64 << 10)
+            storage.bandwidthLimiter = time.limiter(bytesPerSecond: 1 << 20)
+            let bytes = sampleBytes(count: 3 << 20)
+            _ = try await storage.put(ByteStream(bytes: bytes, chunkSize: 100_000), at: "a/b.bin", options: .overwrite)
+            // 3 MiB at 1 MiB/s with a one-second burst: two seconds of waiting.
+            let afterPut = seconds(time.totalSlept)
+            #expect(abs(afterPut - 2.0) < 0.1, "\(afterPut)")
+            // The read shares the bucket: another three seconds of bytes, none of them in a burst now.
+            let read = try await storage.get("a/b.bin").collect(upTo: bytes.count)
+            #expect(read == bytes)
+            let afterGet = seconds(time.totalSlept) - afterPut
+            #expect(abs(afterGet - 3.0) < 0.1, "\(afterGet)")
+        }
+    }
+
     @Test("rates below one byte per second are raised to one")
     func minimumRate() async throws {
         let limiter = BandwidthLimiter(bytesPerSecond: 0)
