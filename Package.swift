@@ -211,6 +211,7 @@ let package = Package(
                 "ArchiveLifecycle",
                 "BackupCatalog",
                 "BackupModels",
+                "BackupPlans",
                 "SnapshotClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -60,8 +60,7 @@ extension ESArchiveCommand.Archive {
                     snapshotDays: days, indexRetentionDays: retentionDays, timeZoneIdentifier: timeZone,
                     indexTimeZoneIdentifier: indexTimeZone, dateFormat: dateFormat, indexWithoutAlias: policy,
                     longTermIndices: longTerm, createdAt: now)
-                let lifecycle = ArchiveLifecycle(catalog: try options.openCatalog(), cluster: OfflineCluster())
-                try await lifecycle.save(config, now: now)
+                try await options.withOfflineLifecycle { lifecycle in try await lifecycle.save(config, now: now) }
                 print(config.id)
             }
         }
@@ -77,7 +76,7 @@ extension ESArchiveCommand.Archive {
 
         func run() async throws {
             try await reportingErrors {
-                let configs = try await options.openCatalog().archiveConfigs(tableID: nil)
+                let configs = try await options.withCatalog { catalog in try await catalog.archiveConfigs(tableID: nil) }
                 if json {
                     print(try Output.json(configs))
                 } else {
@@ -111,7 +110,7 @@ extension ESArchiveCommand.Archive {
         func run() async throws {
             try await reportingErrors {
                 let now = try Instant.parse(time, option: "--time")
-                let reports = try await options.lifecycle().runDailyCycle(now: now)
+                let reports = try await options.withLifecycle { lifecycle in await lifecycle.runDailyCycle(now: now) }
                 if json {
                     print(try Output.json(reports))
                 } else {
@@ -125,7 +124,7 @@ extension ESArchiveCommand.Archive {
 
 extension ESArchiveCommand.Archive {
     /// The configuration of `table` (its enabled one, else its newest).
-    static func config(of table: String, in catalog: SQLiteCatalog) async throws -> ArchiveConfig {
+    static func config(of table: String, in catalog: any ArchiveCatalog) async throws -> ArchiveConfig {
         let configs = try await catalog.archiveConfigs(tableID: table)
         guard let config = configs.first(where: \.isEnabled) ?? configs.last else {
             throw ValidationError("--table \(table): no archive configuration for this table")
@@ -147,10 +146,12 @@ extension ESArchiveCommand.Archive {
 
         func run() async throws {
             try await reportingErrors {
-                let catalog = try options.openCatalog()
-                let config = try await ESArchiveCommand.Archive.config(of: table, in: catalog)
-                let lifecycle = purgeSnapshots ? try options.lifecycle() : ArchiveLifecycle(catalog: catalog, cluster: OfflineCluster())
-                let deleted = try await lifecycle.delete(configID: config.id, purgeSnapshots: purgeSnapshots)
+                let delete = { (lifecycle: ArchiveLifecycle) in
+                    let config = try await ESArchiveCommand.Archive.config(of: table, in: lifecycle.catalog)
+                    return (config, try await lifecycle.delete(configID: config.id, purgeSnapshots: purgeSnapshots))
+                }
+                let (config, deleted) =
+                    purgeSnapshots ? try await options.withLifecycle(delete) : try await options.withOfflineLifecycle(delete)
                 print("deleted archive configuration \(config.id) of \(table)")
                 for name in deleted { print("deleted snapshot \(name)") }
             }
@@ -182,9 +183,11 @@ extension ESArchiveCommand.Archive {
     /// Enables or disables the configuration of `table`.
     static func setEnabled(_ enabled: Bool, table: String, options: ClusterOptions) async throws {
         try await reportingErrors {
-            let catalog = try options.openCatalog()
-            let config = try await config(of: table, in: catalog)
-            try await ArchiveLifecycle(catalog: catalog, cluster: OfflineCluster()).setEnabled(configID: config.id, enabled, now: Date())
+            let config = try await options.withOfflineLifecycle { lifecycle in
+                let config = try await Self.config(of: table, in: lifecycle.catalog)
+                try await lifecycle.setEnabled(configID: config.id, enabled, now: Date())
+                return config
+            }
             print("\(enabled ? "enabled" : "disabled") archive configuration \(config.id) of \(table)")
         }
     }

@@ -32,7 +32,9 @@ extension ESArchiveCommand.Catalog {
 
         func run() async throws {
             try await reportingErrors {
-                let report = try await options.lifecycle().rebuildCatalog(repository: repo, tableID: table, now: Date())
+                let report = try await options.withLifecycle { lifecycle in
+                    try await lifecycle.rebuildCatalog(repository: repo, tableID: table, now: Date())
+                }
                 if json {
                     print(try Output.json(report))
                 } else {

@@ -29,8 +29,10 @@ extension ESArchiveCommand {
         func run() async throws {
             try await reportingErrors {
                 let client = try options.client()
-                let preflight = ArchivePreflight(cluster: client, checking: client, catalog: try options.openCatalog())
-                let results = await preflight.run(tableID: table, now: try Instant.parse(time, option: "--time"))
+                let now = try Instant.parse(time, option: "--time")
+                let results = try await options.withCatalog { catalog in
+                    await ArchivePreflight(cluster: client, checking: client, catalog: catalog).run(tableID: table, now: now)
+                }
                 print(json ? try Output.json(results) : CheckResult.text(results))
                 if results.hasFailures { throw ExitCode.failure }
             }

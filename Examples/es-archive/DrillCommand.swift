@@ -56,8 +56,10 @@ extension ESArchiveCommand {
 
         func run() async throws {
             try await reportingErrors {
-                var generator = SystemRandomNumberGenerator()
-                let results = try await options.lifecycle().drill(tableID: table, sample: sample, using: &generator)
+                let results = try await options.withLifecycle { lifecycle in
+                    var generator = SystemRandomNumberGenerator()
+                    return try await lifecycle.drill(tableID: table, sample: sample, using: &generator)
+                }
                 guard !results.isEmpty else {
                     throw ValidationError("table '\(table)' has no successful archive snapshot to drill")
                 }

@@ -2,6 +2,7 @@ import ArchiveLifecycle
 import ArgumentParser
 import BackupCatalog
 import BackupModels
+import BackupPlans
 import Foundation
 import Logging
 import SnapshotClient
@@ -12,7 +13,8 @@ struct ESArchiveCommand: AsyncParsableCommand {
         commandName: "es-archive",
         abstract: "Archive Elasticsearch/OpenSearch indices as snapshots and restore them by time range.",
         discussion: """
-            Global options (--url, --user, --password, --api-key, --ca-file, --insecure, --catalog) go after the \
+            Global options (--url, --user, --password, --api-key, --ca-file, --insecure, --catalog, --catalog-password-env, \
+            --catalog-tls) go after the \
             subcommand and default to \
             ES_URL, ES_USER, ES_PASSWORD and ES_API_KEY. Exit status: 0 on success, 1 on any failure. \
             See Documentation/Archive.md.
@@ -51,7 +53,9 @@ struct ESArchiveCommand: AsyncParsableCommand {
 
     /// `arguments` with leading global options moved to the end.
     static func movingGlobalOptions(_ arguments: [String]) -> [String] {
-        let valued: Set<String> = ["--url", "--user", "--password", "--api-key", "--catalog", "--ca-file"]
+        let valued: Set<String> = [
+            "--url", "--user", "--password", "--api-key", "--catalog", "--catalog-password-env", "--catalog-tls", "--ca-file",
+        ]
         var leading: [String] = []
         var index = 0
         while index < arguments.count {
@@ -85,8 +89,17 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: "API key, base64 'id:key' (default: $ES_API_KEY).")
     var apiKey: String?
 
-    @Option(name: .long, help: "The catalog file (SQLite) holding configurations, archived indices and restores.")
+    @Option(
+        name: .long,
+        help: "The catalog holding configurations, archived indices and restores: a SQLite file, or postgres://USER@HOST:PORT/DB that several hosts share."
+    )
     var catalog: String = "es-archive.sqlite"
+
+    @Option(name: .long, help: "The environment variable holding a PostgreSQL catalog's password (default: PGPASSWORD).")
+    var catalogPasswordEnv: String?
+
+    @Option(name: .customLong("catalog-tls"), help: "TLS to a PostgreSQL catalog: disable, require or verify-full (default: disable).")
+    var catalogTLS: String?
 
     @Option(name: .long, help: "A PEM file of the certificate authorities an https cluster's certificate must chain to.")
     var caFile: String?
@@ -103,6 +116,9 @@ struct ClusterOptions: ParsableArguments {
         }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw ValidationError("--ca-file \(caFile): does not exist or is not readable")
+        }
+        if let catalogTLS, CatalogTLS(rawValue: catalogTLS) == nil {
+            throw ValidationError("--catalog-tls '\(catalogTLS)': use disable, require or verify-full")
         }
     }
 
@@ -130,11 +146,33 @@ struct ClusterOptions: ParsableArguments {
             configuration: .init(url: url, credentials: credentials, tls: tls), logger: logger(label: "es-archive.http"))
     }
 
-    func openCatalog() throws -> SQLiteCatalog { try SQLiteCatalog(path: catalog) }
+    /// Opens the catalog (a SQLite file or a PostgreSQL database), runs `body` with it and closes it again,
+    /// also when `body` throws, so that a PostgreSQL catalog's connections end cleanly.
+    func withCatalog<T>(_ body: (any ArchiveLifecycleCatalog) async throws -> T) async throws -> T {
+        let opened = try await CatalogFactory.open(
+            catalog, passwordVariable: catalogPasswordEnv, tls: catalogTLS.flatMap(CatalogTLS.init(rawValue:)))
+        do {
+            let value = try await body(opened.catalog)
+            await opened.close()
+            return value
+        } catch {
+            await opened.close()
+            throw error
+        }
+    }
 
-    func lifecycle() throws -> ArchiveLifecycle {
-        let log = logger(label: "es-archive")
-        return ArchiveLifecycle(catalog: try openCatalog(), cluster: try client(), notifier: EventLog(logger: log), logger: log)
+    /// Runs `body` with the archive life cycle of the cluster and the catalog.
+    func withLifecycle<T>(_ body: (ArchiveLifecycle) async throws -> T) async throws -> T {
+        let cluster = try client()
+        return try await withCatalog { catalog in
+            let log = logger(label: "es-archive")
+            return try await body(ArchiveLifecycle(catalog: catalog, cluster: cluster, notifier: EventLog(logger: log), logger: log))
+        }
+    }
+
+    /// Runs `body` with an archive life cycle that only touches the catalog.
+    func withOfflineLifecycle<T>(_ body: (ArchiveLifecycle) async throws -> T) async throws -> T {
+        try await withCatalog { catalog in try await body(ArchiveLifecycle(catalog: catalog, cluster: OfflineCluster())) }
     }
 
     func logger(label: String) -> Logger {

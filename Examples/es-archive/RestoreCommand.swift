@@ -37,7 +37,7 @@ extension ESArchiveCommand.Restore {
             let expiry = try Instant.parse(expires, option: "--expires")
             try await reportingErrors {
                 let request = ArchiveRestoreRequest(tableID: table, start: start, end: end, expiresAt: expiry)
-                let restore = try await options.lifecycle().startRestore(request, now: Date())
+                let restore = try await options.withLifecycle { lifecycle in try await lifecycle.startRestore(request, now: Date()) }
                 print(restore.id)
                 if restore.state == .failed {
                     FileHandle.standardError.write(Data("error: restore failed: \(restore.failureReason ?? "unknown")\n".utf8))
@@ -60,7 +60,7 @@ extension ESArchiveCommand.Restore {
 
         func run() async throws {
             try await reportingErrors {
-                let restore = try await options.lifecycle().refreshRestore(id: id, now: Date())
+                let restore = try await options.withLifecycle { lifecycle in try await lifecycle.refreshRestore(id: id, now: Date()) }
                 if json {
                     print(try Output.json(Output.RestoreRow(restore)))
                 } else {
@@ -86,8 +86,9 @@ extension ESArchiveCommand.Restore {
         func run() async throws {
             let expiry = try Instant.parse(expires, option: "--expires")
             try await reportingErrors {
-                let lifecycle = ArchiveLifecycle(catalog: try options.openCatalog(), cluster: OfflineCluster())
-                let restore = try await lifecycle.extendRestore(id: id, until: expiry, now: Date())
+                let restore = try await options.withOfflineLifecycle { lifecycle in
+                    try await lifecycle.extendRestore(id: id, until: expiry, now: Date())
+                }
                 print("\(restore.id) expires \(ISO8601.string(from: restore.expiresAt))")
             }
         }
@@ -105,7 +106,7 @@ extension ESArchiveCommand.Restore {
         func run() async throws {
             try await reportingErrors {
                 let now = try Instant.parse(time, option: "--time")
-                let plan = try await options.lifecycle().expireRestores(now: now)
+                let plan = try await options.withLifecycle { lifecycle in try await lifecycle.expireRestores(now: now) }
                 print(
                     "expired \(plan.expiring.count) restore(s); deleted \(plan.indicesToDelete.count) index(es); kept \(plan.indicesKept.count) shared"
                 )

@@ -28,9 +28,14 @@ struct ESArchiveCLITests {
     final class Harness {
         let folder: String
         let double: ClusterDouble
+        /// `--catalog` and its companions: a SQLite file in ``folder`` unless a test names a PostgreSQL database.
+        var catalogArguments: [String]
+        /// Variables the catalog options name (a PostgreSQL password).
+        var catalogEnvironment: [String: String] = [:]
 
         init(_ configure: (inout ClusterDouble.Configuration) -> Void = { _ in }) async throws {
             folder = NSTemporaryDirectory() + "backupkit-es-archive-" + UUID().uuidString.prefix(8)
+            catalogArguments = ["--catalog", folder + "/catalog.sqlite"]
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             var configuration = ClusterDouble.Configuration()
             configuration.username = "elastic"
@@ -54,10 +59,10 @@ struct ESArchiveCLITests {
             environment["ES_USER"] = "elastic"
             environment["ES_PASSWORD"] = "s3cret-pw"
             environment["ES_API_KEY"] = nil
+            environment.merge(catalogEnvironment) { _, new in new }
             environment.merge(extra) { _, new in new }
             let finished = try await runExample(
-                ESArchiveCLITests.binary, arguments + ["--catalog", folder + "/catalog.sqlite"], in: folder,
-                environment: environment)
+                ESArchiveCLITests.binary, arguments + catalogArguments, in: folder, environment: environment)
             return Result(status: finished.status, stdout: finished.stdout, stderr: finished.stderr)
         }
 
@@ -76,9 +81,21 @@ struct ESArchiveCLITests {
         }
     }
 
-    /// Runs `body` with a fresh harness, shut down afterwards even when `body` throws.
-    func withHarness(_ body: (Harness) async throws -> Void) async throws {
+    /// Runs `body` with a fresh harness, shut down afterwards even when `body` throws; with `.postgres`, its
+    /// catalog is a new database on the test command's PostgreSQL server (skipped, saying why, without one).
+    func withHarness(catalog backend: CatalogBackend = .sqlite, _ body: (Harness) async throws -> Void) async throws {
         let harness = try await Harness()
+        if backend == .postgres {
+            guard let server = PostgresDatabase.fromEnvironment() else {
+                print("skipped es-archive on a PostgreSQL catalog: BACKUPKIT_PG_URL and BACKUPKIT_PG_PASSWORD are not set (scripts/test.sh starts the server)")
+                try await harness.close()
+                return
+            }
+            harness.catalogArguments = [
+                "--catalog", try await server.createDatabase(), "--catalog-password-env", "BACKUPKIT_ESA_PG_PASSWORD",
+            ]
+            harness.catalogEnvironment["BACKUPKIT_ESA_PG_PASSWORD"] = server.password
+        }
         do {
             try await body(harness)
         } catch {
@@ -124,9 +141,11 @@ struct ESArchiveCLITests {
         }
     }
 
-    @Test("archive add, list, run; snapshots and status --json; restore create, status and expire")
-    func lifecycle() async throws {
-        try await withHarness { harness in
+    @Test(
+        "archive add, list, run; snapshots and status --json; restore create, status and expire",
+        arguments: CatalogBackend.allCases)
+    func lifecycle(catalog: CatalogBackend) async throws {
+        try await withHarness(catalog: catalog) { harness in
             #expect(try await harness.run("repo", "create", "archive", "--type", "fs", "--setting", "location=/mnt/archive").status == 0)
             harness.seed(days: [20261115, 20261116, 20261117, 20261118])
             let added = try await harness.run("archive", "add", "--table", "2_bklog.nginx_access", "--repo", "archive", "--days", "30")
@@ -185,6 +204,27 @@ struct ESArchiveCLITests {
             #expect(expired.status == 0, "\(expired.stderr)")
             #expect(expired.stdout.contains("expired 1 restore(s); deleted 2 index(es)"))
             #expect(!harness.double.indexNames().contains { $0.hasPrefix("restore_") })
+        }
+    }
+
+    @Test("a PostgreSQL catalog without its password, or with a wrong one, fails naming the variable, never a password")
+    func postgresCatalogErrors() async throws {
+        try await withHarness(catalog: .postgres) { harness in
+            guard let url = harness.catalogArguments.dropFirst().first, url.hasPrefix("postgres://") else { return }  // skipped
+            let unset = try await harness.run("archive", "list", environment: ["BACKUPKIT_ESA_PG_PASSWORD": ""])
+            #expect(unset.status == 1)
+            #expect(unset.stderr.contains("BACKUPKIT_ESA_PG_PASSWORD is not set"), "\(unset.stderr)")
+            #expect(unset.stderr.contains(url), "\(unset.stderr)")
+
+            let canary = "wrong-pw-\(UUID().uuidString.prefix(8))"
+            let wrong = try await harness.run("archive", "list", environment: ["BACKUPKIT_ESA_PG_PASSWORD": canary])
+            #expect(wrong.status == 1)
+            #expect(wrong.stderr.hasPrefix("error: "), "\(wrong.stderr)")
+            #expect(!(wrong.stdout + wrong.stderr).contains(canary))
+
+            let tls = try await harness.run("archive", "list", "--catalog-tls", "sometimes")
+            #expect(tls.status == 1)
+            #expect(tls.stderr.contains("--catalog-tls 'sometimes'"), "\(tls.stderr)")
         }
     }
 

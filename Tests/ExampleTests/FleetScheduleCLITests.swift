@@ -9,11 +9,7 @@ import Testing
 /// multi-host deployment do (Documentation/Fleet.md): every scheduled instant of every plan runs once.
 @Suite("Several schedulers, one catalog: every instant runs once")
 struct FleetScheduleCLITests {
-    /// Where the schedulers keep their shared catalog.
-    enum Backend: String, CustomTestStringConvertible, CaseIterable, Sendable {
-        case sqlite, postgres
-        var testDescription: String { rawValue }
-    }
+    typealias Backend = CatalogBackend
 
     private static let plans = (0..<20).map { String(format: "fleet-%02d", $0) }
     private static let passwordVariable = "BACKUPKIT_FLEET_PG_PASSWORD"
@@ -221,6 +217,13 @@ extension Sandbox {
     }
 }
 
+/// Where a test's catalog lives: a SQLite file, or a database of its own on the PostgreSQL server the test
+/// command starts.
+enum CatalogBackend: String, CustomTestStringConvertible, CaseIterable, Sendable {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
 /// The PostgreSQL server scripts/services/postgresql.sh starts, as its env file describes it.
 struct PostgresDatabase {
     /// `postgres://USER@HOST:PORT/DB`, without a password.
@@ -236,7 +239,7 @@ struct PostgresDatabase {
     /// Creates a database of its own for one test and returns its URL (the password goes to psql in its
     /// environment, never in its arguments).
     func createDatabase() async throws -> String {
-        let name = "bk_fleet_" + UUID().uuidString.prefix(8).lowercased()
+        let name = "bk_test_" + UUID().uuidString.prefix(8).lowercased()
         var environment = ProcessInfo.processInfo.environment
         environment["PGPASSWORD"] = password
         let created = try await runExample(
