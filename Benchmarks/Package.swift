@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(name: "BackupKit", path: ".."),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .executableTarget(
@@ -27,6 +28,16 @@ let package = Package(
                 .product(name: "BackupCatalog", package: "BackupKit"),
                 .product(name: "Retention", package: "BackupKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "bench-catalog-pg",
+            dependencies: [
+                .product(name: "BackupModels", package: "BackupKit"),
+                .product(name: "BackupCatalog", package: "BackupKit"),
+                .product(name: "PostgresCatalog", package: "BackupKit"),
+                .product(name: "GRDB", package: "GRDB.swift"),  // sqlite_version() only
+                .product(name: "PostgresNIO", package: "postgres-nio"),  // creates and drops the run's database
             ]
         ),
         .executableTarget(

@@ -36,11 +36,11 @@ extension SQLiteCatalog {
                 ).execute(arguments: [name, owner.host, owner.pid, owner.token, times.now, times.now, times.expiry])
                 return .acquired(times.lease(name, owner: owner, acquiredAt: times.now), tookOverFrom: nil)
             }
-            if current.lease.owner.token == owner.token {
-                let renewed = try Self.renew(current, times: times, db)
-                return .acquired(renewed, tookOverFrom: nil)
+            switch LeaseDecision(stored: current.lease, caller: owner, now: now) {
+            case .renew: return .acquired(try Self.renew(current, times: times, db), tookOverFrom: nil)
+            case .held(let holder): return .held(by: holder)
+            case .takeOver: break
             }
-            guard current.lease.isExpired(at: now) else { return .held(by: current.lease) }
             try db.cachedStatement(
                 sql: """
                     UPDATE leases SET owner_host = ?, owner_pid = ?, owner_token = ?, acquired_at = ?, renewed_at = ?,
@@ -74,16 +74,7 @@ extension SQLiteCatalog {
     public func renewLease(_ lease: Lease, duration: Duration, now: Date) async throws -> Lease {
         let times = LeaseTimes(now: now, duration: duration)
         return try await write("cannot renew lease '\(lease.name)'") { db in
-            guard let current = try Self.fetchLease(lease.name, db) else {
-                throw CatalogError(
-                    code: .conflict, message: "lease '\(lease.name)' of \(lease.owner) was released; acquire it again")
-            }
-            guard current.lease.owner.token == lease.owner.token else {
-                throw CatalogError(
-                    code: .conflict,
-                    message: "lease '\(lease.name)' of \(lease.owner) was lost: \(current.lease.owner) holds it since "
-                        + "\(current.lease.acquiredAt)")
-            }
+            let current = try LeaseDecision.renewable(lease, stored: try Self.fetchLease(lease.name, db), \.lease)
             return try Self.renew(current, times: times, db)
         }
     }
@@ -122,26 +113,6 @@ extension SQLiteCatalog {
         var lease: Lease
         var acquired: Double
         var expiry: Double
-    }
-
-    /// `now` and `now + duration` as column values.
-    private struct LeaseTimes {
-        var now: Double
-        var expiry: Double
-
-        init(now: Date, duration: Duration) {
-            precondition(duration > .zero, "a lease duration must be positive, not \(duration)")
-            let components = duration.components
-            self.now = CatalogValue.seconds(now)
-            self.expiry = self.now + Double(components.seconds) + Double(components.attoseconds) / 1e18
-        }
-
-        /// The lease these times describe, with dates read back from the column values.
-        func lease(_ name: String, owner: LeaseOwner, acquiredAt: Double) -> Lease {
-            Lease(
-                name: name, owner: owner, acquiredAt: CatalogValue.date(acquiredAt), renewedAt: CatalogValue.date(now),
-                expiresAt: CatalogValue.date(expiry))
-        }
     }
 
     private static func fetchLease(_ name: String, _ db: Database) throws -> StoredLease? {

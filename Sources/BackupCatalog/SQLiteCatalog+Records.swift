@@ -145,7 +145,7 @@ extension SQLiteCatalog {
     /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
     ///   ``CatalogError/Code-swift.struct/invalidTransition`` if a record is not committed; then no record changes.
     public func markMissing(_ ids: [BackupID], at date: Date) async throws {
-        try await move(ids, to: .missing, missingSince: date, allowed: .committed)
+        try await move(.missing(ids, at: date))
     }
 
     /// Moves `missing` records back to `committed` (a rebuild found their artifacts again), all or none.
@@ -156,25 +156,17 @@ extension SQLiteCatalog {
     /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
     ///   ``CatalogError/Code-swift.struct/invalidTransition`` if a record is not missing; then no record changes.
     public func markFound(_ ids: [BackupID], at date: Date) async throws {
-        try await move(ids, to: .committed, missingSince: nil, allowed: .missing)
+        try await move(.found(ids))
     }
 
-    /// Moves records from `allowed` to `next`, all or none, setting `missing_since`.
-    private func move(_ ids: [BackupID], to next: BackupState, missingSince: Date?, allowed: BackupState) async throws {
-        var seen = Set<BackupID>()
-        let unique = ids.filter { seen.insert($0).inserted }
-        guard !unique.isEmpty else { return }
-        let since = missingSince.map(CatalogValue.seconds)
-        try await write("cannot mark \(unique.count) backups \(next)") { db in
+    /// Moves records as `move` says, all or none, setting `missing_since`.
+    private func move(_ move: StateMove) async throws {
+        guard !move.ids.isEmpty else { return }
+        try await write(move.operation) { db in
             let update = try db.cachedStatement(sql: "UPDATE backups SET state = ?, missing_since = ? WHERE id = ?")
-            for id in unique {
-                let state = try Self.existingState(of: id, db)
-                guard state == allowed, state.canTransition(to: next) else {
-                    throw CatalogError(
-                        code: .invalidTransition,
-                        message: "backup \(id) is \(state); only \(allowed) backups can become \(next)")
-                }
-                try update.execute(arguments: [next.rawValue, since, id.rawValue])
+            for id in move.ids {
+                try move.check(id, in: try Self.existingState(of: id, db))
+                try update.execute(arguments: [move.to.rawValue, move.missingSince, id.rawValue])
             }
         }
     }

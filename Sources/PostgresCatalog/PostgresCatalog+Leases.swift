@@ -28,10 +28,11 @@ extension PostgresCatalog {
                 // Released between the two statements: the caller may simply try again.
                 throw CatalogError(code: .conflict, message: "lease '\(name)' changed while it was being acquired")
             }
-            if current.lease.owner.token == owner.token {
-                return .acquired(try await self.renew(current, times: times, connection), tookOverFrom: nil)
+            switch LeaseDecision(stored: current.lease, caller: owner, now: now) {
+            case .renew: return .acquired(try await self.renew(current, times: times, connection), tookOverFrom: nil)
+            case .held(let holder): return .held(by: holder)
+            case .takeOver: break
             }
-            guard current.lease.isExpired(at: now) else { return .held(by: current.lease) }
             try await connection.query(
                 """
                 UPDATE leases SET owner_host = \(owner.host), owner_pid = \(Int64(owner.pid)), owner_token = \(owner.token),
@@ -49,16 +50,8 @@ extension PostgresCatalog {
     public func renewLease(_ lease: Lease, duration: Duration, now: Date) async throws -> Lease {
         let times = LeaseTimes(now: now, duration: duration)
         return try await transaction("cannot renew lease '\(lease.name)'") { connection in
-            guard let current = try await Self.fetchLease(lease.name, connection, self.logger, lock: true) else {
-                throw CatalogError(
-                    code: .conflict, message: "lease '\(lease.name)' of \(lease.owner) was released; acquire it again")
-            }
-            guard current.lease.owner.token == lease.owner.token else {
-                throw CatalogError(
-                    code: .conflict,
-                    message: "lease '\(lease.name)' of \(lease.owner) was lost: \(current.lease.owner) holds it since "
-                        + "\(current.lease.acquiredAt)")
-            }
+            let stored = try await Self.fetchLease(lease.name, connection, self.logger, lock: true)
+            let current = try LeaseDecision.renewable(lease, stored: stored, \.lease)
             return try await self.renew(current, times: times, connection)
         }
     }
@@ -90,26 +83,6 @@ extension PostgresCatalog {
     private struct StoredLease {
         var lease: Lease
         var acquired: Double
-    }
-
-    /// `now` and `now + duration` as column values (the arithmetic of ``SQLiteCatalog``, so that both
-    /// catalogs return the same instants).
-    private struct LeaseTimes {
-        var now: Double
-        var expiry: Double
-
-        init(now: Date, duration: Duration) {
-            precondition(duration > .zero, "a lease duration must be positive, not \(duration)")
-            let components = duration.components
-            self.now = CatalogValue.seconds(now)
-            self.expiry = self.now + Double(components.seconds) + Double(components.attoseconds) / 1e18
-        }
-
-        func lease(_ name: String, owner: LeaseOwner, acquiredAt: Double) -> Lease {
-            Lease(
-                name: name, owner: owner, acquiredAt: CatalogValue.date(acquiredAt), renewedAt: CatalogValue.date(now),
-                expiresAt: CatalogValue.date(expiry))
-        }
     }
 
     private static func fetchLease(_ name: String, _ connection: PostgresConnection, _ logger: Logger, lock: Bool = false)

@@ -150,7 +150,7 @@ extension PostgresCatalog {
     /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
     ///   ``CatalogError/Code-swift.struct/invalidTransition`` if a record is not committed; then no record changes.
     public func markMissing(_ ids: [BackupID], at date: Date) async throws {
-        try await move(ids, to: .missing, missingSince: date, allowed: .committed)
+        try await move(.missing(ids, at: date))
     }
 
     /// Moves `missing` records back to `committed` (a rebuild found their artifacts again), all or none.
@@ -158,24 +158,17 @@ extension PostgresCatalog {
     /// - Throws: ``CatalogError/Code-swift.struct/notFound`` or
     ///   ``CatalogError/Code-swift.struct/invalidTransition`` if a record is not missing; then no record changes.
     public func markFound(_ ids: [BackupID], at date: Date) async throws {
-        try await move(ids, to: .committed, missingSince: nil, allowed: .missing)
+        try await move(.found(ids))
     }
 
-    /// Moves records from `allowed` to `next`, all or none, setting `missing_since`.
-    private func move(_ ids: [BackupID], to next: BackupState, missingSince: Date?, allowed: BackupState) async throws {
-        var seen = Set<BackupID>()
-        let unique = ids.filter { seen.insert($0).inserted }
-        guard !unique.isEmpty else { return }
-        let since = missingSince.map(CatalogValue.seconds)
-        try await transaction("cannot mark \(unique.count) backups \(next)") { connection in
-            for id in unique {
-                let state = try await Self.existingState(of: id, connection, self.logger, lock: true)
-                guard state == allowed, state.canTransition(to: next) else {
-                    throw CatalogError(
-                        code: .invalidTransition, message: "backup \(id) is \(state); only \(allowed) backups can become \(next)")
-                }
+    /// Moves records as `move` says, all or none, setting `missing_since`.
+    private func move(_ move: StateMove) async throws {
+        guard !move.ids.isEmpty else { return }
+        try await transaction(move.operation) { connection in
+            for id in move.ids {
+                try move.check(id, in: try await Self.existingState(of: id, connection, self.logger, lock: true))
                 try await connection.query(
-                    "UPDATE backups SET state = \(next.rawValue), missing_since = \(since) WHERE id = \(id.rawValue)",
+                    "UPDATE backups SET state = \(move.to.rawValue), missing_since = \(move.missingSince) WHERE id = \(id.rawValue)",
                     logger: self.logger)
             }
         }
