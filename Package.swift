@@ -261,7 +261,7 @@ let package = Package(
         .testTarget(
             name: "PostgresCatalogTests",
             dependencies: [
-                "backup", "BackupModels", "BackupCatalog", "BackupCatalogTesting", "PostgresCatalog",
+                "BackupModels", "BackupCatalog", "BackupCatalogTesting", "PostgresCatalog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

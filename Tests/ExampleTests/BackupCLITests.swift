@@ -202,8 +202,11 @@ final class Sandbox {
 
     /// Runs the example and waits for it without blocking a thread of the test's executor: output goes
     /// to files and the exit arrives through the termination handler.
-    func backup(_ arguments: String...) async throws -> Result {
-        let finished = try await runExample(Self.binary, arguments, in: root)
+    ///
+    /// - Parameter environment: the child's whole environment; the test's own by default (a test never
+    ///   changes its own environment: pass secrets here).
+    func backup(_ arguments: String..., environment: [String: String]? = nil) async throws -> Result {
+        let finished = try await runExample(Self.binary, arguments, in: root, environment: environment)
         return Result(status: finished.status, stdout: finished.stdout, stderr: finished.stderr)
     }
 

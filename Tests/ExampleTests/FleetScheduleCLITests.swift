@@ -249,6 +249,31 @@ struct PostgresDatabase {
         guard let slash = url.lastIndex(of: "/") else { throw FleetTestError(message: "BACKUPKIT_PG_URL has no database") }
         return url[..<slash] + "/" + name
     }
+
+    /// Drops a database ``createDatabase()`` made, closing its connections.
+    func dropDatabase(_ databaseURL: String) async throws {
+        guard let name = databaseURL.split(separator: "/").last, name.hasPrefix("bk_test_") else {
+            throw FleetTestError(message: "\(databaseURL) is not a test database")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGPASSWORD"] = password
+        let dropped = try await runExample(
+            "/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"],
+            in: NSTemporaryDirectory(), environment: environment)
+        guard dropped.status == 0 else { throw FleetTestError(message: "psql: \(dropped.stderr)") }
+    }
+
+    /// Runs `body` with a new database's URL, dropping the database afterwards, also when `body` throws.
+    func withDatabase(_ body: (String) async throws -> Void) async throws {
+        let database = try await createDatabase()
+        do {
+            try await body(database)
+        } catch {
+            try? await dropDatabase(database)
+            throw error
+        }
+        try await dropDatabase(database)
+    }
 }
 
 private struct FleetTestError: Error, CustomStringConvertible {

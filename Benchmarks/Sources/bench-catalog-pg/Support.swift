@@ -23,7 +23,7 @@ struct Options: Sendable {
     var plans = 500
     var workers = 3
     var rounds = 5
-    var leaseMilliseconds = 1_000
+    var leaseMilliseconds = 200
     var help = false
 
     static let usage = """
@@ -36,7 +36,8 @@ struct Options: Sendable {
           --plans N              run: leases the workers compete for (default 500)
           --workers N            worker processes sharing one catalog (default 3; 0 skips the lease measurement)
           --rounds N             passes of every worker over every lease (default 5)
-          --lease-ms N           lease duration in milliseconds (default 1000)
+          --lease-ms N           lease duration in milliseconds (default 200: shorter than a round, so leases expire
+                                 between renewals and the workers race to take them over)
 
         Needs BACKUPKIT_PG_URL (postgres://USER@HOST:PORT/DB, without password) and BACKUPKIT_PG_PASSWORD.
         """
@@ -224,6 +225,19 @@ struct PostgresServer: Sendable {
                 version = try row.decode(String.self)
             }
             return version
+        }
+    }
+
+    /// The values of server settings, in the order asked.
+    func settings(_ names: [String]) async throws -> [(name: String, value: String)] {
+        try await withConnection { connection in
+            var values: [(name: String, value: String)] = []
+            for name in names {
+                for try await row in try await connection.query(PostgresQuery(unsafeSQL: "SHOW \(name)"), logger: Self.logger) {
+                    values.append((name, try row.decode(String.self)))
+                }
+            }
+            return values
         }
     }
 

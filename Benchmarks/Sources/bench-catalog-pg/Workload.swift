@@ -65,8 +65,8 @@ enum Workload {
     static let retentionSpan: TimeInterval = 730 * 86_400
 
     /// `count` committed records of `plan`, spread evenly over the two years before ``epoch`` across
-    /// ``retentionSources`` (staggered by a few minutes). Each source takes about one full a day; the
-    /// backups between are incrementals whose parent is the source's previous backup (a chain, as
+    /// ``retentionSources`` (staggered by a few minutes). Each source takes about one full a day (at least
+    /// one incremental per full when the records are fewer); the backups between are incrementals whose parent is the source's previous backup (a chain, as
     /// pgBackRest labels them). Sorted by start time, as a rebuild would import them.
     static func retentionSet(count: Int, plan: String) -> RetentionSet {
         var generator = SplitMix64(seed: 2)
@@ -79,7 +79,7 @@ enum Workload {
             guard perSource > 0 else { continue }
             let interval = retentionSpan / Double(perSource)
             precondition(interval >= 2, "too many records for two years of labels at one-second resolution")
-            let fullEvery = max(1, Int((86_400 / interval).rounded()))
+            let fullEvery = max(2, Int((86_400 / interval).rounded()))
             let start = epoch.addingTimeInterval(-retentionSpan + Double(sourceIndex) * 420)
             var previous: BackupRecord?
             var chainFull: BackupLabel?

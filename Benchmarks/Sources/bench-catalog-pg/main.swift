@@ -5,7 +5,7 @@
 //   swift build -c release --package-path Benchmarks --product bench-catalog-pg
 //   source /tmp/backupkit-services/postgresql.env      # BACKUPKIT_PG_URL, BACKUPKIT_PG_PASSWORD
 //   /usr/bin/time -v Benchmarks/.build/release/bench-catalog-pg [--records 2000] [--retention-records 100000]
-//       [--query-runs 7] [--plans 500] [--workers 3] [--rounds 5] [--lease-ms 1000]
+//       [--query-runs 7] [--plans 500] [--workers 3] [--rounds 5] [--lease-ms 200]
 //
 // 1. insert (running) + commit with one artifact, one record at a time, each call awaited before the next;
 //    the two catalogs alternate record by record, so both see the same machine noise.
