@@ -12,6 +12,7 @@
 #   BACKUPKIT_MYSQL_NOBINLOG_HOST / _PORT / _USER / _PASSWORD
 #   BACKUPKIT_MYSQL_SHORTBINLOG_HOST / _PORT / _USER / _PASSWORD     (users with the backup grants)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 SERVICES=${BACKUPKIT_SERVICES:-/tmp/backupkit-services}
 ENV_FILE="$SERVICES/mariadb-misconfigured.env"
@@ -48,19 +49,7 @@ start() {
             echo $! >"$home/mariadbd.pid"
         fi
     fi
-    local ready=false
-    for _ in $(seq 1 120); do
-        if answers; then
-            ready=true
-            break
-        fi
-        sleep 0.5
-    done
-    if [ "$ready" != true ]; then
-        echo "mariadb-misconfigured.sh: the $name server did not answer on $socket within 60 s; log: $home/error.log" >&2
-        tail -n 20 "$home/error.log" >&2 || true
-        exit 1
-    fi
+    wait_until mariadb-misconfigured.sh "the $name server did not answer on $socket within 60 s" "$home/error.log" 120 0.5 answers
     mariadb --socket="$socket" --user=root <<SQL
 CREATE USER IF NOT EXISTS 'backup'@'127.0.0.1' IDENTIFIED BY '$BACKUP_PASSWORD';
 ALTER USER 'backup'@'127.0.0.1' IDENTIFIED BY '$BACKUP_PASSWORD';

