@@ -91,7 +91,8 @@ struct ClusterOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "The catalog holding configurations, archived indices and restores: a SQLite file, or postgres://USER@HOST:PORT/DB that several hosts share."
+        help:
+            "The catalog holding configurations, archived indices and restores: a SQLite file, or postgres://USER@HOST:PORT/DB that several hosts share."
     )
     var catalog: String = "es-archive.sqlite"
 

@@ -31,7 +31,9 @@ extension Engine {
         case .local(let local):
             var storage = try LocalStorage(root: local.path)
             if let limit = local.bandwidthLimit {
-                guard limit > 0 else { throw StorageSettings.invalid("storage.bandwidth_limit: must be a positive number of bytes per second") }
+                guard limit > 0 else {
+                    throw StorageSettings.invalid("storage.bandwidth_limit: must be a positive number of bytes per second")
+                }
                 storage.bandwidthLimiter = BandwidthLimiter(bytesPerSecond: limit)
             }
             if let signer = try StorageSettings.linkSigner(for: local, environment: environment) {

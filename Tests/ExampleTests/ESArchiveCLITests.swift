@@ -87,7 +87,9 @@ struct ESArchiveCLITests {
         let harness = try await Harness()
         if backend == .postgres {
             guard let server = PostgresDatabase.fromEnvironment() else {
-                print("skipped es-archive on a PostgreSQL catalog: BACKUPKIT_PG_URL and BACKUPKIT_PG_PASSWORD are not set (scripts/test.sh starts the server)")
+                print(
+                    "skipped es-archive on a PostgreSQL catalog: BACKUPKIT_PG_URL and BACKUPKIT_PG_PASSWORD are not set (scripts/test.sh starts the server)"
+                )
                 try await harness.close()
                 return
             }

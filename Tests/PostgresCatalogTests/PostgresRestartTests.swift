@@ -47,7 +47,9 @@ struct PostgresRestartTests {
             }
             #expect(inserted, "no insert succeeded after the restart: \(String(describing: lastError))")
             #expect(failures <= 1, "more than the one request on a dead connection failed: \(String(describing: lastError))")
-            print("PostgresRestartTests: \(failures) request(s) failed after the restart before one succeeded; last: \(String(describing: lastError))")
+            print(
+                "PostgresRestartTests: \(failures) request(s) failed after the restart before one succeeded; last: \(String(describing: lastError))"
+            )
             let plans = try await catalog.records(RecordQuery(plan: "restart"))
             #expect(plans.map(\.id) == [before.id, after.id])
         }
