@@ -211,7 +211,7 @@ let package = Package(
                 "ArchiveLifecycle",
                 "BackupCatalog",
                 "BackupModels",
-                "BackupPlans",
+                "PostgresCatalog",
                 "SnapshotClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

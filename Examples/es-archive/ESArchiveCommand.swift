@@ -2,9 +2,9 @@ import ArchiveLifecycle
 import ArgumentParser
 import BackupCatalog
 import BackupModels
-import BackupPlans
 import Foundation
 import Logging
+import PostgresCatalog
 import SnapshotClient
 
 @main
@@ -150,7 +150,7 @@ struct ClusterOptions: ParsableArguments {
     /// Opens the catalog (a SQLite file or a PostgreSQL database), runs `body` with it and closes it again,
     /// also when `body` throws, so that a PostgreSQL catalog's connections end cleanly.
     func withCatalog<T>(_ body: (any ArchiveLifecycleCatalog) async throws -> T) async throws -> T {
-        let opened = try await CatalogFactory.open(
+        let opened = try await OpenedCatalog.open(
             catalog, passwordVariable: catalogPasswordEnv, tls: catalogTLS.flatMap(CatalogTLS.init(rawValue:)))
         do {
             let value = try await body(opened.catalog)

@@ -1,51 +1,16 @@
-public import BackupCatalog
+import BackupCatalog
 public import BackupModels
 public import Foundation
-import PostgresCatalog
+public import PostgresCatalog
 
 /// A plan's catalog, opened: a SQLite file or a PostgreSQL database that several hosts share.
-public struct PlanCatalog: Sendable {
-    /// The catalog.
-    public let catalog: any Catalog & LeaseCatalog & DrillCatalog
-    /// The file path, or the URL (never with a password).
-    public let location: String
-    /// `true` for PostgreSQL: there is no catalog file, and other hosts may use the same catalog.
-    public let isShared: Bool
-    /// The newest schema migration this library knows for this kind of catalog.
-    public let schemaVersion: String
-    private let versions: @Sendable () async throws -> [String]
-    private let closer: @Sendable () async -> Void
-
-    /// The applied schema migrations, oldest first.
-    public func schemaVersions() async throws -> [String] { try await versions() }
-
-    /// Closes the catalog's file or connections.
-    public func close() async { await closer() }
-
-    init(sqlite: SQLiteCatalog) {
-        catalog = sqlite
-        location = sqlite.path
-        isShared = false
-        schemaVersion = SQLiteCatalog.schemaVersion
-        versions = { try await sqlite.schemaVersions() }
-        closer = { try? sqlite.close() }
-    }
-
-    init(postgres: PostgresCatalog) {
-        catalog = postgres
-        location = postgres.location.description
-        isShared = true
-        schemaVersion = PostgresCatalog.schemaVersion
-        versions = { try await postgres.schemaVersions() }
-        closer = { await postgres.close() }
-    }
-}
+public typealias PlanCatalog = OpenedCatalog
 
 /// Opens the catalog a plan names: `catalog: /path/catalog.sqlite` or `catalog: postgres://USER@HOST:PORT/DB`
 /// (with `catalog_password_env` and `catalog_tls`).
 public enum CatalogFactory {
     /// The variable a PostgreSQL catalog's password is read from when the plan names none.
-    public static let defaultPasswordVariable = "PGPASSWORD"
+    public static let defaultPasswordVariable = OpenedCatalog.defaultPasswordVariable
 
     /// Opens the plan's catalog.
     ///
@@ -62,21 +27,12 @@ public enum CatalogFactory {
             environment: environment)
     }
 
-    /// Opens the catalog at `location`, a file path or a PostgreSQL URL.
+    /// Opens the catalog at `location`, a file path or a PostgreSQL URL (see ``OpenedCatalog``).
     public static func open(
         _ location: String, passwordVariable: String? = nil, tls: CatalogTLS? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> PlanCatalog {
-        guard PostgresCatalogLocation.isURL(location) else { return PlanCatalog(sqlite: try SQLiteCatalog(path: location)) }
-        let postgres = try PostgresCatalogLocation(url: location)
-        let variable = passwordVariable ?? defaultPasswordVariable
-        let password = environment[variable].flatMap { $0.isEmpty ? nil : $0 }
-        do {
-            return PlanCatalog(postgres: try await PostgresCatalog.open(postgres, password: password, tls: tls ?? .disable))
-        } catch var error as CatalogError where password == nil && error.code == .database {
-            error.message += " (catalog_password_env: the variable \(variable) is not set)"
-            throw error
-        }
+        try await OpenedCatalog.open(location, passwordVariable: passwordVariable, tls: tls, environment: environment)
     }
 
     /// Whether `location` names a PostgreSQL catalog rather than a file.

@@ -5,6 +5,7 @@ public import BackupModels
 public import BackupSources
 public import Foundation
 public import Logging
+import PostgresCatalog
 import RemoteStorage
 
 extension Engine {

@@ -6,6 +6,7 @@ public import BackupModels
 import BackupScheduler
 public import Foundation
 public import Logging
+import PostgresCatalog
 
 #if canImport(Glibc)
     import Glibc
