@@ -1,4 +1,5 @@
 package import BackupModels
+import Foundation
 import GRDB
 
 extension RestoreConfig {
@@ -15,18 +16,17 @@ extension RestoreConfig {
     /// Sets the waiting indices of the restore just written with ``catalogUpsertSQL`` (a v6 column).
     static let catalogWaitingSQL = "UPDATE restores SET waiting_indices = ? WHERE id = ?"
 
+    /// `column = excluded.column` for every column of `columns` but `id`: the update of an upsert that
+    /// replaces every field of the row with the same id (SQLite and PostgreSQL spell it alike).
+    package static func catalogReplacingAssignments(_ columns: String) -> String {
+        columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0 != "id" }
+            .map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+    }
+
     /// Inserts a restore, or replaces every field of the one with the same id.
     static let catalogUpsertSQL = """
         INSERT INTO restores (\(catalogColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET
-            business_id = excluded.business_id, index_set_id = excluded.index_set_id,
-            index_set_name = excluded.index_set_name, table_id = excluded.table_id,
-            start_time = excluded.start_time, end_time = excluded.end_time, expires_at = excluded.expires_at,
-            state = excluded.state, created_at = excluded.created_at, started_at = excluded.started_at,
-            finished_at = excluded.finished_at, total_store_size_bytes = excluded.total_store_size_bytes,
-            total_doc_count = excluded.total_doc_count, restored_doc_count = excluded.restored_doc_count,
-            indices = excluded.indices, notify_users = excluded.notify_users,
-            failure_reason = excluded.failure_reason, notified = excluded.notified
+        ON CONFLICT (id) DO UPDATE SET \(catalogReplacingAssignments(catalogColumns))
         """
 
     /// The arguments of ``catalogUpsertSQL``.

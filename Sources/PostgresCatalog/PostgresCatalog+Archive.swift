@@ -139,16 +139,7 @@ extension PostgresCatalog: ArchiveCatalog {
                     \(restore.startedAt.map(CatalogValue.seconds)), \(restore.finishedAt.map(CatalogValue.seconds)),
                     \(restore.totalStoreSizeBytes), \(restore.totalDocCount), \(restore.restoredDocCount), \(indices), \(users),
                     \(restore.failureReason), \(restore.isNotified), \(waiting))
-                ON CONFLICT (id) DO UPDATE SET
-                    business_id = excluded.business_id, index_set_id = excluded.index_set_id,
-                    index_set_name = excluded.index_set_name, table_id = excluded.table_id,
-                    start_time = excluded.start_time, end_time = excluded.end_time, expires_at = excluded.expires_at,
-                    state = excluded.state, created_at = excluded.created_at, started_at = excluded.started_at,
-                    finished_at = excluded.finished_at, total_store_size_bytes = excluded.total_store_size_bytes,
-                    total_doc_count = excluded.total_doc_count, restored_doc_count = excluded.restored_doc_count,
-                    indices = excluded.indices, notify_users = excluded.notify_users,
-                    failure_reason = excluded.failure_reason, notified = excluded.notified,
-                    waiting_indices = excluded.waiting_indices
+                ON CONFLICT (id) DO UPDATE SET \(unescaped: RestoreConfig.catalogReplacingAssignments(RestoreConfig.catalogReadColumns))
                 """, logger: self.logger)
         }
     }

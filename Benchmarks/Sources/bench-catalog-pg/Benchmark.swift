@@ -74,7 +74,6 @@ enum Benchmark {
         var summary = Summary()
         var failed = false
         var peaks: [(String, Double)] = []
-        var phaseOnly = resetPeakResident()
         do {
             if options.records > 0 {
                 let normal = try SQLiteCatalog(path: folder + "/catalog-normal.sqlite", configuration: .init(durability: .normal))
@@ -82,18 +81,16 @@ enum Benchmark {
                 try await insertAndCommit(
                     count: options.records, sqlite: sqlite, sqliteNormal: normal, postgres: postgres, summary: &summary)
                 try normal.close()
-                print(peakLine(phaseOnly: phaseOnly) + "\n")
-                peaks.append(("insert + commit", peakResidentMiB()))
-                phaseOnly = resetPeakResident()
+                print(memoryLine() + "\n")
+                peaks.append(("after insert + commit", peakResidentMiB()))
             }
             if options.retentionRecords > 0 {
                 let matched = try await retention(
                     count: options.retentionRecords, runs: options.queryRuns, sqlite: sqlite, postgres: postgres,
                     summary: &summary)
                 failed = failed || !matched
-                print(peakLine(phaseOnly: phaseOnly) + "\n")
-                peaks.append(("import + retention query", peakResidentMiB()))
-                phaseOnly = resetPeakResident()
+                print(memoryLine() + "\n")
+                peaks.append(("after import + retention query", peakResidentMiB()))
             }
         } catch {
             await postgres.close()
@@ -108,7 +105,7 @@ enum Benchmark {
                 options: options, folder: folder, sqlitePath: sqlitePath, database: database, server: server
             ).run(summary: &summary)
             failed = failed || !passed
-            peaks.append(("leases, parent", peakResidentMiB()))
+            peaks.append(("after leases", peakResidentMiB()))
             peaks.append(("largest lease worker", workerPeak))
         }
 
@@ -116,9 +113,8 @@ enum Benchmark {
         print(summary.render())
         print("")
         print(
-            "peak RSS of this process per phase: "
-                + peaks.map { "\($0.0) " + String(format: "%.0f MiB", $0.1) }.joined(separator: ", ")
-                + (phaseOnly ? "" : " (cumulative: the high-water mark could not be reset)"))
+            "peak RSS: this process "
+                + peaks.map { "\($0.0) " + String(format: "%.0f MiB", $0.1) }.joined(separator: ", "))
         if failed { print("FAILED: see the messages above") }
         return failed ? 1 : 0
     }
@@ -205,9 +201,12 @@ enum Benchmark {
             "\(set.sources.count) sources (\(set.sources.joined(separator: ", "))), \(grouped(set.fulls)) fulls and "
                 + "\(grouped(incrementals)) incrementals (each on its source's previous backup), one artifact each, "
                 + "\(formatter.string(from: set.first)) … \(formatter.string(from: set.last))")
+        print("with the generated records in memory: " + memoryLine())
 
         let (_, sqliteImport) = try await measure { try await sqlite.insert(contentsOf: set.records) }
+        let sqliteImportMemory = memoryLine()
         let (_, postgresImport) = try await measure { try await postgres.insert(contentsOf: set.records) }
+        print("after SQLiteCatalog's import: \(sqliteImportMemory); after PostgresCatalog's: \(memoryLine())")
         print(
             "insert(contentsOf:), one transaction: SQLiteCatalog \(formatTime(sqliteImport)), PostgresCatalog "
                 + "\(formatTime(postgresImport)) (\(formatRatio(postgresImport / sqliteImport)))")

@@ -41,22 +41,9 @@ struct WorkerReport: Codable, Sendable {
     var operations: Int { acquired + renewed + refused + lost + errors }
 }
 
-/// The lease catalog of a worker or of the parent's checks, SQLite or PostgreSQL.
-struct LeaseCatalogHandle: Sendable {
-    var catalog: any LeaseCatalog
-    var close: @Sendable () async -> Void
-
-    /// Opens `target`: a `postgres://` URL (password from BACKUPKIT_PG_PASSWORD) or an SQLite file path.
-    static func open(_ target: String) async throws -> LeaseCatalogHandle {
-        if PostgresCatalogLocation.isURL(target) {
-            let password = ProcessInfo.processInfo.environment[PostgresServer.passwordVariable]
-            let catalog = try await PostgresCatalog.open(
-                try PostgresCatalogLocation(url: target), password: password?.isEmpty == false ? password : nil)
-            return LeaseCatalogHandle(catalog: catalog, close: { await catalog.close() })
-        }
-        let catalog = try SQLiteCatalog(path: target)
-        return LeaseCatalogHandle(catalog: catalog, close: { try? catalog.close() })
-    }
+/// Opens `target` as a host would: a `postgres://` URL (password from BACKUPKIT_PG_PASSWORD) or an SQLite path.
+func openCatalog(_ target: String) async throws -> OpenedCatalog {
+    try await OpenedCatalog.open(target, passwordVariable: PostgresServer.passwordVariable)
 }
 
 func leaseNames(_ count: Int) -> [String] {
@@ -89,11 +76,11 @@ enum LeaseWorker {
             return 2
         }
         do {
-            let handle = try await LeaseCatalogHandle.open(target)
+            let opened = try await openCatalog(target)
             let status = try await work(
-                handle.catalog, worker: worker, names: leaseNames(plans), rounds: rounds,
+                opened.catalog, worker: worker, names: leaseNames(plans), rounds: rounds,
                 duration: .milliseconds(leaseMilliseconds), reportPath: reportPath)
-            await handle.close()
+            await opened.close()
             return status
         } catch {
             printError("lease-worker \(worker): \(String(reflecting: error))")
@@ -316,7 +303,7 @@ struct LeaseBenchmark {
         var violations = Self.check(reports, names: names)
 
         // What the catalog holds now must be the last holder of each chain.
-        let checker = try await LeaseCatalogHandle.open(target)
+        let checker = try await openCatalog(target)
         let lastHolders = Dictionary(grouping: reports.flatMap(\.holdings), by: \.name).mapValues {
             $0.max { $0.acquiredAt < $1.acquiredAt }!.token
         }

@@ -152,18 +152,23 @@ struct Summary {
     }
 }
 
-/// This process's peak resident set size in MiB since the last ``resetPeakResident()``: Linux's `VmHWM`, which
-/// belongs to the current address space (a spawned child's `ru_maxrss` starts at its parent's peak, as Linux
-/// carries the high-water mark over `execve`); `ru_maxrss` elsewhere.
-func peakResidentMiB() -> Double {
+/// A field of Linux's `/proc/self/status` in MiB (`VmHWM`, `VmRSS`), or `nil` elsewhere.
+func procStatusMiB(_ field: String) -> Double? {
     #if os(Linux)
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
             let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        {
-            return kib / 1_024
-        }
+        else { return nil }
+        return kib / 1_024
+    #else
+        return nil
     #endif
+}
+
+/// This process's peak resident set size in MiB. Linux's `VmHWM` belongs to the current address space, where
+/// `ru_maxrss` does not: a spawned child's starts at its parent's peak, as Linux carries it over `execve`.
+func peakResidentMiB() -> Double {
+    if let peak = procStatusMiB("VmHWM") { return peak }
     var usage = rusage()
     #if canImport(Darwin)
         getrusage(RUSAGE_SELF, &usage)
@@ -174,21 +179,10 @@ func peakResidentMiB() -> Double {
     #endif
 }
 
-/// Starts a new peak for ``peakResidentMiB()`` (Linux: `5` to `/proc/self/clear_refs`); `false` if it cannot.
-@discardableResult
-func resetPeakResident() -> Bool {
-    #if os(Linux)
-        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
-        defer { try? handle.close() }
-        return (try? handle.write(contentsOf: Data("5".utf8))) != nil
-    #else
-        return false
-    #endif
-}
-
-/// `peak RSS 123 MiB`, saying whether it covers this phase alone.
-func peakLine(phaseOnly: Bool) -> String {
-    String(format: "peak RSS %.0f MiB", peakResidentMiB()) + (phaseOnly ? " (this phase)" : " (since the start)")
+/// `RSS now 80 MiB, peak 123 MiB since the start`.
+func memoryLine() -> String {
+    let now = procStatusMiB("VmRSS").map { String(format: "RSS now %.0f MiB, ", $0) } ?? ""
+    return now + String(format: "peak %.0f MiB since the start", peakResidentMiB())
 }
 
 // MARK: PostgreSQL server
