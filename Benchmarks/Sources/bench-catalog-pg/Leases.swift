@@ -254,7 +254,8 @@ struct LeaseBenchmark {
         func expect(_ expected: String) throws {
             let line = readLine()
             guard let line, line.hasPrefix(expected) else {
-                throw UsageError(description: "lease worker \(worker) said \(line.map { "'\($0)'" } ?? "nothing (it ended)") instead of '\(expected)'")
+                throw UsageError(
+                    description: "lease worker \(worker) said \(line.map { "'\($0)'" } ?? "nothing (it ended)") instead of '\(expected)'")
             }
         }
     }
@@ -310,7 +311,8 @@ struct LeaseBenchmark {
         for name in names {
             let stored = try await checker.catalog.lease(named: name)?.owner.token
             if stored != lastHolders[name] {
-                violations.append("\(name): the catalog holds token \(stored ?? "none"), the last acquisition was \(lastHolders[name] ?? "none")")
+                violations.append(
+                    "\(name): the catalog holds token \(stored ?? "none"), the last acquisition was \(lastHolders[name] ?? "none")")
             }
         }
 
@@ -379,7 +381,8 @@ struct LeaseBenchmark {
                 if later.acquiredAt < earlier.expiresAt - 1e-6 {
                     violations.append(
                         "\(name): worker \(later.worker) acquired it at "
-                            + String(format: "%.6f while worker %d held it until %.6f", later.acquiredAt, earlier.worker, earlier.expiresAt))
+                            + String(format: "%.6f while worker %d held it until %.6f", later.acquiredAt, earlier.worker, earlier.expiresAt)
+                    )
                 }
                 if later.tookOverFrom != earlier.token {
                     violations.append(

@@ -65,9 +65,10 @@ enum Workload {
     static let retentionSpan: TimeInterval = 730 * 86_400
 
     /// `count` committed records of `plan`, spread evenly over the two years before ``epoch`` across
-    /// ``retentionSources`` (staggered by a few minutes). Each source takes about one full a day (at least
-    /// one incremental per full when the records are fewer); the backups between are incrementals whose parent is the source's previous backup (a chain, as
-    /// pgBackRest labels them). Sorted by start time, as a rebuild would import them.
+    /// ``retentionSources`` (staggered by 7 minutes). Each source takes about one full a day (at least one
+    /// incremental per full when the records are fewer); the backups between are incrementals whose parent is
+    /// the source's previous backup (a chain, as pgBackRest labels them). Sorted by start time, as a rebuild
+    /// would import them.
     static func retentionSet(count: Int, plan: String) -> RetentionSet {
         var generator = SplitMix64(seed: 2)
         var records: [BackupRecord] = []
