@@ -62,13 +62,71 @@ extension PostgresCatalog {
         }
         guard !records.isEmpty else { return }
         try await transaction("cannot insert \(records.count) backups") { connection in
-            for record in records {
-                try await connection.query(try Self.insertQuery(record), logger: self.logger)
-                for (ordinal, artifact) in record.artifacts.enumerated() {
-                    try await connection.query(Self.insertQuery(artifact, backupID: record.id, ordinal: ordinal), logger: self.logger)
+            // Multi-row statements: one round trip per 1,000 rows instead of one per row (a rebuild or a
+            // migration imports tens of thousands), well below PostgreSQL's 65,535 parameters per statement.
+            for start in stride(from: 0, to: records.count, by: Self.importBatch) {
+                let batch = records[start..<min(start + Self.importBatch, records.count)]
+                try await connection.query(try Self.insertRowsQuery(batch), logger: self.logger)
+                let artifacts = batch.flatMap { record in
+                    record.artifacts.enumerated().map { (record.id, $0.offset, $0.element) }
+                }
+                for first in stride(from: 0, to: artifacts.count, by: Self.importBatch) {
+                    let rows = artifacts[first..<min(first + Self.importBatch, artifacts.count)]
+                    try await connection.query(Self.insertRowsQuery(rows), logger: self.logger)
                 }
             }
         }
+    }
+
+    /// Rows per multi-row INSERT of ``insert(contentsOf:)``.
+    static let importBatch = 1_000
+
+    /// `VALUES ($1, …, $width), ($width+1, …), …` for `rows` rows.
+    private static func placeholders(rows: Int, width: Int) -> String {
+        (0..<rows).map { row in "(" + (1...width).map { "$\(row * width + $0)" }.joined(separator: ", ") + ")" }
+            .joined(separator: ", ")
+    }
+
+    /// One INSERT of `records` (their rows in `backups` only).
+    private static func insertRowsQuery(_ records: ArraySlice<BackupRecord>) throws -> PostgresQuery {
+        var binds = PostgresBindings(capacity: records.count * 13)
+        for record in records {
+            binds.append(record.id.rawValue)
+            binds.append(record.plan)
+            binds.append(record.source)
+            binds.append(record.kind.rawValue)
+            binds.append(record.parentID?.rawValue)
+            binds.append(record.label.rawValue)
+            binds.append(record.state.rawValue)
+            binds.append(CatalogValue.seconds(record.startedAt))
+            binds.append(record.finishedAt.map(CatalogValue.seconds))
+            binds.append(record.host)
+            binds.append(try CatalogValue.json(record.tags))
+            binds.append(record.failureReason)
+            binds.append(try record.position.map(CatalogValue.json))
+        }
+        let sql = "INSERT INTO backups (\(BackupRecord.catalogColumns)) VALUES " + placeholders(rows: records.count, width: 13)
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// One INSERT of artifacts rows: (backup id, ordinal, artifact).
+    private static func insertRowsQuery(_ rows: ArraySlice<(BackupID, Int, ArtifactDescriptor)>) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: rows.count * 9)
+        for (backupID, ordinal, artifact) in rows {
+            binds.append(backupID.rawValue)
+            binds.append(Int64(ordinal))
+            binds.append(artifact.role)
+            binds.append(artifact.key)
+            binds.append(artifact.sizeBytes)
+            binds.append(artifact.sha256)
+            binds.append(artifact.compression.rawValue)
+            binds.append(artifact.encryptionKeyID)
+            binds.append(artifact.uncompressedBytes)
+        }
+        let sql =
+            "INSERT INTO artifacts (backup_id, ordinal, \(ArtifactDescriptor.catalogColumns)) VALUES "
+            + placeholders(rows: rows.count, width: 9)
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     /// Moves a `running` record to `committed` with its artifacts, in one transaction.

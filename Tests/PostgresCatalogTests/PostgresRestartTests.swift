@@ -61,7 +61,7 @@ struct PostgresRestartTests {
             id: .random(), plan: "restart", source: "db", kind: .full, label: .full(at: startedAt, in: .utc), startedAt: startedAt)
     }
 
-    /// Runs `/bin/sh -c command` and waits for it on a thread of its own (never on a concurrency pool thread).
+    /// Runs `command` in bash and waits for it on a thread of its own (never on a concurrency pool thread).
     ///
     /// Not Foundation's `Process`: on Linux it learns that a child ended when a socket the child inherited is
     /// closed, and `pg_ctl` leaves the restarted server holding that socket, so `waitUntilExit` never returned.
@@ -75,10 +75,15 @@ struct PostgresRestartTests {
                 for descriptor: Int32 in [0, 1, 2] {
                     posix_spawn_file_actions_addopen(&fileActions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
                 }
-                let arguments = ["/bin/sh", "-c", command]
+                // bash closes every descriptor above 2 first: the server pg_ctl starts lives on, and must not
+                // keep sockets of this process open (Foundation would never see its other children end).
+                let closing =
+                    #"for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null; done; "#
+                    + #"eval "$0""#
+                let arguments = ["/bin/bash", "-c", closing, command]
                 var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
                 defer { for pointer in argv { free(pointer) } }
-                let spawned = posix_spawn(&pid, "/bin/sh", &fileActions, nil, &argv, environ)
+                let spawned = posix_spawn(&pid, "/bin/bash", &fileActions, nil, &argv, environ)
                 guard spawned == 0 else {
                     continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO))
                     return
