@@ -39,13 +39,19 @@ package final class ChildProcess: Sendable {
     package let name: String
     /// The standard output, when it is ``Output/pipe``.
     package let output: PipeReader?
-    private let process: Process
+    /// The child's process id (and process group: each child leads a group of its own).
+    private let pid: pid_t
     private let inputWriter: PipeWriter?
     private let errors: BoundedCapture
     private let exit: ExitStatus
 
     /// Starts `executable` with `arguments` and `environment` (nothing else is inherited), under
     /// `nice`/`ionice` when `priority` asks for it.
+    ///
+    /// The child is started with `posix_spawn` and reaped by `waitpid` on a thread of its own, not with
+    /// Foundation's `Process`: on Linux that learns of a child's end through a socket the child inherits,
+    /// so a background job the child leaves running (a hook's `agent &`), or a child started at the same
+    /// moment from another thread, kept its end unnoticed.
     package init(
         executable: String, arguments: [String], environment: [String: String], input: Input = .none,
         output: Output = .pipe, errorLimit: Int = 64 * 1024, outputChunkSize: Int = 1 << 20, fillsOutputChunks: Bool = true,
@@ -53,33 +59,33 @@ package final class ChildProcess: Sendable {
     ) throws {
         name = (executable as NSString).lastPathComponent
         let command = priority.isNormal ? (executable, arguments) : priority.apply(to: [executable] + arguments)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command.0)
-        process.arguments = command.1
-        process.environment = environment
-        let exit = ExitStatus()
-        process.terminationHandler = { finished in
-            let status = finished.terminationReason == .uncaughtSignal ? -finished.terminationStatus : finished.terminationStatus
-            exit.finish(status)
-        }
 
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
         // Pipes are created close-on-exec, so a child started at the same time from another thread
-        // never inherits the parent's ends (which would keep a pipe open after its own child exits).
+        // never inherits the parent's ends (which would keep a pipe open after its own child exits);
+        // `dup2` onto 0, 1 and 2 clears the flag on the child's copies.
         var parentEnds: [Int32] = []
         var childEnds: [Int32] = []
         func closeAll() {
             for fd in parentEnds + childEnds { close(fd) }
         }
+        /// The parent's copies of pipeline ends handed to this child, closed once it runs.
+        var handedOver: [FileHandle] = []
         var inputFD: Int32? = nil
         switch input {
-        case .none: process.standardInput = FileHandle.nullDevice
+        case .none: posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
         case .pipe:
             let (read, write) = try Self.makePipe()
             parentEnds.append(write)
             childEnds.append(read)
             inputFD = write
-            process.standardInput = FileHandle(fileDescriptor: read, closeOnDealloc: false)
-        case .pipeline(let pipe): process.standardInput = pipe
+            posix_spawn_file_actions_adddup2(&actions, read, STDIN_FILENO)
+        case .pipeline(let pipe):
+            posix_spawn_file_actions_adddup2(&actions, pipe.fileHandleForReading.fileDescriptor, STDIN_FILENO)
+            posix_spawn_file_actions_addclose(&actions, pipe.fileHandleForWriting.fileDescriptor)
+            handedOver.append(pipe.fileHandleForReading)
         }
         var outputFD: Int32? = nil
         switch output {
@@ -89,13 +95,17 @@ package final class ChildProcess: Sendable {
                 parentEnds.append(read)
                 childEnds.append(write)
                 outputFD = read
-                process.standardOutput = FileHandle(fileDescriptor: write, closeOnDealloc: false)
+                posix_spawn_file_actions_adddup2(&actions, write, STDOUT_FILENO)
             } catch {
                 closeAll()
                 throw error
             }
-        case .pipeline(let pipe): process.standardOutput = pipe
-        case .discard: process.standardOutput = FileHandle.nullDevice
+        case .pipeline(let pipe):
+            posix_spawn_file_actions_adddup2(&actions, pipe.fileHandleForWriting.fileDescriptor, STDOUT_FILENO)
+            // The read end is not this child's business: the reader, started first, already took it and
+            // this process closed its copy then.
+            handedOver.append(pipe.fileHandleForWriting)
+        case .discard: posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
         }
         let errorFD: Int32
         do {
@@ -103,18 +113,66 @@ package final class ChildProcess: Sendable {
             parentEnds.append(read)
             childEnds.append(write)
             errorFD = read
-            process.standardError = FileHandle(fileDescriptor: write, closeOnDealloc: false)
-            try process.run()
+            posix_spawn_file_actions_adddup2(&actions, write, STDERR_FILENO)
+        } catch {
+            closeAll()
+            throw error
+        }
+        let pid: pid_t
+        do {
+            pid = try Self.spawn(command.0, arguments: command.1, environment: environment, actions: &actions)
         } catch {
             closeAll()
             throw error
         }
         for fd in childEnds { close(fd) }
-        self.process = process
+        for handle in handedOver { try? handle.close() }
+        self.pid = pid
+        let exit = ExitStatus()
         self.exit = exit
+        Thread.detachNewThread { exit.finish(Self.reap(pid)) }
         self.errors = BoundedCapture(fd: errorFD, limit: errorLimit)
         self.output = outputFD.map { PipeReader(fd: $0, chunkSize: outputChunkSize, fills: fillsOutputChunks) }
         self.inputWriter = inputFD.map { PipeWriter(fd: $0) }
+    }
+
+    /// Starts `path` in a process group of its own, with every signal at its default and none blocked (this
+    /// process ignores SIGPIPE; its children must not).
+    private static func spawn(
+        _ path: String, arguments: [String], environment: [String: String], actions: inout posix_spawn_file_actions_t
+    ) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        sigdelset(&defaults, SIGKILL)
+        sigdelset(&defaults, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw SpawnError(path: path, code: result) }
+        return pid
+    }
+
+    /// Waits for `pid` to end and reaps it: its exit code, or minus the signal that killed it.
+    private static func reap(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            // ECHILD: someone else reaped it (a host that ignores SIGCHLD); report a failure rather than hang.
+            if errno != EINTR { return -SIGKILL }
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : -signal
     }
 
     /// A pipe whose two ends are closed on exec (`Process` hands the child its end through `dup2`,
@@ -211,7 +269,7 @@ package final class ChildProcess: Sendable {
     package func terminate() {
         output?.cancel()
         inputWriter?.cancel()
-        if process.isRunning { process.terminate() }
+        if !exit.hasFinished { kill(pid, SIGTERM) }
     }
 
     /// Stops the child and waits for its end: SIGTERM (as ``terminate()``), then SIGKILL if it still
@@ -224,9 +282,16 @@ package final class ChildProcess: Sendable {
         // An unstructured task does not inherit the caller's cancellation.
         let exit = self.exit
         if let status = await Task(operation: { await exit.wait(timeout: grace) }).value { return status }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if !exit.hasFinished { kill(pid, SIGKILL) }
         return await exit.wait()
     }
+}
+
+/// A child that could not be started.
+struct SpawnError: Error, CustomStringConvertible {
+    var path: String
+    var code: Int32
+    var description: String { "cannot run \(path): \(String(cString: strerror(code)))" }
 }
 
 /// The exit status of a child, awaited by any number of tasks.
@@ -236,6 +301,9 @@ package final class ExitStatus: Sendable {
     package init() {}
 
     package func finish(_ status: Int32) { completion.finish(status) }
+
+    /// Whether the child ended (and was reaped).
+    package var hasFinished: Bool { completion.value != nil }
 
     package func wait() async -> Int32 { await completion.wait() }
 

@@ -216,6 +216,17 @@ struct CommandNotifierTerminationTests {
         throw NotifyError(code: .commandFailed, subject: "test", message: "the command did not write its pid")
     }
 
+    @Test("a command that leaves a background job running returns when the command itself exits")
+    func backgroundJobDoesNotHoldTheCommand() async throws {
+        // A hook that starts a daemon (`notify-agent &`) with its output elsewhere: the command is done when it
+        // exits, whatever its children still do.
+        // Before the fix the notifier saw the command end only when the background job did, here after its
+        // timeout: notify threw commandTimedOut after 60 s.
+        let notifier = CommandNotifier(
+            executable: "/bin/sh", arguments: ["-c", "sleep 120 </dev/null >/dev/null 2>&1 &"], timeout: .seconds(60))
+        try await notifier.notify(sampleEvents[1].0)
+    }
+
     @Test("a command ignoring SIGTERM is killed after the grace period")
     func killsAfterGrace() async throws {
         let folder = try TemporaryFolder()
