@@ -261,7 +261,7 @@ let package = Package(
         .testTarget(
             name: "PostgresCatalogTests",
             dependencies: [
-                "BackupModels", "BackupCatalog", "BackupCatalogTesting", "PostgresCatalog",
+                "BackupModels", "BackupCatalog", "BackupCatalogTesting", "BackupSupport", "PostgresCatalog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -339,7 +339,9 @@ let package = Package(
         .testTarget(name: "FuzzRegressionTests", dependencies: ["backupkit-fuzz"]),
         .testTarget(
             name: "ExampleTests",
-            dependencies: ["backup", "es-archive", "export-link", "BackupModels", "SnapshotClient", "SnapshotClientTesting"]
+            dependencies: [
+                "backup", "es-archive", "export-link", "BackupModels", "BackupSupport", "SnapshotClient", "SnapshotClientTesting",
+            ]
         ),
     ]
 )

@@ -60,9 +60,7 @@ package final class ChildProcess: Sendable {
         name = (executable as NSString).lastPathComponent
         let command = priority.isNormal ? (executable, arguments) : priority.apply(to: [executable] + arguments)
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
+        let spawn = ChildSpawn()
         // Pipes are created close-on-exec, so a child started at the same time from another thread
         // never inherits the parent's ends (which would keep a pipe open after its own child exits);
         // `dup2` onto 0, 1 and 2 clears the flag on the child's copies.
@@ -75,16 +73,16 @@ package final class ChildProcess: Sendable {
         var handedOver: [FileHandle] = []
         var inputFD: Int32? = nil
         switch input {
-        case .none: posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+        case .none: spawn.open("/dev/null", as: STDIN_FILENO, writing: false)
         case .pipe:
             let (read, write) = try Self.makePipe()
             parentEnds.append(write)
             childEnds.append(read)
             inputFD = write
-            posix_spawn_file_actions_adddup2(&actions, read, STDIN_FILENO)
+            spawn.duplicate(read, as: STDIN_FILENO)
         case .pipeline(let pipe):
-            posix_spawn_file_actions_adddup2(&actions, pipe.fileHandleForReading.fileDescriptor, STDIN_FILENO)
-            posix_spawn_file_actions_addclose(&actions, pipe.fileHandleForWriting.fileDescriptor)
+            // The write end is closed in the child with every other inherited descriptor.
+            spawn.duplicate(pipe.fileHandleForReading.fileDescriptor, as: STDIN_FILENO)
             handedOver.append(pipe.fileHandleForReading)
         }
         var outputFD: Int32? = nil
@@ -95,17 +93,15 @@ package final class ChildProcess: Sendable {
                 parentEnds.append(read)
                 childEnds.append(write)
                 outputFD = read
-                posix_spawn_file_actions_adddup2(&actions, write, STDOUT_FILENO)
+                spawn.duplicate(write, as: STDOUT_FILENO)
             } catch {
                 closeAll()
                 throw error
             }
         case .pipeline(let pipe):
-            posix_spawn_file_actions_adddup2(&actions, pipe.fileHandleForWriting.fileDescriptor, STDOUT_FILENO)
-            // The read end is not this child's business: the reader, started first, already took it and
-            // this process closed its copy then.
+            spawn.duplicate(pipe.fileHandleForWriting.fileDescriptor, as: STDOUT_FILENO)
             handedOver.append(pipe.fileHandleForWriting)
-        case .discard: posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
+        case .discard: spawn.open("/dev/null", as: STDOUT_FILENO, writing: true)
         }
         let errorFD: Int32
         do {
@@ -113,14 +109,14 @@ package final class ChildProcess: Sendable {
             parentEnds.append(read)
             childEnds.append(write)
             errorFD = read
-            posix_spawn_file_actions_adddup2(&actions, write, STDERR_FILENO)
+            spawn.duplicate(write, as: STDERR_FILENO)
         } catch {
             closeAll()
             throw error
         }
         let pid: pid_t
         do {
-            pid = try Self.spawn(command.0, arguments: command.1, environment: environment, actions: &actions)
+            pid = try spawn.start(command.0, arguments: command.1, environment: environment)
         } catch {
             closeAll()
             throw error
@@ -130,49 +126,10 @@ package final class ChildProcess: Sendable {
         self.pid = pid
         let exit = ExitStatus()
         self.exit = exit
-        Thread.detachNewThread { exit.finish(Self.reap(pid)) }
+        Thread.detachNewThread { exit.finish(ChildSpawn.waitForExit(pid)) }
         self.errors = BoundedCapture(fd: errorFD, limit: errorLimit)
         self.output = outputFD.map { PipeReader(fd: $0, chunkSize: outputChunkSize, fills: fillsOutputChunks) }
         self.inputWriter = inputFD.map { PipeWriter(fd: $0) }
-    }
-
-    /// Starts `path` in a process group of its own, with every signal at its default and none blocked (this
-    /// process ignores SIGPIPE; its children must not).
-    private static func spawn(
-        _ path: String, arguments: [String], environment: [String: String], actions: inout posix_spawn_file_actions_t
-    ) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        sigdelset(&defaults, SIGKILL)
-        sigdelset(&defaults, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw SpawnError(path: path, code: result) }
-        return pid
-    }
-
-    /// Waits for `pid` to end and reaps it: its exit code, or minus the signal that killed it.
-    private static func reap(_ pid: pid_t) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            // ECHILD: someone else reaped it (a host that ignores SIGCHLD); report a failure rather than hang.
-            if errno != EINTR { return -SIGKILL }
-        }
-        let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : -signal
     }
 
     /// A pipe whose two ends are closed on exec (`Process` hands the child its end through `dup2`,
@@ -285,13 +242,6 @@ package final class ChildProcess: Sendable {
         if !exit.hasFinished { kill(pid, SIGKILL) }
         return await exit.wait()
     }
-}
-
-/// A child that could not be started.
-struct SpawnError: Error, CustomStringConvertible {
-    var path: String
-    var code: Int32
-    var description: String { "cannot run \(path): \(String(cString: strerror(code)))" }
 }
 
 /// The exit status of a child, awaited by any number of tasks.

@@ -93,16 +93,15 @@ enum Fixture {
         let outputPath = NSTemporaryDirectory() + "backupkit-shell-" + UUID().uuidString
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
+        // Not Foundation's Process: it learns that a child ended when a socket the child inherited closes, and
+        // a long-lived child another test started at the same moment can hold that socket too.
+        let spawn = ChildSpawn()
+        spawn.open("/dev/null", as: STDIN_FILENO, writing: false)
+        spawn.open(outputPath, as: STDOUT_FILENO, writing: true)
+        spawn.duplicate(STDOUT_FILENO, as: STDERR_FILENO)
+        let pid = try spawn.start("/bin/sh", arguments: ["-c", command], environment: ProcessInfo.processInfo.environment)
+        let status = ChildSpawn.waitForExit(pid)
         let data = try Data(contentsOf: URL(fileURLWithPath: outputPath))
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (status, String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,4 +1,5 @@
 import BackupModels
+import BackupSupport
 import Foundation
 import Testing
 
@@ -228,15 +229,14 @@ final class Sandbox {
         let outputPath = NSTemporaryDirectory() + "backupkit-shell-" + UUID().uuidString
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.standardOutput = output
-        try startSerialized(process)
-        process.waitUntilExit()
-        try output.close()
+        // Not Foundation's Process: it learns that a child ended when a socket the child inherited closes, and
+        // a long-lived example another test starts at the same moment can hold that socket too.
+        let spawn = ChildSpawn()
+        spawn.open("/dev/null", as: STDIN_FILENO, writing: false)
+        spawn.open(outputPath, as: STDOUT_FILENO, writing: true)
+        let pid = try spawn.start("/bin/sh", arguments: ["-c", command], environment: ProcessInfo.processInfo.environment)
+        let status = ChildSpawn.waitForExit(pid)
         let data = try Data(contentsOf: URL(fileURLWithPath: outputPath))
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (status, String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,5 +1,6 @@
 import BackupCatalog
 import BackupModels
+import BackupSupport
 import Foundation
 import PostgresCatalog
 import Testing
@@ -61,38 +62,25 @@ struct PostgresRestartTests {
             id: .random(), plan: "restart", source: "db", kind: .full, label: .full(at: startedAt, in: .utc), startedAt: startedAt)
     }
 
-    /// Runs `command` in bash and waits for it on a thread of its own (never on a concurrency pool thread).
+    /// Runs `/bin/sh -c command` and waits for it on a thread of its own (never on a concurrency pool thread).
     ///
-    /// Not Foundation's `Process`: on Linux it learns that a child ended when a socket the child inherited is
-    /// closed, and `pg_ctl` leaves the restarted server holding that socket, so `waitUntilExit` never returned.
+    /// Through ``ChildSpawn``, not Foundation's `Process`: that learns that a child ended when a socket the child
+    /// inherited closes, and the server `pg_ctl` restarts lives on; ``ChildSpawn`` also closes every other
+    /// descriptor of this process in the child, so the server holds none of them.
     static func runShell(_ command: String) async throws -> Int32 {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                var pid: pid_t = 0
-                var fileActions = posix_spawn_file_actions_t()
-                posix_spawn_file_actions_init(&fileActions)
-                defer { posix_spawn_file_actions_destroy(&fileActions) }
-                for descriptor: Int32 in [0, 1, 2] {
-                    posix_spawn_file_actions_addopen(&fileActions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+                let spawn = ChildSpawn()
+                spawn.open("/dev/null", as: STDIN_FILENO, writing: false)
+                spawn.open("/dev/null", as: STDOUT_FILENO, writing: true)
+                spawn.open("/dev/null", as: STDERR_FILENO, writing: true)
+                do {
+                    let pid = try spawn.start(
+                        "/bin/sh", arguments: ["-c", command], environment: ProcessInfo.processInfo.environment)
+                    continuation.resume(returning: ChildSpawn.waitForExit(pid))
+                } catch {
+                    continuation.resume(throwing: error)
                 }
-                // bash closes every descriptor above 2 first: the server pg_ctl starts lives on, and must not
-                // keep sockets of this process open (Foundation would never see its other children end).
-                let closing =
-                    #"for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null; done; "#
-                    + #"eval "$0""#
-                let arguments = ["/bin/bash", "-c", closing, command]
-                var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-                defer { for pointer in argv { free(pointer) } }
-                let spawned = posix_spawn(&pid, "/bin/bash", &fileActions, nil, &argv, environ)
-                guard spawned == 0 else {
-                    continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO))
-                    return
-                }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-                // WIFEXITED / WEXITSTATUS: the exit code, or 128 + the signal that ended it.
-                let exited = status & 0x7f == 0
-                continuation.resume(returning: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
             }
         }
     }

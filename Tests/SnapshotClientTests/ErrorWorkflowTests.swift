@@ -6,6 +6,10 @@ import SnapshotClient
 import SnapshotClientTesting
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What a user sees when something is wrong: each failure is a typed, clear error.
 struct ErrorWorkflowTests {
     @Test("a missing snapshot is snapshotMissing for get, status, delete and restore")
@@ -193,17 +197,43 @@ struct ErrorWorkflowTests {
         }
     }
 
+    /// A TCP socket bound to a free port on 127.0.0.1 that never listens, and its port.
+    static func boundClosedPort() throws -> (Int32, Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(descriptor, address, length) == 0 && getsockname(descriptor, address, &length) == 0
+            }
+        }
+        guard bound else {
+            close(descriptor)
+            throw POSIXError(.EADDRINUSE)
+        }
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     @Test("an unreachable cluster is a connection error naming the URL without credentials")
     func unreachable() async throws {
-        let double = ClusterDouble()
-        let port = try await double.start()
-        try await double.shutdown()
+        // A port bound but not listening refuses connections, and no other test's server can take it meanwhile
+        // (a double's port, once shut down, could be handed to another test's server).
+        let (descriptor, port) = try Self.boundClosedPort()
+        defer { close(descriptor) }
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         let httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         do {
+            // A refused connection fails at once; the long request deadline keeps a loaded test run (every suite
+            // at once on two cores) from turning it into a timeout before the answer is handled.
             let client = try SnapshotClient(
-                configuration: .init(url: "http://admin:s3cret@127.0.0.1:\(port)", retry: .none), httpClient: httpClient)
+                configuration: .init(
+                    url: "http://admin:s3cret@127.0.0.1:\(port)", timeouts: .init(request: .seconds(600)), retry: .none),
+                httpClient: httpClient)
             await #expect {
                 _ = try await client.info()
             } throws: { error in
