@@ -30,12 +30,7 @@ extension Engine {
         switch config {
         case .local(let local):
             var storage = try LocalStorage(root: local.path)
-            if let limit = local.bandwidthLimit {
-                guard limit > 0 else {
-                    throw StorageSettings.invalid("storage.bandwidth_limit: must be a positive number of bytes per second")
-                }
-                storage.bandwidthLimiter = BandwidthLimiter(bytesPerSecond: limit)
-            }
+            storage.bandwidthLimiter = try StorageSettings.bandwidthLimiter(local.bandwidthLimit)
             if let signer = try StorageSettings.linkSigner(for: local, environment: environment) {
                 return SignedLocalStorage(storage: storage, signer: signer)
             }

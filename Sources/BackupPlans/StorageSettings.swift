@@ -8,6 +8,15 @@ import RemoteStorage
 /// environment variables the `*_env` settings name and phrases errors with the plan keys at fault
 /// (never with a secret).
 enum StorageSettings {
+    /// The limiter of a storage section's `bandwidth_limit` (any storage type), or `nil` without one.
+    ///
+    /// - Throws: ``StorageError`` `configuration` if the limit is not positive (a plan built in code).
+    static func bandwidthLimiter(_ limit: Int64?) throws -> BandwidthLimiter? {
+        guard let limit else { return nil }
+        guard limit > 0 else { throw invalid("storage.bandwidth_limit: must be a positive number of bytes per second") }
+        return BandwidthLimiter(bytesPerSecond: limit)
+    }
+
     static func invalid(_ message: String) -> StorageError {
         StorageError(code: .configuration, key: nil, message: message)
     }
@@ -93,9 +102,7 @@ enum StorageSettings {
         case (nil, .some, nil):
             throw invalid("storage.password_env is set but storage.user_env is not")
         }
-        if let limit = config.bandwidthLimit, limit <= 0 {
-            throw invalid("storage.bandwidth_limit must be a positive number of bytes per second")
-        }
+        _ = try bandwidthLimiter(config.bandwidthLimit)
         do {
             return try HTTPStorage(
                 baseURL: url, credentials: credentials, credentialSource: source, bandwidthLimit: config.bandwidthLimit,
@@ -121,10 +128,7 @@ enum StorageSettings {
         let endpoint = try s3Endpoint(for: config)
         let (credentials, source) = try s3Credentials(for: config, environment: environment)
         var options = S3StorageOptions()
-        if let limit = config.bandwidthLimit {
-            guard limit > 0 else { throw invalid("storage.bandwidth_limit: must be a positive number of bytes per second") }
-            options.bandwidthLimiter = BandwidthLimiter(bytesPerSecond: limit)
-        }
+        options.bandwidthLimiter = try bandwidthLimiter(config.bandwidthLimit)
         var domain: URL?
         if let text = config.downloadDomain {
             do {

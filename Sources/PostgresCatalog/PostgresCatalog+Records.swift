@@ -39,7 +39,7 @@ extension PostgresCatalog {
             if let parent = record.parentID, try await Self.state(of: parent, connection, self.logger) == nil {
                 throw CatalogError(code: .notFound, message: "parent backup \(parent) of \(record.id) is not in the catalog")
             }
-            try await connection.query(try Self.insertQuery(record), logger: self.logger)
+            try await connection.query(try Self.insertRowsQuery([record][...]), logger: self.logger)
         }
     }
 
@@ -87,8 +87,8 @@ extension PostgresCatalog {
             .joined(separator: ", ")
     }
 
-    /// One INSERT of `records` (their rows in `backups` only).
-    private static func insertRowsQuery(_ records: ArraySlice<BackupRecord>) throws -> PostgresQuery {
+    /// One INSERT of `records` (their rows in `backups` only): the one place a record becomes column values.
+    static func insertRowsQuery(_ records: ArraySlice<BackupRecord>) throws -> PostgresQuery {
         var binds = PostgresBindings(capacity: records.count * 13)
         for record in records {
             binds.append(record.id.rawValue)
@@ -110,7 +110,7 @@ extension PostgresCatalog {
     }
 
     /// One INSERT of artifacts rows: (backup id, ordinal, artifact).
-    private static func insertRowsQuery(_ rows: ArraySlice<(BackupID, Int, ArtifactDescriptor)>) -> PostgresQuery {
+    static func insertRowsQuery(_ rows: ArraySlice<(BackupID, Int, ArtifactDescriptor)>) -> PostgresQuery {
         var binds = PostgresBindings(capacity: rows.count * 9)
         for (backupID, ordinal, artifact) in rows {
             binds.append(backupID.rawValue)
@@ -146,9 +146,8 @@ extension PostgresCatalog {
                     code: .invalidTransition, message: "backup \(id) is \(state); only a running backup can be committed")
             }
             try Self.requireCompleteArtifacts(artifacts, of: id)
-            for (ordinal, artifact) in artifacts.enumerated() {
-                try await connection.query(Self.insertQuery(artifact, backupID: id, ordinal: ordinal), logger: self.logger)
-            }
+            let rows = artifacts.enumerated().map { (id, $0.offset, $0.element) }
+            try await connection.query(Self.insertRowsQuery(rows[...]), logger: self.logger)
             // The state changes last: the trigger checks the artifacts exist.
             try await connection.query(
                 """
@@ -316,25 +315,6 @@ extension PostgresCatalog {
             "SELECT \(unescaped: BackupRecord.catalogColumns) FROM backups WHERE id = \(id.rawValue)", logger: logger)
         guard let row = try await rows.collect().first else { return nil }
         return try record(from: row) { _ in artifacts }
-    }
-
-    static func insertQuery(_ record: BackupRecord) throws -> PostgresQuery {
-        let tags = try CatalogValue.json(record.tags)
-        let position = try record.position.map(CatalogValue.json)
-        return """
-            INSERT INTO backups (\(unescaped: BackupRecord.catalogColumns)) VALUES (
-                \(record.id.rawValue), \(record.plan), \(record.source), \(record.kind.rawValue), \(record.parentID?.rawValue),
-                \(record.label.rawValue), \(record.state.rawValue), \(CatalogValue.seconds(record.startedAt)),
-                \(record.finishedAt.map(CatalogValue.seconds)), \(record.host), \(tags), \(record.failureReason), \(position))
-            """
-    }
-
-    static func insertQuery(_ artifact: ArtifactDescriptor, backupID: BackupID, ordinal: Int) -> PostgresQuery {
-        """
-        INSERT INTO artifacts (backup_id, ordinal, \(unescaped: ArtifactDescriptor.catalogColumns)) VALUES (
-            \(backupID.rawValue), \(Int64(ordinal)), \(artifact.role), \(artifact.key), \(artifact.sizeBytes), \(artifact.sha256),
-            \(artifact.compression.rawValue), \(artifact.encryptionKeyID), \(artifact.uncompressedBytes))
-        """
     }
 
     /// Reads `backup_id` and the ``ArtifactDescriptor/catalogColumns``.

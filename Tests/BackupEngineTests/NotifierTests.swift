@@ -222,9 +222,16 @@ struct CommandNotifierTerminationTests {
         // exits, whatever its children still do.
         // Before the fix the notifier saw the command end only when the background job did, here after its
         // timeout: notify threw commandTimedOut after 60 s.
+        let folder = try TemporaryFolder()
+        let pidFile = folder.path("pid")
         let notifier = CommandNotifier(
-            executable: "/bin/sh", arguments: ["-c", "sleep 120 </dev/null >/dev/null 2>&1 &"], timeout: .seconds(60))
+            executable: "/bin/sh", arguments: ["-c", #"sleep 120 </dev/null >/dev/null 2>&1 & echo $! > "$PID_FILE""#],
+            timeout: .seconds(60), environment: ["PID_FILE": pidFile])
         try await notifier.notify(sampleEvents[1].0)
+        // Neither waited for nor stopped (Notifications.md): the job still runs; the test ends it.
+        let job = try await readPID(pidFile)
+        #expect(kill(job, 0) == 0, "the background job was stopped")
+        kill(job, SIGKILL)
     }
 
     @Test("a command ignoring SIGTERM is killed after the grace period")

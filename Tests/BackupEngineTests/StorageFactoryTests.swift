@@ -126,6 +126,21 @@ struct StorageFactoryS3Tests {
         #expect(storage.options.bandwidthLimiter?.bytesPerSecond == 1_000_000)
     }
 
+    @Test("a local storage's bandwidth_limit installs a limiter; a limit that is not positive is refused")
+    func localBandwidthLimit() throws {
+        let root = NSTemporaryDirectory() + "backupkit-local-limit-" + UUID().uuidString.prefix(8)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let local = try #require(
+            try makeStorage(.local(LocalStorageConfig(path: root, bandwidthLimit: 2 << 20)), environment: [:]) as? LocalStorage)
+        #expect(local.bandwidthLimiter?.bytesPerSecond == 2 << 20)
+        let unlimited = try #require(try makeStorage(.local(LocalStorageConfig(path: root)), environment: [:]) as? LocalStorage)
+        #expect(unlimited.bandwidthLimiter == nil)
+        let error = #expect(throws: StorageError.self) {
+            _ = try makeStorage(.local(LocalStorageConfig(path: root, bandwidthLimit: 0)), environment: [:])
+        }
+        #expect(error?.message.contains("storage.bandwidth_limit") == true)
+    }
+
     @Test func prefixThatEscapesIsRefused() {
         #expect(configurationError(config(prefix: "../up"))?.message.contains("storage.prefix") == true)
     }
