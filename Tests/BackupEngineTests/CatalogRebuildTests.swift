@@ -133,14 +133,21 @@ struct CatalogRebuildTests {
         }
     }
 
-    @Test("local storage: after losing the catalog, a rebuild recreates every record with its id, parent and checksums; all restore")
-    func localRoundTrip() async throws {
-        let scratch = Scratch("rebuild")
+    /// A scratch folder, a clock, the plan, its local storage and engine, and the backups ``takeBackups`` took.
+    static func backedUp(_ name: String) async throws -> (
+        scratch: Scratch, clock: TestClock, plan: BackupPlan, storage: LocalStorage, engine: Engine, originals: [BackupRecord]
+    ) {
+        let scratch = Scratch(name)
         let clock = TestClock("2026-11-25T01:30:00Z")
         let plan = Self.plan(scratch)
         let storage = try LocalStorage(root: scratch.sub("store"))
         let engine = try Self.engine(plan, storage: storage, clock: clock)
-        let originals = try await Self.takeBackups(scratch, engine: engine, clock: clock)
+        return (scratch, clock, plan, storage, engine, try await Self.takeBackups(scratch, engine: engine, clock: clock))
+    }
+
+    @Test("local storage: after losing the catalog, a rebuild recreates every record with its id, parent and checksums; all restore")
+    func localRoundTrip() async throws {
+        let (scratch, clock, plan, storage, engine, originals) = try await Self.backedUp("rebuild")
         #expect(originals.count == 6)
         #expect(originals.filter { $0.kind == .incremental }.count == 2, "the files source chains two incrementals")
         #expect(try await engine.readManifest(of: originals[0]).tags == ["first", "manual"], "manifests keep the tags")
@@ -173,12 +180,7 @@ struct CatalogRebuildTests {
 
     @Test("a manifest whose artifact is gone or has another size is a conflict, not a record; its children too")
     func conflicts() async throws {
-        let scratch = Scratch("rebuild-conflict")
-        let clock = TestClock("2026-11-25T01:30:00Z")
-        let plan = Self.plan(scratch)
-        let storage = try LocalStorage(root: scratch.sub("store"))
-        let engine = try Self.engine(plan, storage: storage, clock: clock)
-        let originals = try await Self.takeBackups(scratch, engine: engine, clock: clock)
+        let (scratch, clock, plan, storage, engine, originals) = try await Self.backedUp("rebuild-conflict")
         try Self.loseCatalog(of: engine)
 
         // The first SQLite full loses its artifact; the first files incremental's artifact grows by a byte.
@@ -205,12 +207,7 @@ struct CatalogRebuildTests {
 
     @Test("a record whose artifact is deleted becomes missing (not restorable, verify says so); back in storage it is committed")
     func missingAndFound() async throws {
-        let scratch = Scratch("rebuild-missing")
-        let clock = TestClock("2026-11-25T01:30:00Z")
-        let plan = Self.plan(scratch)
-        let storage = try LocalStorage(root: scratch.sub("store"))
-        let engine = try Self.engine(plan, storage: storage, clock: clock)
-        let originals = try await Self.takeBackups(scratch, engine: engine, clock: clock)
+        let (scratch, _, _, _, engine, originals) = try await Self.backedUp("rebuild-missing")
         let full = try #require(originals.first { $0.source == "config" })
         let artifact = scratch.sub("store/" + full.artifacts[0].key)
         try FileManager.default.moveItem(atPath: artifact, toPath: scratch.sub("aside"))
@@ -265,12 +262,7 @@ struct CatalogRebuildTests {
 
     @Test("leftovers of interrupted runs (an artifact without manifest, a partial upload) and other plans' manifests are not records")
     func leftovers() async throws {
-        let scratch = Scratch("rebuild-leftovers")
-        let clock = TestClock("2026-11-25T01:30:00Z")
-        let plan = Self.plan(scratch)
-        let storage = try LocalStorage(root: scratch.sub("store"))
-        let engine = try Self.engine(plan, storage: storage, clock: clock)
-        let originals = try await Self.takeBackups(scratch, engine: engine, clock: clock)
+        let (scratch, clock, plan, storage, engine, originals) = try await Self.backedUp("rebuild-leftovers")
         // A run killed after its upload, before its manifest; another killed mid-upload.
         try scratch.write("store/test/config/2026/11/25/test-config-20261125-120000F.tar.zst", "not a whole backup")
         try scratch.write("store/test/config/2026/11/25/.test-config-20261125-130000F.tar.zst.partial-1f2e", "half")
