@@ -22,8 +22,9 @@ public struct Manifest: Hashable, Codable, Sendable {
         case tags
     }
 
-    /// The manifest format this library writes.
-    public static let currentFormatVersion = 1
+    /// The manifest format this library writes: 2 since a file tree's index moved out of the manifest into
+    /// the backup's index artifact (``FileIndex``); format 1 held it inline in ``files``. Both are read.
+    public static let currentFormatVersion = 2
 
     public var formatVersion: Int
     public var backupID: BackupID
@@ -41,8 +42,9 @@ public struct Manifest: Hashable, Codable, Sendable {
     public var artifacts: [ArtifactDescriptor]
     public var encryption: EncryptionInfo?
     public var position: SourcePosition?
-    /// For file-tree sources: the whole tree as of this backup (including files stored by earlier
-    /// backups of the chain); the next incremental compares against it.
+    /// A short list of entries kept in the manifest itself (a MySQL backup's binary logs). A file tree's index
+    /// is the backup's artifact of role ``FileIndex/role`` instead; manifests of format 1 held the whole tree
+    /// here.
     public var files: [FileEntry]?
     /// For incrementals: paths present in the parent and gone now.
     public var deletedPaths: [String]?

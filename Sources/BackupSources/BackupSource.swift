@@ -18,12 +18,19 @@ public struct SourceRequest: Sendable {
     public var parent: Manifest?
     /// The parent backup's record, for incrementals.
     public var parentRecord: BackupRecord?
+    /// The committed chain ending with the parent, for incrementals: what a source reads to learn the
+    /// parent's whole state (a file tree's index is spread over the chain's index artifacts).
+    public var parentChain: RestoreChain?
     public var logger: Logger
 
-    public init(kind: BackupKind, parent: Manifest? = nil, parentRecord: BackupRecord? = nil, logger: Logger) {
+    public init(
+        kind: BackupKind, parent: Manifest? = nil, parentRecord: BackupRecord? = nil, parentChain: RestoreChain? = nil,
+        logger: Logger
+    ) {
         self.kind = kind
         self.parent = parent
         self.parentRecord = parentRecord
+        self.parentChain = parentChain
         self.logger = logger
     }
 }
@@ -42,7 +49,11 @@ public struct SourceProgress: Sendable, Hashable {
 
 /// What a source learned while its stream was read: the tree index, deletions, warnings, position.
 public struct SourceOutcome: Sendable {
+    /// Entries kept in the manifest itself (a MySQL backup's binary logs): short lists only.
     public var files: [FileEntry]?
+    /// Entries the engine stores as the backup's file index artifact (``FileIndex``), sorted by path: a full
+    /// backup's every entry, an incremental's entries new or changed since the parent.
+    public var index: [FileEntry]?
     public var deletedPaths: [String]?
     public var notes: [String]
     public var position: SourcePosition?
@@ -53,11 +64,13 @@ public struct SourceOutcome: Sendable {
     public var tableRows: [String: Int64]?
 
     public init(
-        files: [FileEntry]? = nil, deletedPaths: [String]? = nil, notes: [String] = [], position: SourcePosition? = nil,
-        filesTotal: Int = 0, filesStored: Int = 0, bytesRead: Int64 = 0, tableRows: [String: Int64]? = nil
+        files: [FileEntry]? = nil, index: [FileEntry]? = nil, deletedPaths: [String]? = nil, notes: [String] = [],
+        position: SourcePosition? = nil, filesTotal: Int = 0, filesStored: Int = 0, bytesRead: Int64 = 0,
+        tableRows: [String: Int64]? = nil
     ) {
         self.tableRows = tableRows
         self.files = files
+        self.index = index
         self.deletedPaths = deletedPaths
         self.notes = notes
         self.position = position
@@ -182,17 +195,17 @@ extension BackupSource {
 }
 
 /// The committed backups a restore applies, full first, the newest one's manifest, and ways to read
-/// any backup's manifest and decoded payload. The engine builds it (``withPayload(of:_:)`` decrypts,
+/// any backup's manifest and decoded artifacts. The engine builds it (``withPayload(of:_:)`` decrypts,
 /// decompresses and checks the stored bytes' size and SHA-256 as they are read).
 ///
-/// Only the newest manifest is held: a file-tree manifest carries the whole file index, so a long chain's
-/// manifests are read one at a time, by the sources that need them (``manifest(of:)``).
+/// Only the newest manifest is held; the others are read one at a time, by the sources that need them
+/// (``manifest(of:)``), and a file tree's index from each backup's index artifact (``withArtifact(_:of:_:)``).
 public struct RestoreChain: Sendable {
     /// One backup and its manifest.
     public struct Link: Sendable {
         /// The backup's catalog record (its artifacts, with sizes and SHA-256).
         public var record: BackupRecord
-        /// The manifest stored beside the backup's artifact (file index, position, source type).
+        /// The manifest stored beside the backup's artifact (position, source type, deletions).
         public var manifest: Manifest
 
         /// Creates a link.
@@ -202,8 +215,10 @@ public struct RestoreChain: Sendable {
         }
     }
 
-    /// Streams a backup's decoded payload to a body and checks the stored bytes afterwards.
-    public typealias PayloadReader = @Sendable (BackupRecord, (ByteStream) async throws -> Void) async throws -> Void
+    /// Streams one artifact of a backup, chosen by role (`data`, ``FileIndex/role``), decoded, to a body and
+    /// checks the stored bytes afterwards; throws when the backup has no artifact of that role.
+    public typealias ArtifactReader =
+        @Sendable (BackupRecord, _ role: String, (ByteStream) async throws -> Void) async throws -> Void
     /// Reads a backup's manifest.
     public typealias ManifestReader = @Sendable (BackupRecord) async throws -> Manifest
 
@@ -211,7 +226,7 @@ public struct RestoreChain: Sendable {
     public let records: [BackupRecord]
     /// The backup restored to, with its manifest.
     public let newest: Link
-    private let readPayload: PayloadReader
+    private let readArtifact: ArtifactReader
     private let readManifest: ManifestReader
 
     /// Creates a chain.
@@ -219,15 +234,15 @@ public struct RestoreChain: Sendable {
     ///   - records: the backups, full first, ending with `newest.record`.
     ///   - newest: the backup restored to, with its manifest.
     ///   - manifest: reads a backup's manifest.
-    ///   - payload: streams a backup's decoded payload and checks its checksum once the body returns.
+    ///   - artifact: streams a backup's decoded artifact of a role and checks its checksum once the body returns.
     public init(
-        records: [BackupRecord], newest: Link, manifest: @escaping ManifestReader, payload: @escaping PayloadReader
+        records: [BackupRecord], newest: Link, manifest: @escaping ManifestReader, artifact: @escaping ArtifactReader
     ) {
         precondition(records.last?.id == newest.record.id, "a restore chain ends with the backup restored to")
         self.records = records
         self.newest = newest
         self.readManifest = manifest
-        self.readPayload = payload
+        self.readArtifact = artifact
     }
 
     /// The manifest of `record`, one of ``records`` (read from storage unless it is the newest).
@@ -238,14 +253,19 @@ public struct RestoreChain: Sendable {
     /// Reads `record`'s payload to its end without using it, checking the stored bytes' size and SHA-256:
     /// a first pass before a restore sends anything to a target it cannot take back (a database server).
     public func checkPayload(of record: BackupRecord) async throws {
-        try await readPayload(record) { stream in
+        try await readArtifact(record, "data") { stream in
             for try await _ in stream {}
         }
     }
 
     /// Streams `record`'s decoded payload to `body`, then checks the stored bytes' size and SHA-256.
     public func withPayload(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
-        try await readPayload(record, body)
+        try await readArtifact(record, "data", body)
+    }
+
+    /// Streams `record`'s decoded artifact of `role` to `body`, then checks the stored bytes' size and SHA-256.
+    public func withArtifact(_ role: String, of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
+        try await readArtifact(record, role, body)
     }
 }
 

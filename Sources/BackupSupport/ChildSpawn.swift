@@ -58,7 +58,15 @@ package final class ChildSpawn {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        var result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        // ETXTBSY: the program was just written, and a child another thread forked meanwhile still holds the
+        // writing descriptor until it execs. That lasts microseconds, so a few short retries get past it.
+        var retries = 0
+        while result == ETXTBSY, retries < 20 {
+            retries += 1
+            usleep(useconds_t(retries * 1_000))
+            result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        }
         guard result == 0 else { throw ChildSpawnError(path: path, code: result) }
         return pid
     }

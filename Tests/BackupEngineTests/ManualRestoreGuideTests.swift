@@ -25,8 +25,9 @@ struct ManualRestoreGuideTests {
         return lines[(start + 1)..<end].joined(separator: "\n")
     }
 
-    static func run(_ command: String, in folder: String) throws -> String {
-        let result = try Fixture.shell("set -e; cd '\(folder)'\n\(command)")
+    static func run(_ command: String, input: String? = nil, in folder: String) throws -> String {
+        let feed = input.map { "<<'LINES'\n\($0)LINES" } ?? ""
+        let result = try Fixture.shell("set -e; cd '\(folder)'\n\(command) \(feed)")
         #expect(result.status == 0, "\(command): \(result.output)")
         return result.output
     }
@@ -77,14 +78,16 @@ struct ManualRestoreGuideTests {
             let unpack = try Self.command(after: "<!-- step 3: unpack -->", in: guide)
             #expect(unpack.hasPrefix("zstd -dc X.tar.zst | tar -x"))
             _ = try Self.run("zstd -dc '\(store)/\(key)' | tar -x", in: target)
+            // 4. Remove what this backup records as deleted, right after its own unpack.
+            let deletions = try Self.command(after: "<!-- step 4: apply the deletions -->", in: guide)
+            _ = try Self.run(deletions.replacingOccurrences(of: "X.manifest.json", with: manifest), in: target)
         }
-
-        // 4. Keep exactly what the newest manifest lists.
-        let keep = try Self.command(after: "<!-- step 4: keep the newest file list -->", in: guide)
-        let newestManifest = "\(store)/\(Engine.manifestKey(forArtifact: try #require(newest.artifacts.first).key))"
-        _ = try Self.run(
-            keep.replacingOccurrences(of: "NEWEST.manifest.json", with: "'\(newestManifest)'")
-                .replacingOccurrences(of: "/tmp/keep.txt", with: "'\(scratch.sub("keep.txt"))'"), in: target)
+        // 5. The newest backup's index lists each file it changed with its SHA-256; sha256sum agrees.
+        let list = try Self.command(after: "<!-- step 5: list the index -->", in: guide)
+        let index = try #require(newest.artifacts.first { $0.role == "index" }).key
+        let listed = try Self.run(list.replacingOccurrences(of: "X.tar.zst.index.jsonl.zst", with: "'\(store)/\(index)'"), in: target)
+        #expect(listed.contains("  src/notes.txt"))
+        #expect(try Self.run("sha256sum -c", input: listed, in: target).contains("src/notes.txt: OK"))
 
         #expect(try FileManager.default.contentsOfDirectory(atPath: target) == ["src"])
         #expect(try Fixture.tree(target + "/src") == Fixture.tree(scratch.sub("src")))

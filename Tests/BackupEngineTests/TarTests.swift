@@ -103,7 +103,7 @@ struct FileTreeSourceTests {
     func manifest(_ outcome: SourceOutcome) -> Manifest {
         Manifest(
             backupID: .random(), plan: "p", source: "s", sourceType: "files", kind: .full, label: try! BackupLabel("20261125-013000F"),
-            startedAt: Date(), finishedAt: Date(), host: "h", artifacts: [], files: outcome.files)
+            startedAt: Date(), finishedAt: Date(), host: "h", artifacts: [], files: outcome.index)
     }
 
     @Test("excludes and includes: names at any depth, paths, folders only")
@@ -132,7 +132,7 @@ struct FileTreeSourceTests {
         #expect(!result.entries.contains { $0.contains("secret") })
         #expect(!result.entries.contains("src/pipe"))
         #expect(result.outcome.notes.contains { $0.contains("fifo") && $0.contains("src/pipe") })
-        #expect(result.outcome.files?.first { $0.path == "src/out" }?.linkTarget == scratch.sub("outside"))
+        #expect(result.outcome.index?.first { $0.path == "src/out" }?.linkTarget == scratch.sub("outside"))
     }
 
     @Test("an incremental stores changed and new files and records deletions")
@@ -150,7 +150,12 @@ struct FileTreeSourceTests {
         let stored = incremental.entries.filter { !$0.hasSuffix("/") }
         #expect(stored == ["src/changed.txt", "src/new.txt"])
         #expect(incremental.outcome.deletedPaths == ["src/deleted.txt"])
-        #expect(Set(incremental.outcome.files!.map(\.path)) == ["src", "src/same.txt", "src/changed.txt", "src/new.txt"])
+        // The incremental's index lists what changed (the folder's mtime moved); merged into the full's, the whole tree.
+        let changes = try #require(incremental.outcome.index)
+        #expect(changes.map(\.path) == ["src", "src/changed.txt", "src/new.txt"])
+        let merged = FileIndex.applying(changes, deleted: ["src/deleted.txt"], to: try #require(full.outcome.index))
+        #expect(merged.map(\.path) == ["src", "src/changed.txt", "src/new.txt", "src/same.txt"])
+        #expect(merged.first { $0.path == "src/changed.txt" }?.size == 9)
     }
 
     @Test("with hash_contents, a rewrite keeping size and mtime is still seen")
@@ -161,7 +166,7 @@ struct FileTreeSourceTests {
         try Fixture.shell("touch -r '\(path)' '\(scratch.sub("reference"))'")
         let source = FileTreeSource(FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")], hashContents: true))
         let full = try await outcome(source)
-        #expect(full.outcome.files?.first { $0.path == "src/a.txt" }?.sha256?.count == 64)
+        #expect(full.outcome.index?.first { $0.path == "src/a.txt" }?.sha256?.count == 64)
         // Rewrite in place (same inode) and restore the mtime.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.write(contentsOf: Data("BBBB".utf8))
@@ -196,7 +201,7 @@ struct FileTreeSourceTests {
         for try await chunk in prepared.stream { tar += chunk }
         let result = try prepared.outcome()
         #expect(result.notes.contains { $0.contains("changed while it was read") && $0.contains("growing.log") })
-        let entry = try #require(result.files?.first { $0.path == "src/growing.log" })
+        let entry = try #require(result.index?.first { $0.path == "src/growing.log" })
         #expect(entry.mtimeNanoseconds == -1, "marked so the next incremental stores it again")
         // The archive stays well-formed.
         let reader = TarReader(ByteStream(bytes: tar))

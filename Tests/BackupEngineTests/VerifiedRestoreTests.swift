@@ -150,16 +150,26 @@ struct VerifiedRestoreTests {
         try scratch.write("src/sub/b.txt", "beta")
         let full = try #require(try await engine.backup(BackupRequest(kind: .full)).outcomes.first?.record)
         let manifestPath = scratch.sub("store/" + Engine.manifestKey(forArtifact: try #require(full.artifacts.first).key))
-        var manifest = try Manifest.decode(Data(contentsOf: URL(fileURLWithPath: manifestPath)))
-        let files = try #require(manifest.files).filter { $0.type == .file }
+        let manifest = try Manifest.decode(Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+        #expect(manifest.files == nil, "the file index is an artifact of its own")
+        let entries = try #require(try await FileTreeSource.index(of: try await engine.restoreChain(for: full.id)))
+        let files = entries.filter { $0.type == .file }
         #expect(files.count == 2)
-        #expect(files.allSatisfy { $0.sha256?.count == 64 }, "the manifest lists each stored file's SHA-256")
+        #expect(files.allSatisfy { $0.sha256?.count == 64 }, "the index lists each stored file's SHA-256")
 
-        // The manifest says b.txt held other bytes than the artifact restores.
-        let index = try #require(manifest.files?.firstIndex { $0.path == "src/sub/b.txt" })
-        manifest.files?[index].sha256 = String(repeating: "0", count: 64)
-        try FileManager.default.removeItem(atPath: manifestPath)
-        try manifest.jsonData().write(to: URL(fileURLWithPath: manifestPath))
+        // The index says b.txt held other bytes than the data artifact restores: the index artifact is rewritten
+        // and the catalog given its new checksum, so only the per-file check can notice.
+        let index = scratch.sub("store/" + (try #require(full.artifacts.first { $0.role == "index" })).key)
+        let sha = try #require(files.first { $0.path == "src/sub/b.txt" }?.sha256)
+        let rewrite = try Fixture.shell(
+            """
+            set -e
+            zstd -dcq '\(index)' | sed 's/\(sha)/\(String(repeating: "0", count: 64))/' | zstd -qf -o '\(index).new'
+            mv '\(index).new' '\(index)'
+            sqlite3 '\(scratch.sub("store/catalog.sqlite"))' \
+              "UPDATE artifacts SET sha256 = '$(sha256sum '\(index)' | cut -c1-64)', size_bytes = $(stat -c %s '\(index)') WHERE role = 'index'"
+            """)
+        #expect(rewrite.status == 0, "\(rewrite.output)")
 
         let error = await #expect(throws: EngineError.self) { try await engine.restore(full.id, to: scratch.sub("target")) }
         try Self.expectNamesTheBackup(error, full)

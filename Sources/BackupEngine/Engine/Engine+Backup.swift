@@ -115,7 +115,7 @@ extension Engine {
         // Decide the kind and the parent.
         var kind: BackupKind = .full
         var parentRecord: BackupRecord? = nil
-        var parentManifest: Manifest? = nil
+        var parentChain: RestoreChain? = nil
         do {
             if request.kind != .full {
                 if !source.supportsIncremental {
@@ -128,9 +128,13 @@ extension Engine {
                     } else if case .restartWithFull(let note) = try await source.checkChain(from: parent, logger: logger) {
                         notes.append(note)
                     } else if let manifest = try? await readManifest(of: parent) {
-                        kind = .incremental
-                        parentRecord = parent
-                        parentManifest = manifest
+                        if let records = try? await restoreChain(for: parent) {
+                            kind = .incremental
+                            parentRecord = parent
+                            parentChain = restoreChain(records, newest: RestoreChain.Link(record: parent, manifest: manifest))
+                        } else {
+                            notes.append("the chain of parent \(parent.label) is not restorable; took a full backup")
+                        }
                     } else {
                         notes.append("the manifest of parent \(parent.label) could not be read; took a full backup")
                     }
@@ -158,7 +162,9 @@ extension Engine {
             let meter = TransferMeter(
                 reporter: progress, template: ProgressEvent(source: source.name, phase: .started, kind: kind))
             let prepared = try await source.prepare(
-                SourceRequest(kind: kind, parent: parentManifest, parentRecord: parentRecord, logger: logger),
+                SourceRequest(
+                    kind: kind, parent: parentChain?.newest.manifest, parentRecord: parentRecord, parentChain: parentChain,
+                    logger: logger),
                 progress: { meter.add($0) })
             defer { prepared.cleanup() }
             meter.begin(expectedBytes: prepared.expectedBytes, expectedFiles: prepared.expectedFiles)
@@ -186,27 +192,35 @@ extension Engine {
 
             let outcome = try prepared.outcome()
             notes += outcome.notes
-            let artifact = ArtifactDescriptor(
-                role: "data", key: key, sizeBytes: digest.byteCount, sha256: digest.hex, compression: plan.compression.algorithm,
-                encryptionKeyID: encryptionKey?.keyID, uncompressedBytes: pipeline.uncompressedByteCount())
+            var artifacts = [
+                ArtifactDescriptor(
+                    role: "data", key: key, sizeBytes: digest.byteCount, sha256: digest.hex,
+                    compression: plan.compression.algorithm, encryptionKeyID: encryptionKey?.keyID,
+                    uncompressedBytes: pipeline.uncompressedByteCount())
+            ]
+            if let index = outcome.index {
+                artifacts.append(
+                    try await storeIndex(index, deleted: outcome.deletedPaths ?? [], forArtifact: key, backupID: record.id))
+            }
             let finished = max(now(), record.startedAt)
+            let bytesStored = artifacts.reduce(0) { $0 + $1.sizeBytes }
             let manifest = Manifest(
                 backupID: record.id, plan: plan.name, source: source.name, sourceType: source.typeName, kind: kind,
                 label: record.label, parentID: parentRecord?.id, parentLabel: parentRecord?.label, startedAt: record.startedAt,
-                finishedAt: finished, host: host, artifacts: [artifact],
+                finishedAt: finished, host: host, artifacts: artifacts,
                 encryption: encryptionKey.map {
                     EncryptionInfo(algorithm: FrameEncryptor.formatName, keyID: $0.keyID, frameSize: Pipeline.frameSize)
                 },
                 position: outcome.position, files: outcome.files, deletedPaths: outcome.deletedPaths,
                 stats: BackupStats(
                     filesTotal: outcome.filesTotal, filesStored: outcome.filesStored, bytesRead: outcome.bytesRead,
-                    bytesStored: digest.byteCount),
+                    bytesStored: bytesStored),
                 notes: notes, tableRows: outcome.tableRows, tags: record.tags)
             try await storage.put(try [UInt8](manifest.jsonData()), at: Self.manifestKey(forArtifact: key), options: .createOnly)
 
-            record = try await catalog.commit(record.id, artifacts: [artifact], position: outcome.position, finishedAt: finished)
+            record = try await catalog.commit(record.id, artifacts: artifacts, position: outcome.position, finishedAt: finished)
             let seconds = finished.timeIntervalSince(record.startedAt)
-            recordMetrics(source: source.name, result: "committed", bytes: digest.byteCount, seconds: seconds)
+            recordMetrics(source: source.name, result: "committed", bytes: bytesStored, seconds: seconds)
             meter.end(.finished, detail: record.id.rawValue)
             logger.info(
                 "backup committed",
@@ -220,10 +234,12 @@ extension Engine {
             // mark its record failed, and catalog and storage calls refuse to start in a cancelled task.
             let failedID = record.id
             let failedAt = max(now(), record.startedAt)
+            let encrypted = encryptionKey != nil
             await Task { [self] in
                 await removeLeftovers(key: artifactKey)
                 if let artifactKey, let recovering = storage as? any UploadRecovery {
                     _ = try? await recovering.removeAbandonedUploads(of: artifactKey)
+                    _ = try? await recovering.removeAbandonedUploads(of: Self.indexKey(forArtifact: artifactKey, encrypted: encrypted))
                 }
                 do {
                     try await catalog.markFailed(failedID, reason: reason, at: failedAt)
@@ -296,10 +312,39 @@ extension Engine {
         return try Manifest.decode(Data(bytes))
     }
 
-    /// Removes an artifact and its manifest after a failed run (best effort; missing is fine).
+    /// Stores a file index as the `index` artifact beside the data artifact `key`: zstd-compressed whatever
+    /// the plan's compression, encrypted with the plan's key, its size checked like the data's.
+    private func storeIndex(_ entries: [FileEntry], deleted: [String], forArtifact key: String, backupID: BackupID) async throws
+        -> ArtifactDescriptor
+    {
+        let indexKey = Self.indexKey(forArtifact: key, encrypted: encryptionKey != nil)
+        let pipeline = Pipeline(compression: Self.indexCompression, encryptionKey: encryptionKey)
+        let payload = ByteStream {
+            let next = Shared(0)
+            return { next.withLock { FileIndex.lines(deleted: deleted, entries: entries, from: &$0) } }
+        }
+        let stored = try await storage.put(try pipeline.encode(payload), at: indexKey, options: .createOnly)
+        let digest = pipeline.digest()
+        guard stored.sizeBytes == digest.byteCount else {
+            throw EngineError(
+                code: .sizeMismatch,
+                message: "storage reports \(stored.sizeBytes) bytes for '\(indexKey)' but \(digest.byteCount) were written",
+                backupID: backupID)
+        }
+        return ArtifactDescriptor(
+            role: FileIndex.role, key: indexKey, sizeBytes: digest.byteCount, sha256: digest.hex,
+            compression: Self.indexCompression.algorithm, encryptionKeyID: encryptionKey?.keyID,
+            uncompressedBytes: pipeline.uncompressedByteCount())
+    }
+
+    /// Removes an artifact, its manifest and its file index after a failed run (best effort; missing is fine).
     package func removeLeftovers(key: String?) async {
         guard let key else { return }
-        for object in [key, Self.manifestKey(forArtifact: key)] {
+        let objects = [
+            key, Self.manifestKey(forArtifact: key), Self.indexKey(forArtifact: key, encrypted: false),
+            Self.indexKey(forArtifact: key, encrypted: true),
+        ]
+        for object in objects {
             do { try await storage.delete(object) } catch { logger.warning("could not remove leftover '\(object)': \(error)") }
         }
     }
@@ -347,7 +392,9 @@ extension Engine {
             for key in possibleArtifactKeys(of: record) {
                 await removeLeftovers(key: key)
                 if let recovering = storage as? any UploadRecovery {
-                    _ = try? await recovering.removeAbandonedUploads(of: key)
+                    for upload in [key, Self.indexKey(forArtifact: key, encrypted: false), Self.indexKey(forArtifact: key, encrypted: true)] {
+                        _ = try? await recovering.removeAbandonedUploads(of: upload)
+                    }
                 }
             }
             try await catalog.markFailed(

@@ -156,7 +156,7 @@ extension Engine {
             ]
             switch manifest.sourceType {
             case "files":
-                if let files = manifest.files {
+                if let files = try await FileTreeSource.index(of: try await restoreChain(for: record.id)) {
                     checks += try treeChecks(root: target, files: files, manifest: manifest)
                 }
             case "sqlite":

@@ -62,9 +62,9 @@ extension Engine {
         let reading = Shared(record)
         let tracked = RestoreChain(
             records: chain.records, newest: chain.newest, manifest: { try await chain.manifest(of: $0) },
-            payload: { record, body in
+            artifact: { record, role, body in
                 reading.withLock { $0 = record }
-                try await chain.withPayload(of: record, body)
+                try await chain.withArtifact(role, of: record, body)
             })
         let restored: RestoredFiles
         do {
@@ -125,9 +125,14 @@ extension Engine {
             throw EngineError(code: .notRestorable, message: "no backup \(id) in the catalog", backupID: id)
         }
         let records = try await restoreChain(for: record)
-        return RestoreChain(
-            records: records, newest: RestoreChain.Link(record: record, manifest: try await readManifest(of: record)),
-            manifest: { try await readManifest(of: $0) }, payload: { try await withArtifactStream(of: $0, $1) })
+        return restoreChain(records, newest: RestoreChain.Link(record: record, manifest: try await readManifest(of: record)))
+    }
+
+    /// The chain `records` (full first, ending with `newest`'s record) with this engine's readers.
+    package func restoreChain(_ records: [BackupRecord], newest: RestoreChain.Link) -> RestoreChain {
+        RestoreChain(
+            records: records, newest: newest, manifest: { try await readManifest(of: $0) },
+            artifact: { try await withArtifactStream(of: $0, role: $1, $2) })
     }
 
     /// The committed chain from the full backup up to `record`.
@@ -164,10 +169,13 @@ extension Engine {
         return chain.reversed()
     }
 
-    /// Streams one record's decoded payload to `body`, then checks the stored bytes' SHA-256.
-    package func withArtifactStream(of record: BackupRecord, _ body: (ByteStream) async throws -> Void) async throws {
-        guard let artifact = record.artifacts.first(where: { $0.role == "data" }) else {
-            throw EngineError(code: .notRestorable, message: "backup \(record.label) has no data artifact", backupID: record.id)
+    /// Streams one record's decoded artifact of `role` (its payload by default) to `body`, then checks the
+    /// stored bytes' SHA-256.
+    package func withArtifactStream(
+        of record: BackupRecord, role: String = "data", _ body: (ByteStream) async throws -> Void
+    ) async throws {
+        guard let artifact = record.artifacts.first(where: { $0.role == role }) else {
+            throw EngineError(code: .notRestorable, message: "backup \(record.label) has no \(role) artifact", backupID: record.id)
         }
         let decoding = try Pipeline.decode(
             try await storage.get(artifact.key), compression: artifact.compression, key: try key(for: artifact, of: record))

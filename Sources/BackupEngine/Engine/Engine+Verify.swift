@@ -45,6 +45,10 @@ extension Engine {
             problems += await verify(artifact, of: record) { stream in
                 if let source, let link, artifact.role == "data" {
                     try await source.verifyPayload(stream, of: link)
+                } else if artifact.role == FileIndex.role {
+                    var index = FileIndexReader()
+                    for try await chunk in stream { try index.read(chunk) }
+                    _ = try index.finish()
                 } else {
                     for try await _ in stream {}
                 }

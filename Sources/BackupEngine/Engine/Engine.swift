@@ -122,6 +122,15 @@ public struct Engine: Sendable {
     /// The key of the manifest written beside an artifact.
     public static func manifestKey(forArtifact key: String) -> String { key + ".manifest.json" }
 
+    /// Where the file index (``FileIndex``) of the backup whose data artifact is `key` is stored:
+    /// `<key>.index.jsonl.zst`, with `.enc` appended when encrypted.
+    public static func indexKey(forArtifact key: String, encrypted: Bool) -> String {
+        key + "." + FileIndex.payloadExtension + ".zst" + (encrypted ? ".enc" : "")
+    }
+
+    /// How file indexes are compressed: zstd level 3 on the calling thread, whatever the plan's compression.
+    package static let indexCompression = CompressionSettings(algorithm: .zstd, level: 3, threads: 0)
+
     /// The artifact extension for a source payload under the plan's compression and encryption.
     package func artifactExtension(payload: String) -> String {
         var ext = payload

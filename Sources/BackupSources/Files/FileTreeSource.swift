@@ -55,7 +55,7 @@ public struct FileTreeSource: BackupSource {
     public func restore(_ chain: RestoreChain, into directory: String, options: FolderRestoreOptions, logger: Logger) async throws
         -> RestoredFiles
     {
-        let files = chain.newest.manifest.files
+        let files = try await Self.index(of: chain)
         if !options.allowExternalLinks, let files {
             let outward = files.filter { $0.type == .symlink && !TarExtractor.linkStaysInside($0.path, target: $0.linkTarget ?? "") }
             if let first = outward.first {
@@ -92,23 +92,35 @@ public struct FileTreeSource: BackupSource {
             filesWritten: extractor.filesWritten, bytesWritten: extractor.bytesWritten, backupsApplied: chain.records.count)
     }
 
+    /// Scans the tree and prepares its tar stream.
+    ///
+    /// The outcome's ``SourceOutcome/index`` is the backup's file index: for a full backup every entry; for an
+    /// incremental only the entries new or different from the parent's index (a folder whose metadata did
+    /// not change is stored in the tar again but not listed), with the paths gone since in `deletedPaths`.
     public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
-        let scan = try scanTree(logger: request.logger)
-        let parentIndex: [String: FileEntry]
-        if request.kind == .incremental, let files = request.parent?.files {
-            parentIndex = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { $1 })
-        } else {
-            parentIndex = [:]
+        let incremental = request.kind == .incremental
+        var parentIndex: [String: FileEntry] = [:]
+        if incremental {
+            var parentFiles = request.parent?.files
+            if let chain = request.parentChain { parentFiles = try await Self.index(of: chain) }
+            parentIndex.reserveCapacity(parentFiles?.count ?? 0)
+            for entry in parentFiles ?? [] { parentIndex[entry.path] = entry }
         }
+        var scan = try scanTree(logger: request.logger)
+        let total = scan.entries.count
 
+        // A full backup stores everything. An incremental stores new and changed entries, and every folder
+        // (cheap, and it keeps modes exact); an entry it does not store goes into its index only when its
+        // metadata changed (with `hash_contents`, a file touched but not changed).
         var toStore: [ScannedEntry] = []
-        var index: [FileEntry] = []
+        var changes: [FileEntry] = []
+        if !incremental {
+            swap(&toStore, &scan.entries)
+        }
         for var scanned in scan.entries {
-            // Full backups have no parent index, so everything is stored. An incremental stores new and
-            // changed entries, and every folder (cheap, and it keeps modes exact).
-            guard let previous = parentIndex[scanned.entry.path], !Self.changed(scanned.entry, since: previous),
-                scanned.entry.type != .directory
-            else {
+            let previous = parentIndex.removeValue(forKey: scanned.entry.path)
+            guard let previous, !Self.changed(scanned.entry, since: previous), scanned.entry.type != .directory else {
+                scanned.listed = previous.map { scanned.entry != $0 } ?? true
                 toStore.append(scanned)
                 continue
             }
@@ -121,17 +133,16 @@ public struct FileTreeSource: BackupSource {
             } else {
                 scanned.entry.sha256 = previous.sha256
             }
-            index.append(scanned.entry)
+            if scanned.entry != previous { changes.append(scanned.entry) }
         }
-        let currentPaths = Set(scan.entries.map(\.entry.path))
-        let deleted =
-            request.kind == .incremental
-            ? parentIndex.keys.filter { !currentPaths.contains($0) }.sorted() : nil
+        // What is left of the parent's index is gone from the tree.
+        let deleted = incremental ? parentIndex.keys.sorted(by: FileIndex.pathPrecedes) : nil
+        parentIndex = [:]
 
-        let state = Shared(StreamState(index: index, notes: scan.notes))
+        let state = Shared(StreamState(index: changes, notes: scan.notes))
+        scan = Scan()
         let expectedBytes = toStore.reduce(Int64(0)) { $0 + ($1.entry.type == .file ? $1.entry.size : 0) }
         let storedCount = toStore.count
-        let total = scan.entries.count
         let chunkSize = chunkSize
         let sourceName = name
         let entriesToStore = toStore
@@ -145,11 +156,38 @@ public struct FileTreeSource: BackupSource {
             stream: stream, fileExtension: "tar", expectedBytes: expectedBytes, expectedFiles: storedCount,
             outcome: {
                 state.withLock { state in
-                    SourceOutcome(
-                        files: state.index.sorted { $0.path < $1.path }, deletedPaths: deleted, notes: state.notes,
-                        filesTotal: total, filesStored: state.stored, bytesRead: state.bytesRead)
+                    state.index.sort { FileIndex.pathPrecedes($0.path, $1.path) }
+                    return SourceOutcome(
+                        index: state.index, deletedPaths: deleted, notes: state.notes, filesTotal: total,
+                        filesStored: state.stored, bytesRead: state.bytesRead)
                 }
             })
+    }
+
+    /// The file index of the newest backup of `chain` — the tree's every entry, sorted by path: the full
+    /// backup's index with each incremental's deletions and changes applied in order, each index artifact's
+    /// size and SHA-256 checked as it is read. Only index artifacts are read; a backup without one (written
+    /// by a version that kept the whole index in a format-1 manifest) has its manifest read, and its inline
+    /// index starts the merge afresh. `nil` when no backup of the chain has an index.
+    public static func index(of chain: RestoreChain) async throws -> [FileEntry]? {
+        var index: [FileEntry]? = nil
+        for record in chain.records {
+            if record.artifacts.contains(where: { $0.role == FileIndex.role }) {
+                var reader = FileIndexReader()
+                try await chain.withArtifact(FileIndex.role, of: record) { stream in
+                    for try await chunk in stream { try reader.read(chunk) }
+                }
+                let entries = try reader.finish()
+                if let base = index, record.kind == .incremental {
+                    index = FileIndex.applying(entries, deleted: reader.deleted, to: base)
+                } else {
+                    index = entries
+                }
+            } else if let inline = try await chain.manifest(of: record).files {
+                index = inline.sorted { FileIndex.pathPrecedes($0.path, $1.path) }
+            }
+        }
+        return index
     }
 
     // MARK: Scanning
@@ -157,6 +195,8 @@ public struct FileTreeSource: BackupSource {
     package struct ScannedEntry: Sendable {
         package var entry: FileEntry
         package var absolutePath: String
+        /// Whether the entry goes into the backup's index once stored (an incremental's unchanged folder does not).
+        package var listed = true
     }
 
     package struct Scan {

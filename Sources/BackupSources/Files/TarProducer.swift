@@ -76,7 +76,7 @@ package final class TarProducer: @unchecked Sendable {
         switch entry.type {
         case .directory, .symlink:
             output += header(for: entry, size: 0).encoded()
-            record(entry, bytes: 0)
+            record(entry, bytes: 0, listed: scanned.listed)
         case .file:
             let fd = open(scanned.absolutePath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else {
@@ -171,10 +171,10 @@ package final class TarProducer: @unchecked Sendable {
             linkTarget: entry.linkTarget ?? "")
     }
 
-    private func record(_ entry: FileEntry, bytes: Int64) {
+    private func record(_ entry: FileEntry, bytes: Int64, listed: Bool = true) {
         progress(SourceProgress(files: 1))
         state.withLock { state in
-            state.index.append(entry)
+            if listed { state.index.append(entry) }
             state.stored += 1
             state.bytesRead += bytes
         }
