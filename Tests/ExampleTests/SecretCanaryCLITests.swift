@@ -399,11 +399,16 @@ struct SecretCanaryCLITests {
         // What landed in the repository, read back over WebDAV: every artifact and its manifest.
         let list = try await Self.run("backup", ["list", "--plan", "plan.yaml", "--json"], in: folder, environment: good)
         let records = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
-        let keys = records.flatMap { ($0["artifacts"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String } }
-        #expect(!keys.isEmpty, "the catalog lists no artifact to read back")
+        let artifacts = records.flatMap { $0["artifacts"] as? [[String: Any]] ?? [] }
+        // Each artifact (data and file index), and the manifest beside the data.
+        let names = artifacts.flatMap { artifact -> [String] in
+            guard let key = artifact["key"] as? String else { return [] }
+            return artifact["role"] as? String == "data" ? [key, key + ".manifest.json"] : [key]
+        }
+        #expect(names.count >= 3, "the catalog lists no data and index artifacts to read back")
         var stored: [(String, Data)] = []
-        for key in keys {
-            for name in [key, key + ".manifest.json"] {
+        do {
+            for name in names {
                 var request = URLRequest(url: try #require(URL(string: base + name)))
                 request.setValue("Basic " + Data("\(user):\(password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
                 let (data, response) = try await URLSession.shared.data(for: request)
