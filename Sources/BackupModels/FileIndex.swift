@@ -60,9 +60,17 @@ public enum FileIndex {
         return merged
     }
 
-    /// The order of an index: by the path's UTF-8 bytes.
+    /// `entries` in index order: as they are when they already are (a linear check), sorted otherwise.
+    public static func inOrder(_ entries: [FileEntry]) -> [FileEntry] {
+        let ordered = entries.indices.dropFirst().allSatisfy { pathPrecedes(entries[$0 - 1].path, entries[$0].path) }
+        return ordered ? entries : entries.sorted { pathPrecedes($0.path, $1.path) }
+    }
+
+    /// The order of an index: by the path's UTF-8 bytes, `/` before any other byte — a folder's entries
+    /// come right after it, before a sibling whose name extends the folder's (`a`, `a/z`, `a-b`): the order of
+    /// a walk that visits each folder's names in byte order.
     public static func pathPrecedes(_ first: String, _ second: String) -> Bool {
-        first.utf8.lexicographicallyPrecedes(second.utf8)
+        first.utf8.lexicographicallyPrecedes(second.utf8) { ($0 == 0x2F ? 0 : $0) < ($1 == 0x2F ? 0 : $1) }
     }
 }
 
@@ -81,50 +89,48 @@ public struct FileIndexReader: Sendable {
     /// Reads the complete lines of `chunk`; a line cut at the chunk's end is kept for the next call.
     ///
     /// - Throws: ``ModelError`` `invalidValue` naming the line that is not an index entry.
-    public mutating func read(_ chunk: some Collection<UInt8>) throws {
-        var start = chunk.startIndex
-        var index = start
-        while index != chunk.endIndex {
-            if chunk[index] == 0x0A {
+    public mutating func read(_ chunk: [UInt8]) throws {
+        try chunk.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count, let newline = buffer[start...].firstIndex(of: 0x0A) {
                 if partial.isEmpty {
-                    try readLine(chunk[start..<index])
+                    try readLine(UnsafeBufferPointer(rebasing: buffer[start..<newline]))
                 } else {
-                    partial.append(contentsOf: chunk[start..<index])
-                    let line = partial
-                    partial.removeAll(keepingCapacity: true)
-                    try readLine(line[...])
+                    partial.append(contentsOf: buffer[start..<newline])
+                    try readPartial()
                 }
-                start = chunk.index(after: index)
+                start = newline + 1
             }
-            index = chunk.index(after: index)
+            partial.append(contentsOf: buffer[start...])
         }
-        partial.append(contentsOf: chunk[start..<chunk.endIndex])
     }
 
     /// Ends the index: the last line needs no newline.
     ///
     /// - Returns: every entry read.
     public mutating func finish() throws -> [FileEntry] {
-        if !partial.isEmpty {
-            let line = partial
-            partial = []
-            try readLine(line[...])
-        }
+        if !partial.isEmpty { try readPartial() }
         return entries
     }
 
     /// The entries of a whole index held in memory.
-    public static func entries(of bytes: some Collection<UInt8>) throws -> [FileEntry] {
+    public static func entries(of bytes: [UInt8]) throws -> [FileEntry] {
         var reader = FileIndexReader()
         try reader.read(bytes)
         return try reader.finish()
     }
 
-    private mutating func readLine(_ line: some Collection<UInt8>) throws {
+    private mutating func readPartial() throws {
+        let line = partial
+        partial.removeAll(keepingCapacity: true)
+        try line.withUnsafeBufferPointer { try readLine($0) }
+    }
+
+    private mutating func readLine(_ line: UnsafeBufferPointer<UInt8>) throws {
         lineNumber += 1
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { return }
         do {
-            var parser = EntryParser(Array(line))
+            var parser = EntryParser(line)
             switch try parser.line() {
             case .entry(let entry): entries.append(entry)
             case .deleted(let path): deleted.append(path)
@@ -141,10 +147,10 @@ private struct EntryParser {
         var text: String
     }
 
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     enum Line {
         case entry(FileEntry)
@@ -229,7 +235,14 @@ private struct EntryParser {
 
     private mutating func string() throws -> String {
         try expect(UInt8(ascii: "\""))
-        var text: [UInt8] = []
+        // Most strings hold no escape: made straight from the line's bytes.
+        let start = position
+        while let byte = peek(), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
+        if peek() == UInt8(ascii: "\"") {
+            position += 1
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position - 1]), as: UTF8.self)
+        }
+        var text = Array(bytes[start..<position])
         while let byte = peek() {
             position += 1
             switch byte {
@@ -285,12 +298,20 @@ private struct EntryParser {
     }
 
     private mutating func integer<Value: FixedWidthInteger>(_ key: String) throws -> Value {
+        let negative = peek() == UInt8(ascii: "-")
+        if negative { position += 1 }
         let start = position
-        if peek() == UInt8(ascii: "-") { position += 1 }
-        while let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { position += 1 }
-        guard position > start, let value = Value(String(decoding: bytes[start..<position], as: UTF8.self)) else {
-            throw Failure(text: "'\(key)' is not a whole number in range")
+        var value: Value = 0
+        var overflow = false
+        while let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+            let digit = Value(byte - UInt8(ascii: "0"))
+            let (times, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carried) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+            overflow = overflow || overflowed || carried
+            value = sum
+            position += 1
         }
+        guard position > start, !overflow else { throw Failure(text: "'\(key)' is not a whole number in range") }
         return value
     }
 

@@ -158,6 +158,25 @@ struct FileTreeSourceTests {
         #expect(merged.first { $0.path == "src/changed.txt" }?.size == 9)
     }
 
+    @Test("names that sort around '/' (a, a/z, a-b, a.txt): an unchanged tree stores no file and lists nothing")
+    func indexOrder() async throws {
+        let scratch = Scratch("order")
+        for path in ["src/a/z.txt", "src/a-b.txt", "src/a.txt", "src/a0/y.txt", "src/b"] { try scratch.write(path, path) }
+        let source = FileTreeSource(FileTreeSourceConfig(name: "s", paths: [scratch.sub("src")]))
+        let full = try await outcome(source)
+        let index = try #require(full.outcome.index).map(\.path)
+        #expect(index == ["src", "src/a", "src/a/z.txt", "src/a-b.txt", "src/a.txt", "src/a0", "src/a0/y.txt", "src/b"])
+        #expect(index == index.sorted(by: FileIndex.pathPrecedes))
+        let unchanged = try await outcome(source, kind: .incremental, parent: manifest(full.outcome))
+        #expect(unchanged.entries.filter { !$0.hasSuffix("/") }.isEmpty, "no file stored")
+        #expect(unchanged.outcome.index == [] && unchanged.outcome.deletedPaths == [])
+        try FileManager.default.removeItem(atPath: scratch.sub("src/a-b.txt"))
+        try FileManager.default.removeItem(atPath: scratch.sub("src/a"))
+        let removed = try await outcome(source, kind: .incremental, parent: manifest(full.outcome))
+        #expect(removed.outcome.deletedPaths == ["src/a", "src/a/z.txt", "src/a-b.txt"])
+        #expect(removed.outcome.index?.map(\.path) == ["src"], "the folder's mtime moved")
+    }
+
     @Test("with hash_contents, a rewrite keeping size and mtime is still seen")
     func hashContents() async throws {
         let scratch = Scratch("hash")

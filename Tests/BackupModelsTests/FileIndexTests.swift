@@ -26,7 +26,7 @@ struct FileIndexTests {
             var reader = FileIndexReader()
             var start = 0
             while start < bytes.count {
-                try reader.read(bytes[start..<min(start + cut, bytes.count)])
+                try reader.read(Array(bytes[start..<min(start + cut, bytes.count)]))
                 start += cut
             }
             #expect(try reader.finish() == Self.entries, "pieces of \(cut) bytes")

@@ -99,66 +99,81 @@ public struct FileTreeSource: BackupSource {
     /// not change is stored in the tar again but not listed), with the paths gone since in `deletedPaths`.
     public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
         let incremental = request.kind == .incremental
-        var parentIndex: [String: FileEntry] = [:]
+        var parent: [FileEntry] = []
         if incremental {
-            var parentFiles = request.parent?.files
-            if let chain = request.parentChain { parentFiles = try await Self.index(of: chain) }
-            parentIndex.reserveCapacity(parentFiles?.count ?? 0)
-            for entry in parentFiles ?? [] { parentIndex[entry.path] = entry }
+            if let chain = request.parentChain {
+                parent = try await Self.index(of: chain) ?? []
+            } else if let files = request.parent?.files {
+                parent = FileIndex.inOrder(files)
+            }
         }
         var scan = try scanTree(logger: request.logger)
         let total = scan.entries.count
 
         // A full backup stores everything. An incremental stores new and changed entries, and every folder
         // (cheap, and it keeps modes exact); an entry it does not store goes into its index only when its
-        // metadata changed (with `hash_contents`, a file touched but not changed).
-        var toStore: [ScannedEntry] = []
+        // metadata changed (with `hash_contents`, a file touched but not changed). Both lists are in index
+        // order, so they are compared side by side.
+        var toStore: [FileEntry] = []
+        var unlisted: Set<Int> = []
         var changes: [FileEntry] = []
-        if !incremental {
-            swap(&toStore, &scan.entries)
-        }
-        for var scanned in scan.entries {
-            let previous = parentIndex.removeValue(forKey: scanned.entry.path)
-            guard let previous, !Self.changed(scanned.entry, since: previous), scanned.entry.type != .directory else {
-                scanned.listed = previous.map { scanned.entry != $0 } ?? true
-                toStore.append(scanned)
-                continue
-            }
-            if config.hashContents, scanned.entry.type == .file {
-                scanned.entry.sha256 = try hashFile(scanned.absolutePath)
-                if scanned.entry.sha256 != previous.sha256 {
-                    toStore.append(scanned)
+        var deleted: [String]? = nil
+        if incremental {
+            var gone: [String] = []
+            var next = 0
+            for var entry in scan.entries {
+                while next < parent.count, FileIndex.pathPrecedes(parent[next].path, entry.path) {
+                    gone.append(parent[next].path)
+                    next += 1
+                }
+                var previous: FileEntry? = nil
+                if next < parent.count, parent[next].path == entry.path {
+                    previous = parent[next]
+                    next += 1
+                }
+                guard let previous, !Self.changed(entry, since: previous), entry.type != .directory else {
+                    if entry == previous { unlisted.insert(toStore.count) }
+                    toStore.append(entry)
                     continue
                 }
-            } else {
-                scanned.entry.sha256 = previous.sha256
+                if config.hashContents, entry.type == .file {
+                    entry.sha256 = try hashFile(scan.absolutePath(of: entry.path))
+                    if entry.sha256 != previous.sha256 {
+                        toStore.append(entry)
+                        continue
+                    }
+                } else {
+                    entry.sha256 = previous.sha256
+                }
+                if entry != previous { changes.append(entry) }
             }
-            if scanned.entry != previous { changes.append(scanned.entry) }
+            gone += parent[next...].lazy.map(\.path)
+            deleted = gone
+            parent = []
+        } else {
+            swap(&toStore, &scan.entries)
         }
-        // What is left of the parent's index is gone from the tree.
-        let deleted = incremental ? parentIndex.keys.sorted(by: FileIndex.pathPrecedes) : nil
-        parentIndex = [:]
+        scan.entries = []
 
-        let state = Shared(StreamState(index: changes, notes: scan.notes))
-        scan = Scan()
-        let expectedBytes = toStore.reduce(Int64(0)) { $0 + ($1.entry.type == .file ? $1.entry.size : 0) }
+        let deletedPaths = deleted
+        let expectedBytes = toStore.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
         let storedCount = toStore.count
+        let state = Shared(StreamState(entries: toStore, unlisted: unlisted, changes: changes, notes: scan.notes))
+        toStore = []
         let chunkSize = chunkSize
         let sourceName = name
-        let entriesToStore = toStore
+        let roots = scan.roots
         let stream = ByteStream {
             let producer = TarProducer(
-                entries: entriesToStore, chunkSize: chunkSize, source: sourceName,
-                state: state, progress: progress)
+                count: storedCount, roots: roots, chunkSize: chunkSize, source: sourceName, state: state, progress: progress)
             return { try producer.next() }
         }
         return PreparedBackup(
             stream: stream, fileExtension: "tar", expectedBytes: expectedBytes, expectedFiles: storedCount,
             outcome: {
                 state.withLock { state in
-                    state.index.sort { FileIndex.pathPrecedes($0.path, $1.path) }
-                    return SourceOutcome(
-                        index: state.index, deletedPaths: deleted, notes: state.notes, filesTotal: total,
+                    SourceOutcome(
+                        index: state.takeIndex(), deletedPaths: deletedPaths, notes: state.notes, filesTotal: total,
                         filesStored: state.stored, bytesRead: state.bytesRead)
                 }
             })
@@ -177,14 +192,15 @@ public struct FileTreeSource: BackupSource {
                 try await chain.withArtifact(FileIndex.role, of: record) { stream in
                     for try await chunk in stream { try reader.read(chunk) }
                 }
-                let entries = try reader.finish()
+                // Written in index order; an index from elsewhere is put in order rather than trusted.
+                let entries = FileIndex.inOrder(try reader.finish())
                 if let base = index, record.kind == .incremental {
                     index = FileIndex.applying(entries, deleted: reader.deleted, to: base)
                 } else {
                     index = entries
                 }
             } else if let inline = try await chain.manifest(of: record).files {
-                index = inline.sorted { FileIndex.pathPrecedes($0.path, $1.path) }
+                index = FileIndex.inOrder(inline)
             }
         }
         return index
@@ -192,16 +208,22 @@ public struct FileTreeSource: BackupSource {
 
     // MARK: Scanning
 
-    package struct ScannedEntry: Sendable {
-        package var entry: FileEntry
-        package var absolutePath: String
-        /// Whether the entry goes into the backup's index once stored (an incremental's unchanged folder does not).
-        package var listed = true
-    }
-
     package struct Scan {
-        package var entries: [ScannedEntry] = []
+        /// Every entry, in index order (``FileIndex/pathPrecedes(_:_:)``).
+        package var entries: [FileEntry] = []
         package var notes: [String] = []
+        /// Each configured path by the top-level name its entries are stored under.
+        package var roots: [String: String] = [:]
+
+        /// Where the entry stored as `path` is on disk.
+        package func absolutePath(of path: String) -> String {
+            Self.absolutePath(of: path, roots: roots)
+        }
+
+        package static func absolutePath(of path: String, roots: [String: String]) -> String {
+            let top = path.prefix { $0 != "/" }
+            return (roots[String(top)] ?? String(top)) + path.dropFirst(top.count)
+        }
     }
 
     /// Walks the configured paths (never following links) and applies the include and exclude globs.
@@ -217,6 +239,7 @@ public struct FileTreeSource: BackupSource {
                     message: "'\(trimmed)' and '\(other)' would both be stored as '\(topName)'")
             }
             topNames[topName] = trimmed
+            scan.roots[topName] = trimmed
             switch FileSystem.lstatus(trimmed) {
             case .failure(let error):
                 throw SourceError(
@@ -226,6 +249,9 @@ public struct FileTreeSource: BackupSource {
                 try visit(absolute: trimmed, relative: topName, status: status, into: &scan, logger: logger)
             }
         }
+        // The walk visits folders in name order, which is index order; paths that are not valid UTF-8 can
+        // compare otherwise once read as text, so the order is checked (a linear pass) rather than assumed.
+        scan.entries = FileIndex.inOrder(scan.entries)
         return scan
     }
 
@@ -237,7 +263,7 @@ public struct FileTreeSource: BackupSource {
             mode: status.permissions, uid: status.uid, gid: status.gid)
         if isDirectory {
             entry.type = .directory
-            scan.entries.append(ScannedEntry(entry: entry, absolutePath: absolute))
+            scan.entries.append(entry)
             let names: [String]
             switch FileSystem.children(of: absolute) {
             case .success(let list): names = list
@@ -259,7 +285,7 @@ public struct FileTreeSource: BackupSource {
         } else if status.isRegular {
             guard isIncluded(relative) else { return }
             entry.size = status.size
-            scan.entries.append(ScannedEntry(entry: entry, absolutePath: absolute))
+            scan.entries.append(entry)
         } else if status.isSymlink {
             guard isIncluded(relative) else { return }
             switch FileSystem.readLink(absolute) {
@@ -269,7 +295,7 @@ public struct FileTreeSource: BackupSource {
                     code: .unreadable, source: name, path: absolute, message: "cannot read link: \(error.text)", underlying: error)
             }
             entry.type = .symlink
-            scan.entries.append(ScannedEntry(entry: entry, absolutePath: absolute))
+            scan.entries.append(entry)
         } else {
             let note = "skipped \(status.kindName) '\(relative)'"
             logger.warning("\(note)", metadata: ["source": "\(name)"])
@@ -331,10 +357,32 @@ public struct FileTreeSource: BackupSource {
     }
 }
 
-/// What the tar producer learns while streaming.
+/// The entries a tar producer stores and what it learns while streaming.
 package struct StreamState: Sendable {
-    package var index: [FileEntry]
+    /// The entries to store, in index order; the producer updates each as it stores it (size, times, SHA-256).
+    package var entries: [FileEntry]
+    /// Positions in `entries` of entries stored but not listed in the index (an incremental's unchanged folders,
+    /// files that vanished before they were read).
+    package var unlisted: Set<Int> = []
+    /// An incremental's entries not stored whose metadata changed, in index order.
+    package var changes: [FileEntry] = []
     package var notes: [String]
     package var stored = 0
     package var bytesRead: Int64 = 0
+
+    /// The backup's index, once the stream was read: the listed stored entries and the changes, in index
+    /// order. Moves the entries out (no copy of a large tree); a second call returns the changes only.
+    package mutating func takeIndex() -> [FileEntry] {
+        var index: [FileEntry] = []
+        swap(&index, &entries)
+        if !unlisted.isEmpty {
+            var kept = 0
+            for position in index.indices where !unlisted.contains(position) {
+                index.swapAt(kept, position)
+                kept += 1
+            }
+            index.removeLast(index.count - kept)
+        }
+        return changes.isEmpty ? index : FileIndex.applying(changes, deleted: [], to: index)
+    }
 }

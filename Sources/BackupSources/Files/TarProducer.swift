@@ -11,8 +11,13 @@ import Crypto
 
 /// Produces the tar stream of a file-tree backup lazily, one chunk per call, reading each file as
 /// the consumer pulls. Owned by one iteration of the stream (sequential access only).
+///
+/// The entries live in the shared ``StreamState`` (one array for the whole tree): each is read from there
+/// when its turn comes and written back as stored (size, times and SHA-256 as read), so the stored tree is
+/// also the backup's index, without a second copy.
 package final class TarProducer: @unchecked Sendable {
-    private let entries: [FileTreeSource.ScannedEntry]
+    private let count: Int
+    private let roots: [String: String]
     private let chunkSize: Int
     private let source: String
     private let state: Shared<StreamState>
@@ -25,6 +30,7 @@ package final class TarProducer: @unchecked Sendable {
 
     private struct OpenFile {
         var fd: Int32
+        var position: Int
         var entry: FileEntry
         var path: String
         var remaining: Int64
@@ -34,10 +40,11 @@ package final class TarProducer: @unchecked Sendable {
     }
 
     package init(
-        entries: [FileTreeSource.ScannedEntry], chunkSize: Int, source: String,
-        state: Shared<StreamState>, progress: @escaping @Sendable (SourceProgress) -> Void
+        count: Int, roots: [String: String], chunkSize: Int, source: String, state: Shared<StreamState>,
+        progress: @escaping @Sendable (SourceProgress) -> Void
     ) {
-        self.entries = entries
+        self.count = count
+        self.roots = roots
         self.chunkSize = chunkSize
         self.source = source
         self.state = state
@@ -59,37 +66,38 @@ package final class TarProducer: @unchecked Sendable {
                 try readCurrent(into: &output)
                 continue
             }
-            guard nextIndex < entries.count else {
+            guard nextIndex < count else {
                 output += [UInt8](repeating: 0, count: 2 * TarHeader.blockSize)
                 finished = true
                 break
             }
-            let scanned = entries[nextIndex]
+            let position = nextIndex
             nextIndex += 1
-            try begin(scanned, into: &output)
+            try begin(position, into: &output)
         }
         return output
     }
 
-    private func begin(_ scanned: FileTreeSource.ScannedEntry, into output: inout [UInt8]) throws {
-        var entry = scanned.entry
+    private func begin(_ position: Int, into output: inout [UInt8]) throws {
+        var entry = state.withLock { $0.entries[position] }
         switch entry.type {
         case .directory, .symlink:
             output += header(for: entry, size: 0).encoded()
-            record(entry, bytes: 0, listed: scanned.listed)
+            record(entry, at: position, bytes: 0)
         case .file:
-            let fd = open(scanned.absolutePath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            let path = FileTreeSource.Scan.absolutePath(of: entry.path, roots: roots)
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else {
                 let code = errno
                 if code == ENOENT {
-                    note("vanished before it was read: '\(entry.path)'")
+                    note("vanished before it was read: '\(entry.path)'", unlisting: position)
                     return
                 }
-                throw SourceError(code: .unreadable, source: source, path: scanned.absolutePath, message: FileSystem.errorText(code))
+                throw SourceError(code: .unreadable, source: source, path: path, message: FileSystem.errorText(code))
             }
             guard case .success(let status) = FileSystem.fstatus(fd), status.isRegular else {
                 close(fd)
-                note("replaced by a non-file before it was read: '\(entry.path)'")
+                note("replaced by a non-file before it was read: '\(entry.path)'", unlisting: position)
                 return
             }
             // The header carries the size seen now; later changes are detected after reading.
@@ -99,8 +107,7 @@ package final class TarProducer: @unchecked Sendable {
             entry.mode = status.permissions
             output += header(for: entry, size: status.size).encoded()
             current = OpenFile(
-                fd: fd, entry: entry, path: scanned.absolutePath, remaining: status.size, opened: status,
-                hasher: SHA256())
+                fd: fd, position: position, entry: entry, path: path, remaining: status.size, opened: status, hasher: SHA256())
             if status.size == 0 { try finishCurrent(into: &output) }
         }
     }
@@ -155,7 +162,7 @@ package final class TarProducer: @unchecked Sendable {
             // Every stored file's SHA-256 goes into the manifest, so a restore can check each file.
             file.entry.sha256 = HashingTransformer.hex(file.hasher.finalize())
         }
-        record(file.entry, bytes: file.entry.size)
+        record(file.entry, at: file.position, bytes: file.entry.size)
     }
 
     private func header(for entry: FileEntry, size: Int64) -> TarHeader {
@@ -171,16 +178,20 @@ package final class TarProducer: @unchecked Sendable {
             linkTarget: entry.linkTarget ?? "")
     }
 
-    private func record(_ entry: FileEntry, bytes: Int64, listed: Bool = true) {
+    private func record(_ entry: FileEntry, at position: Int, bytes: Int64) {
         progress(SourceProgress(files: 1))
         state.withLock { state in
-            if listed { state.index.append(entry) }
+            state.entries[position] = entry
             state.stored += 1
             state.bytesRead += bytes
         }
     }
 
-    private func note(_ text: String) {
-        state.withLock { $0.notes.append(text) }
+    /// Keeps a warning for the manifest; an entry that was not stored after all is left out of the index.
+    private func note(_ text: String, unlisting position: Int? = nil) {
+        state.withLock { state in
+            state.notes.append(text)
+            if let position { state.unlisted.insert(position) }
+        }
     }
 }
