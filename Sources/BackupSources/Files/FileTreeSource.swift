@@ -107,53 +107,33 @@ public struct FileTreeSource: BackupSource {
                 parent = FileIndex.inOrder(files)
             }
         }
-        var scan = try scanTree(logger: request.logger)
-        let total = scan.entries.count
-
-        // A full backup stores everything. An incremental stores new and changed entries, and every folder
-        // (cheap, and it keeps modes exact); an entry it does not store goes into its index only when its
-        // metadata changed (with `hash_contents`, a file touched but not changed). Both lists are in index
-        // order, so they are compared side by side.
+        // A full backup stores everything. An incremental compares the walk with its parent's index as it
+        // goes (both in index order), holding only what it stores and what changed.
+        var scan: Scan
         var toStore: [FileEntry] = []
         var unlisted: Set<Int> = []
         var changes: [FileEntry] = []
         var deleted: [String]? = nil
+        let total: Int
         if incremental {
-            var gone: [String] = []
-            var next = 0
-            for var entry in scan.entries {
-                while next < parent.count, FileIndex.pathPrecedes(parent[next].path, entry.path) {
-                    gone.append(parent[next].path)
-                    next += 1
-                }
-                var previous: FileEntry? = nil
-                if next < parent.count, parent[next].path == entry.path {
-                    previous = parent[next]
-                    next += 1
-                }
-                guard let previous, !Self.changed(entry, since: previous), entry.type != .directory else {
-                    if entry == previous { unlisted.insert(toStore.count) }
-                    toStore.append(entry)
-                    continue
-                }
-                if config.hashContents, entry.type == .file {
-                    entry.sha256 = try hashFile(scan.absolutePath(of: entry.path))
-                    if entry.sha256 != previous.sha256 {
-                        toStore.append(entry)
-                        continue
-                    }
-                } else {
-                    entry.sha256 = previous.sha256
-                }
-                if entry != previous { changes.append(entry) }
+            var finder = ChangeFinder(parent: parent, hashContents: config.hashContents, hash: hashFile)
+            do {
+                scan = try walkTree(logger: request.logger) { try finder.add($0, at: $1) }
+            } catch is ChangeFinder.OutOfOrder {
+                // Names whose text compares otherwise than their bytes: the whole walk, sorted, then compared.
+                finder = ChangeFinder(parent: parent, hashContents: config.hashContents, hash: hashFile)
+                scan = try scanTree(logger: request.logger)
+                for entry in scan.entries { try finder.add(entry, at: scan.absolutePath(of: entry.path)) }
             }
-            gone += parent[next...].lazy.map(\.path)
-            deleted = gone
+            finder.finish()
             parent = []
+            total = finder.count
+            (toStore, unlisted, changes, deleted) = (finder.toStore, finder.unlisted, finder.changes, finder.deleted)
         } else {
+            scan = try scanTree(logger: request.logger)
+            total = scan.entries.count
             swap(&toStore, &scan.entries)
         }
-        scan.entries = []
 
         let deletedPaths = deleted
         let expectedBytes = toStore.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
@@ -226,36 +206,48 @@ public struct FileTreeSource: BackupSource {
         }
     }
 
-    /// Walks the configured paths (never following links) and applies the include and exclude globs.
+    /// Walks the configured paths (never following links), applies the include and exclude globs, and
+    /// returns every entry in index order.
     package func scanTree(logger: Logger) throws -> Scan {
+        var entries: [FileEntry] = []
+        var scan = try walkTree(logger: logger) { entry, _ in entries.append(entry) }
+        // The walk visits names in byte order, which is index order; names that are not valid UTF-8 can
+        // compare otherwise once read as text, so the order is checked (a linear pass) rather than assumed.
+        scan.entries = FileIndex.inOrder(entries)
+        return scan
+    }
+
+    /// Walks the configured paths, top-level names in order, each folder's names in byte order, handing
+    /// each entry and where it is on disk to `emit`; the returned scan holds the notes and roots only.
+    package func walkTree(logger: Logger, emit: (FileEntry, String) throws -> Void) throws -> Scan {
         var scan = Scan()
-        var topNames: [String: String] = [:]
         for root in config.paths {
             let trimmed = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
             let topName = trimmed.split(separator: "/").last.map(String.init) ?? trimmed
-            if let other = topNames[topName] {
+            if let other = scan.roots[topName] {
                 throw SourceError(
                     code: .invalidConfiguration, source: name, path: trimmed,
                     message: "'\(trimmed)' and '\(other)' would both be stored as '\(topName)'")
             }
-            topNames[topName] = trimmed
             scan.roots[topName] = trimmed
-            switch FileSystem.lstatus(trimmed) {
+        }
+        for topName in scan.roots.keys.sorted(by: FileIndex.pathPrecedes) {
+            let root = scan.roots[topName] ?? topName
+            switch FileSystem.lstatus(root) {
             case .failure(let error):
                 throw SourceError(
-                    code: error == .notFound ? .missingPath : .unreadable, source: name, path: trimmed,
-                    message: error.text)
+                    code: error == .notFound ? .missingPath : .unreadable, source: name, path: root, message: error.text)
             case .success(let status):
-                try visit(absolute: trimmed, relative: topName, status: status, into: &scan, logger: logger)
+                try visit(absolute: root, relative: topName, status: status, into: &scan, emit: emit, logger: logger)
             }
         }
-        // The walk visits folders in name order, which is index order; paths that are not valid UTF-8 can
-        // compare otherwise once read as text, so the order is checked (a linear pass) rather than assumed.
-        scan.entries = FileIndex.inOrder(scan.entries)
         return scan
     }
 
-    private func visit(absolute: String, relative: String, status: FileSystem.Status, into scan: inout Scan, logger: Logger) throws {
+    private func visit(
+        absolute: String, relative: String, status: FileSystem.Status, into scan: inout Scan,
+        emit: (FileEntry, String) throws -> Void, logger: Logger
+    ) throws {
         let isDirectory = status.isDirectory
         if isExcluded(relative, isDirectory: isDirectory) { return }
         var entry = FileEntry(
@@ -263,7 +255,7 @@ public struct FileTreeSource: BackupSource {
             mode: status.permissions, uid: status.uid, gid: status.gid)
         if isDirectory {
             entry.type = .directory
-            scan.entries.append(entry)
+            try emit(entry, absolute)
             let names: [String]
             switch FileSystem.children(of: absolute) {
             case .success(let list): names = list
@@ -275,7 +267,9 @@ public struct FileTreeSource: BackupSource {
                 let childAbsolute = absolute + "/" + child
                 switch FileSystem.lstatus(childAbsolute) {
                 case .success(let childStatus):
-                    try visit(absolute: childAbsolute, relative: relative + "/" + child, status: childStatus, into: &scan, logger: logger)
+                    try visit(
+                        absolute: childAbsolute, relative: relative + "/" + child, status: childStatus, into: &scan, emit: emit,
+                        logger: logger)
                 case .failure(let error) where error == .notFound:
                     continue  // vanished between listing and stat
                 case .failure(let error):
@@ -285,7 +279,7 @@ public struct FileTreeSource: BackupSource {
         } else if status.isRegular {
             guard isIncluded(relative) else { return }
             entry.size = status.size
-            scan.entries.append(entry)
+            try emit(entry, absolute)
         } else if status.isSymlink {
             guard isIncluded(relative) else { return }
             switch FileSystem.readLink(absolute) {
@@ -295,7 +289,7 @@ public struct FileTreeSource: BackupSource {
                     code: .unreadable, source: name, path: absolute, message: "cannot read link: \(error.text)", underlying: error)
             }
             entry.type = .symlink
-            scan.entries.append(entry)
+            try emit(entry, absolute)
         } else {
             let note = "skipped \(status.kindName) '\(relative)'"
             logger.warning("\(note)", metadata: ["source": "\(name)"])
@@ -384,5 +378,67 @@ package struct StreamState: Sendable {
             index.removeLast(index.count - kept)
         }
         return changes.isEmpty ? index : FileIndex.applying(changes, deleted: [], to: index)
+    }
+}
+
+/// An incremental's comparison of the tree with its parent's index, entry by entry in index order: what to
+/// store (new and changed entries, and every folder), which stored entries stay out of the index (folders
+/// whose metadata did not change), the entries not stored whose metadata changed, and the paths gone.
+private struct ChangeFinder {
+    /// An entry came before the one handed in before it.
+    struct OutOfOrder: Error {}
+
+    let parent: [FileEntry]
+    let hashContents: Bool
+    let hash: (String) throws -> String
+    private var next = 0
+    private var last: String?
+    private(set) var count = 0
+    private(set) var toStore: [FileEntry] = []
+    private(set) var unlisted: Set<Int> = []
+    private(set) var changes: [FileEntry] = []
+    private(set) var deleted: [String] = []
+
+    init(parent: [FileEntry], hashContents: Bool, hash: @escaping (String) throws -> String) {
+        self.parent = parent
+        self.hashContents = hashContents
+        self.hash = hash
+    }
+
+    mutating func add(_ scanned: FileEntry, at absolutePath: String) throws {
+        if let last, !FileIndex.pathPrecedes(last, scanned.path) { throw OutOfOrder() }
+        last = scanned.path
+        count += 1
+        var entry = scanned
+        while next < parent.count, FileIndex.pathPrecedes(parent[next].path, entry.path) {
+            deleted.append(parent[next].path)
+            next += 1
+        }
+        var previous: FileEntry? = nil
+        if next < parent.count, parent[next].path == entry.path {
+            previous = parent[next]
+            next += 1
+        }
+        guard let previous, !FileTreeSource.changed(entry, since: previous), entry.type != .directory else {
+            if entry == previous { unlisted.insert(toStore.count) }
+            toStore.append(entry)
+            return
+        }
+        if hashContents, entry.type == .file {
+            entry.sha256 = try hash(absolutePath)
+            if entry.sha256 != previous.sha256 {
+                toStore.append(entry)
+                return
+            }
+        } else {
+            entry.sha256 = previous.sha256
+        }
+        if entry != previous { changes.append(entry) }
+    }
+
+    /// Every parent entry not seen is gone.
+    mutating func finish() {
+        deleted += parent[next...].lazy.map(\.path)
+        next = parent.count
     }
 }
