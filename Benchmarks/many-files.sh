@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory per file and manifest size (issue 16): a full backup of a tree of COUNT small files (default
-# 300,000, ~300 MiB), then an incremental after 1 % of the files changed, with wall time, peak resident
-# memory (`/usr/bin/time -v`) and the bytes each backup stored beside its data (manifest, file index).
+# 300,000, ~300 MiB), an incremental after 1 % of the files changed, and a restore of that incremental (the
+# chain) into tmpfs, with wall time, peak resident memory (`/usr/bin/time -v`) and the bytes each backup
+# stored beside its data (manifest, file index).
 #
 #   bash Benchmarks/many-files.sh [DATA_DIR] [COUNT]
 #   OTHER_BACKUP=/path/to/another/backup bash Benchmarks/many-files.sh   # the same steps with another build first
@@ -54,14 +55,20 @@ YAML
     full=$(measure "$binary" run --plan "$TREE/$name.yaml" --full --no-prune)
     change_tree
     incremental=$(measure "$binary" run --plan "$TREE/$name.yaml" --incremental --no-prune)
+    local id out=/dev/shm/backupkit-many-restore restored
+    id=$("$binary" list --plan "$TREE/$name.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+    rm -rf "$out"
+    restored=$(measure "$binary" restore --plan "$TREE/$name.yaml" "$id" --to "$out")
+    diff -rq "$TREE/tree" "$out/tree" >/dev/null || { echo "$name: the restore differs from the tree" >&2; exit 1; }
+    rm -rf "$out"
     restore_tree
     local sizes
     sizes=$(find "$store" -type f ! -name '*.sqlite*' -printf '%s %f\n' | sort -k2 | awk '
         /manifest/ { m[++mi] = $1 } /index/ { x[++xi] = $1 } /\.tar/ && !/manifest|index/ { d[++di] = $1 }
-        END { printf "data %.1f/%.1f MB, manifest %.2f/%.2f MB, index %.2f/%.2f MB", d[1]/1e6, d[2]/1e6, m[1]/1e6, m[2]/1e6, x[1]/1e6, x[2]/1e6 }')
-    printf '%-8s full %6.2f s %4d MiB | incremental (1 %% changed) %6.2f s %4d MiB (%.0f %% of the full) | %s\n' \
+        END { printf "data %.1f/%.1f MB, manifest %.1f/%.1f kB, index %.2f/%.2f MB", d[1]/1e6, d[2]/1e6, m[1]/1e3, m[2]/1e3, x[1]/1e6, x[2]/1e6 }')
+    printf '%-6s full %5.2f s %4d MiB | incremental (1 %% changed) %5.2f s %4d MiB (%.0f %% of the full) | restore %5.2f s %4d MiB | %s\n' \
         "$name" "${full% *}" "$((${full#* } / 1024))" "${incremental% *}" "$((${incremental#* } / 1024))" \
-        "$(echo "100 * ${incremental% *} / ${full% *}" | bc -l)" "$sizes"
+        "$(echo "100 * ${incremental% *} / ${full% *}" | bc -l)" "${restored% *}" "$((${restored#* } / 1024))" "$sizes"
 }
 
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"

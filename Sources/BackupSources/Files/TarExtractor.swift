@@ -27,7 +27,8 @@ package final class TarExtractor {
     package private(set) var filesWritten = 0
     package private(set) var bytesWritten: Int64 = 0
     /// The size and SHA-256 of the last content written to each relative path, filled in by ``hashing``.
-    private let written = Shared<[String: (size: Int64, sha256: String)]>([:])
+    /// The digest is kept as its 32 bytes (a hex string would cost about 100 bytes more per file).
+    private let written = Shared<[String: (size: Int64, sha256: SHA256.Digest)]>([:])
     /// Hashes file contents on a thread of its own while the next chunks are decompressed.
     private let hashing = OffloadQueue(name: "backupkit-restore-hash")
     /// Writes file contents on a thread of its own, in order; ``extract(_:)`` returns once it is done.
@@ -143,8 +144,8 @@ package final class TarExtractor {
                 }
                 if content.size != entry.size {
                     problems.append("'\(entry.path)' has \(content.size) bytes, the manifest says \(entry.size)")
-                } else if let expected = entry.sha256, expected != content.sha256 {
-                    problems.append("'\(entry.path)' has SHA-256 \(content.sha256), the manifest says \(expected)")
+                } else if let expected = entry.sha256, case let actual = HashingTransformer.hex(content.sha256), expected != actual {
+                    problems.append("'\(entry.path)' has SHA-256 \(actual), the manifest says \(expected)")
                 }
             }
         }
@@ -215,7 +216,7 @@ package final class TarExtractor {
         if let failed = writeFailure.value { throw failed }
         let written = self.written
         await hashing.submit(bytes: 0) { [size] in
-            let digest = HashingTransformer.hex(content.hasher.finalize())
+            let digest = content.hasher.finalize()
             written.withLock { $0[relative] = (size, digest) }
         }
         return size
