@@ -4,6 +4,7 @@
 # Reports median wall times, the throughput ratio (baseline time / our time) and peak resident memory.
 #
 #   bash Benchmarks/pipeline.sh [DATA_DIR] [RUNS]
+#   BACKUP_BIN=/path/to/backup bash Benchmarks/pipeline.sh   # time this binary instead of building one
 #
 # DATA_DIR defaults to Benchmarks/data (git-ignored); the 1 GiB tree is generated once.
 set -euo pipefail
@@ -25,8 +26,12 @@ fi
 
 echo "building the backup example in release mode ..."
 SCRATCH=${SCRATCH:-.build}
-swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
-BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
+if [ -n "${BACKUP_BIN:-}" ]; then
+    BACKUP=$BACKUP_BIN # a build made earlier (another commit's, for a before/after comparison)
+else
+    swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
+    BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
+fi
 
 cat > "$DATA/bench.yaml" <<YAML
 plan: bench
