@@ -168,7 +168,7 @@ extension Engine {
         }
     }
 
-    /// Compares a restored tree, read back from disk, with the manifest's file index.
+    /// Compares a restored tree, read back from disk, with the backup's file index.
     private func treeChecks(root: String, files: [FileEntry], manifest: Manifest) throws -> [DrillCheck] {
         let tree = try RestoredTreeComparison.compare(root: root, with: files)
         func listed(_ problems: [String]) -> String {

@@ -10,7 +10,7 @@ import Foundation
     import Darwin
 #endif
 
-/// A restored file tree compared, from disk, with the file index of a backup's manifest: what a restore
+/// A restored file tree compared, from disk, with a backup's file index: what a restore
 /// drill proves of a file-tree backup.
 ///
 /// Every file is read again and hashed, independently of the checks the restore made while writing.

@@ -111,7 +111,7 @@ package final class TarExtractor {
         try walk("")
     }
 
-    /// Checks what is under the root against a manifest's file list: every entry is there with its type,
+    /// Checks what is under the root against a backup's file index: every entry is there with its type,
     /// every file has the size and (when the manifest lists one) the SHA-256 it had when it was backed up,
     /// and every link its target.
     ///
