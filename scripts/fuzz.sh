@@ -24,7 +24,7 @@ if command -v ld.lld >/dev/null; then flags+=(-Xswiftc -use-ld=lld); fi
 
 swift build "${flags[@]}" --product backupkit-fuzz
 binary="$(swift build "${flags[@]}" --show-bin-path)/backupkit-fuzz"
-targets=(tar frame manifest plan cron s3-xml webdav es-response)
+targets=(tar frame manifest file-index plan cron s3-xml webdav es-response)
 if [[ "$target" != all ]]; then
     [[ " ${targets[*]} " == *" $target "* ]] || { echo "unknown target '$target' (one of: ${targets[*]})" >&2; exit 2; }
     targets=("$target")

@@ -19,7 +19,7 @@ struct FuzzTarget: Sendable {
     let run: @Sendable ([UInt8]) -> Void
 
     /// Every target, in the order scripts run them.
-    static let all: [FuzzTarget] = [tar, frame, manifest, plan, cron, s3XML, webDAV, esResponse]
+    static let all: [FuzzTarget] = [tar, frame, manifest, fileIndex, plan, cron, s3XML, webDAV, esResponse]
 
     static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
 
@@ -70,6 +70,32 @@ struct FuzzTarget: Sendable {
     static let manifest = FuzzTarget(name: "manifest", summary: "Manifest.decode and jsonData") { bytes in
         guard let manifest = try? Manifest.decode(Data(bytes)) else { return }
         if let again = try? manifest.jsonData() { _ = try? Manifest.decode(again) }
+    }
+
+    /// `FileIndexReader` over the input cut into pieces (the first byte picks their size), and the promise of
+    /// `FileIndex`: the entries and deletions it accepts, written again as lines, read back the same. A broken
+    /// promise traps, so the fuzzer reports it.
+    static let fileIndex = FuzzTarget(name: "file-index", summary: "FileIndexReader and FileIndex.lines round trip") { bytes in
+        guard let first = bytes.first else { return }
+        let step = Int(first) + 1
+        var reader = FileIndexReader()
+        var offset = 1
+        do {
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + step)
+                try reader.read(Array(bytes[offset..<end]))
+                offset = end
+            }
+            let entries = try reader.finish()
+            var next = 0
+            var text: [UInt8] = []
+            while let chunk = FileIndex.lines(deleted: reader.deleted, entries: entries, from: &next, size: 4096) { text += chunk }
+            var again = FileIndexReader()
+            try again.read(text)
+            guard try again.finish() == entries, again.deleted == reader.deleted else {
+                fatalError("a file index read back differs from what was written")
+            }
+        } catch {}
     }
 
     /// `PlanLoader.parse`, and the promise of PlanReference.md: an accepted plan rendered back to YAML

@@ -29,9 +29,13 @@ struct EngineFailureTests {
         #expect(manifest.encryption?.keyID == key.keyID)
         #expect(manifest.encryption?.algorithm == FrameEncryptor.formatName)
 
-        // The plaintext never reaches storage.
+        // The plaintext never reaches storage: not the content, nor (in the file index) the file names.
         let stored = try [UInt8](Data(contentsOf: URL(fileURLWithPath: scratch.sub("store/") + artifact.key)))
         #expect(!String(decoding: stored, as: UTF8.self).contains("password_hash"))
+        let index = try #require(record.artifacts.first { $0.role == FileIndex.role })
+        #expect(index.key == Engine.indexKey(forArtifact: artifact.key, encrypted: true) && index.encryptionKeyID == key.keyID)
+        let storedIndex = try [UInt8](Data(contentsOf: URL(fileURLWithPath: scratch.sub("store/") + index.key)))
+        #expect(!String(decoding: storedIndex, as: UTF8.self).contains("secret.conf"))
 
         _ = try await engine.restore(record.id, to: scratch.sub("r1"))
         #expect(try String(contentsOfFile: scratch.sub("r1/src/secret.conf"), encoding: .utf8) == "password_hash = abc\n")

@@ -65,7 +65,11 @@ struct InterruptedRunTests {
         let manifest = Engine.manifestKey(forArtifact: key)
         try await engine.storage.put(Array("half an artifact".utf8), at: key)
         try await engine.storage.put(Array("{\"partial\":".utf8), at: manifest)
-        return (stale, [key, manifest])
+        guard case .files = testCase.source else { return (stale, [key, manifest]) }
+        // A file-tree run killed after its index was stored, before the manifest: the index is left too.
+        let index = Engine.indexKey(forArtifact: key, encrypted: encrypted)
+        try await engine.storage.put(Array("{\"path\":".utf8), at: index)
+        return (stale, [key, manifest, index])
     }
 
     @Test("local storage: the record is marked failed and the artifact and manifest are removed", arguments: cases)

@@ -16,7 +16,7 @@ struct FuzzReplayTests {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
     }
 
-    static let targets = ["tar", "frame", "manifest", "plan", "cron", "s3-xml", "webdav", "es-response"]
+    static let targets = ["tar", "frame", "manifest", "file-index", "plan", "cron", "s3-xml", "webdav", "es-response"]
 
     @Test(arguments: targets)
     func replaysCorpusAndRegressions(_ target: String) async throws {
