@@ -234,13 +234,9 @@ extension Engine {
             // mark its record failed, and catalog and storage calls refuse to start in a cancelled task.
             let failedID = record.id
             let failedAt = max(now(), record.startedAt)
-            let encrypted = encryptionKey != nil
             await Task { [self] in
                 await removeLeftovers(key: artifactKey)
-                if let artifactKey, let recovering = storage as? any UploadRecovery {
-                    _ = try? await recovering.removeAbandonedUploads(of: artifactKey)
-                    _ = try? await recovering.removeAbandonedUploads(of: Self.indexKey(forArtifact: artifactKey, encrypted: encrypted))
-                }
+                if let artifactKey { await removeAbandonedUploads(of: artifactKey) }
                 do {
                     try await catalog.markFailed(failedID, reason: reason, at: failedAt)
                 } catch {
@@ -340,13 +336,22 @@ extension Engine {
     /// Removes an artifact, its manifest and its file index after a failed run (best effort; missing is fine).
     package func removeLeftovers(key: String?) async {
         guard let key else { return }
-        let objects = [
-            key, Self.manifestKey(forArtifact: key), Self.indexKey(forArtifact: key, encrypted: false),
-            Self.indexKey(forArtifact: key, encrypted: true),
-        ]
-        for object in objects {
+        for object in [key, Self.manifestKey(forArtifact: key)] + Self.indexKeys(forArtifact: key) {
             do { try await storage.delete(object) } catch { logger.warning("could not remove leftover '\(object)': \(error)") }
         }
+    }
+
+    /// Aborts unfinished uploads of the artifact `key` and of its file index, on storages that have them.
+    private func removeAbandonedUploads(of key: String) async {
+        guard let recovering = storage as? any UploadRecovery else { return }
+        for upload in [key] + Self.indexKeys(forArtifact: key) {
+            _ = try? await recovering.removeAbandonedUploads(of: upload)
+        }
+    }
+
+    /// Where a run that wrote the data artifact `key` may have stored its file index, encrypted or not.
+    private static func indexKeys(forArtifact key: String) -> [String] {
+        [indexKey(forArtifact: key, encrypted: false), indexKey(forArtifact: key, encrypted: true)]
     }
 
     /// Every key a run of `record` could have stored its artifact under: each payload extension its
@@ -391,11 +396,7 @@ extension Engine {
         for record in stale {
             for key in possibleArtifactKeys(of: record) {
                 await removeLeftovers(key: key)
-                if let recovering = storage as? any UploadRecovery {
-                    for upload in [key, Self.indexKey(forArtifact: key, encrypted: false), Self.indexKey(forArtifact: key, encrypted: true)] {
-                        _ = try? await recovering.removeAbandonedUploads(of: upload)
-                    }
-                }
+                await removeAbandonedUploads(of: key)
             }
             try await catalog.markFailed(
                 record.id, reason: "interrupted: the run that started it ended without committing",
