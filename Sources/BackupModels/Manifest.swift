@@ -211,8 +211,14 @@ public struct FileEntry: Hashable, Codable, Sendable {
     public var gid: UInt32
     /// The link's target, for symlinks.
     public var linkTarget: String?
-    /// Content hash, when the source hashes content.
-    public var sha256: String?
+    /// Content hash, when the source hashes content: 64 lowercase hex digits.
+    public var sha256: String? {
+        get { contentHash?.text }
+        set { contentHash = newValue.map(ContentHash.init) }
+    }
+    /// The hash as its 32 bytes when it is 64 lowercase hex digits (every hash this library writes), so that an
+    /// index of millions of entries does not hold a 64-character string for each; any other text is kept as it is.
+    private var contentHash: ContentHash?
 
     public init(
         path: String, type: EntryType, size: Int64 = 0, mtimeNanoseconds: Int64 = 0, inode: UInt64 = 0,
@@ -227,7 +233,79 @@ public struct FileEntry: Hashable, Codable, Sendable {
         self.uid = uid
         self.gid = gid
         self.linkTarget = linkTarget
-        self.sha256 = sha256
+        self.contentHash = sha256.map(ContentHash.init)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            path: try container.decode(String.self, forKey: .path), type: try container.decode(EntryType.self, forKey: .type),
+            size: try container.decode(Int64.self, forKey: .size),
+            mtimeNanoseconds: try container.decode(Int64.self, forKey: .mtimeNanoseconds),
+            inode: try container.decode(UInt64.self, forKey: .inode), mode: try container.decode(UInt32.self, forKey: .mode),
+            uid: try container.decode(UInt32.self, forKey: .uid), gid: try container.decode(UInt32.self, forKey: .gid),
+            linkTarget: try container.decodeIfPresent(String.self, forKey: .linkTarget),
+            sha256: try container.decodeIfPresent(String.self, forKey: .sha256))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encode(type, forKey: .type)
+        try container.encode(size, forKey: .size)
+        try container.encode(mtimeNanoseconds, forKey: .mtimeNanoseconds)
+        try container.encode(inode, forKey: .inode)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(uid, forKey: .uid)
+        try container.encode(gid, forKey: .gid)
+        try container.encodeIfPresent(linkTarget, forKey: .linkTarget)
+        try container.encodeIfPresent(sha256, forKey: .sha256)
+    }
+}
+
+/// A content hash held as 32 bytes when its text is 64 lowercase hex digits, else as the text.
+private enum ContentHash: Hashable, Sendable {
+    case bytes(UInt64, UInt64, UInt64, UInt64)
+    case other(String)
+
+    init(_ text: String) {
+        var words: [UInt64] = []
+        words.reserveCapacity(4)
+        var word: UInt64 = 0
+        var count = 0
+        for byte in text.utf8 {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            default:
+                self = .other(text)
+                return
+            }
+            word = word << 4 | UInt64(digit)
+            count += 1
+            if count % 16 == 0 {
+                words.append(word)
+                word = 0
+            }
+        }
+        self = count == 64 ? .bytes(words[0], words[1], words[2], words[3]) : .other(text)
+    }
+
+    var text: String {
+        switch self {
+        case .other(let text): return text
+        case .bytes(let a, let b, let c, let d):
+            let digits = Array("0123456789abcdef".utf8)
+            return String(unsafeUninitializedCapacity: 64) { buffer in
+                for (index, word) in [a, b, c, d].enumerated() {
+                    for nibble in 0..<16 {
+                        buffer[index * 16 + nibble] = digits[Int((word >> UInt64(60 - 4 * nibble)) & 0xF)]
+                    }
+                }
+                return 64
+            }
+        }
     }
 }
 

@@ -75,6 +75,21 @@ struct FileIndexTests {
         }
     }
 
+    @Test("a SHA-256 reads back as written: 64 lowercase hex digits (kept as bytes) and any other text alike")
+    func contentHashes() throws {
+        let hex = "0123456789abcdef" + String(repeating: "f0", count: 16) + "00000000000000a1"
+        for text in [hex, hex.uppercased(), String(hex.dropLast()), hex + "0", "", "not a hash"] {
+            let entry = FileEntry(path: "a", type: .file, sha256: text)
+            #expect(entry.sha256 == text)
+            let decoded = try JSONDecoder().decode(FileEntry.self, from: JSONEncoder().encode(entry))
+            #expect(decoded == entry && decoded.sha256 == text)
+        }
+        #expect(FileEntry(path: "a", type: .file, sha256: hex) != FileEntry(path: "a", type: .file, sha256: hex.uppercased()))
+        var entry = FileEntry(path: "a", type: .file, sha256: hex)
+        entry.sha256 = nil
+        #expect(entry == FileEntry(path: "a", type: .file))
+    }
+
     @Test("merging applies deletions and changes in path order; what is not named is kept")
     func merging() {
         func entry(_ path: String, _ size: Int64 = 0) -> FileEntry { FileEntry(path: path, type: .file, size: size) }
