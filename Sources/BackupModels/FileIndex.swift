@@ -70,7 +70,17 @@ public enum FileIndex {
     /// come right after it, before a sibling whose name extends the folder's (`a`, `a/z`, `a-b`): the order of
     /// a walk that visits each folder's names in byte order.
     public static func pathPrecedes(_ first: String, _ second: String) -> Bool {
-        first.utf8.lexicographicallyPrecedes(second.utf8) { ($0 == 0x2F ? 0 : $0) < ($1 == 0x2F ? 0 : $1) }
+        var first = first
+        var second = second
+        return first.withUTF8 { left in
+            second.withUTF8 { right in
+                let common = min(left.count, right.count)
+                var index = 0
+                while index < common, left[index] == right[index] { index += 1 }
+                guard index < common else { return left.count < right.count }
+                return (left[index] == 0x2F ? 0 : left[index]) < (right[index] == 0x2F ? 0 : right[index])
+            }
+        }
     }
 }
 

@@ -236,6 +236,9 @@ public struct FileEntry: Hashable, Codable, Sendable {
         self.contentHash = sha256.map(ContentHash.init)
     }
 
+    /// Takes `other`'s content hash as it is held (no round trip through text).
+    package mutating func takeContentHash(of other: FileEntry) { contentHash = other.contentHash }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -269,27 +272,31 @@ private enum ContentHash: Hashable, Sendable {
     case other(String)
 
     init(_ text: String) {
-        var words: [UInt64] = []
-        words.reserveCapacity(4)
-        var word: UInt64 = 0
-        var count = 0
-        for byte in text.utf8 {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            default:
-                self = .other(text)
-                return
+        var text = text
+        self = text.withUTF8 { Self(utf8: $0) } ?? .other(text)
+    }
+
+    /// The bytes of 64 lowercase hex digits, or `nil` for any other text.
+    init?(utf8 digits: UnsafeBufferPointer<UInt8>) {
+        guard digits.count == 64 else { return nil }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for wordIndex in 0..<4 {
+            var word: UInt64 = 0
+            for byte in digits[(wordIndex * 16)..<(wordIndex * 16 + 16)] {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): word = word << 4 | UInt64(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): word = word << 4 | UInt64(byte - UInt8(ascii: "a") + 10)
+                default: return nil
+                }
             }
-            word = word << 4 | UInt64(digit)
-            count += 1
-            if count % 16 == 0 {
-                words.append(word)
-                word = 0
+            switch wordIndex {
+            case 0: words.0 = word
+            case 1: words.1 = word
+            case 2: words.2 = word
+            default: words.3 = word
             }
         }
-        self = count == 64 ? .bytes(words[0], words[1], words[2], words[3]) : .other(text)
+        self = .bytes(words.0, words.1, words.2, words.3)
     }
 
     var text: String {

@@ -431,7 +431,7 @@ private struct ChangeFinder {
                 return
             }
         } else {
-            entry.sha256 = previous.sha256
+            entry.takeContentHash(of: previous)
         }
         if entry != previous { changes.append(entry) }
     }
