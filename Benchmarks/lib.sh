@@ -13,3 +13,15 @@ measure() {
 
 # median < numbers, one per line → their median (the mean of the two middle ones for an even count).
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# backup_binary → the path of the `backup` example to time: BACKUP_BIN when set (a build made earlier, e.g. of
+# another commit for a before/after comparison), else a release build of this checkout in SCRATCH (default .build).
+backup_binary() {
+    if [ -n "${BACKUP_BIN:-}" ]; then
+        echo "$BACKUP_BIN"
+        return
+    fi
+    echo "building the backup example in release mode ..." >&2
+    swift build -c release --scratch-path "${SCRATCH:-.build}" --product backup >/dev/null
+    echo "$(swift build -c release --scratch-path "${SCRATCH:-.build}" --show-bin-path)/backup"
+}

@@ -16,6 +16,8 @@ DATA=${1:-Benchmarks/data}
 COUNT=${2:-300000}
 TREE="$DATA/many-$COUNT"
 mkdir -p "$DATA"
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
 if [ ! -f "$TREE/.generated" ]; then
     echo "generating $COUNT small files in $TREE ..."
@@ -23,16 +25,8 @@ if [ ! -f "$TREE/.generated" ]; then
     python3 Benchmarks/make-many.py "$TREE/tree" "$COUNT"
     touch "$TREE/.generated"
 fi
-if [ -n "${BACKUP_BIN:-}" ]; then
-    BACKUP=$BACKUP_BIN
-else
-    echo "building the backup example in release mode ..."
-    SCRATCH=${SCRATCH:-.build}
-    swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
-    BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
-fi
-# shellcheck source=Benchmarks/lib.sh
-. Benchmarks/lib.sh
+BACKUP=$(backup_binary)
+
 
 # The 1 % of files an incremental finds changed: every 100th file gets one more line (undone by `restore_tree`).
 changed_files() { find "$TREE/tree" -name 'log-*.txt' | sort | awk 'NR % 100 == 0'; }

@@ -13,6 +13,8 @@ DATA=${1:-Benchmarks/data}
 RUNS=${2:-3}
 TREE="$DATA/tree"
 mkdir -p "$DATA"
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
 command -v zstd >/dev/null || { apt-get install -y -qq zstd >/dev/null; }
@@ -23,15 +25,7 @@ if [ ! -f "$DATA/.generated-v2" ]; then
     python3 Benchmarks/make-tree.py "$TREE"
     touch "$DATA/.generated-v2"
 fi
-
-echo "building the backup example in release mode ..."
-SCRATCH=${SCRATCH:-.build}
-if [ -n "${BACKUP_BIN:-}" ]; then
-    BACKUP=$BACKUP_BIN # a build made earlier (another commit's, for a before/after comparison)
-else
-    swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
-    BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
-fi
+BACKUP=$(backup_binary)
 
 cat > "$DATA/bench.yaml" <<YAML
 plan: bench
@@ -42,8 +36,6 @@ sources:
 compression: {algorithm: zstd, level: 3}
 YAML
 
-# shellcheck source=Benchmarks/lib.sh
-. Benchmarks/lib.sh
 
 # Warm the page cache so both sides read from memory.
 tar -cf - -C "$DATA" tree | cat >/dev/null

@@ -21,6 +21,8 @@ STORE="$DATA/restore-store"
 # OUT_DIR=/some/disk/folder measures a disk instead.
 OUT=${OUT_DIR:-/dev/shm/backupkit-restore-bench}
 mkdir -p "$DATA"
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
 
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
 command -v zstd >/dev/null || { apt-get install -y -qq zstd >/dev/null; }
@@ -30,15 +32,7 @@ if [ ! -f "$DATA/.generated-v2" ]; then
     python3 Benchmarks/make-tree.py "$TREE"
     touch "$DATA/.generated-v2"
 fi
-
-if [ -n "${BACKUP_BIN:-}" ]; then
-    BACKUP=$BACKUP_BIN # a build made earlier, e.g. to time it while the sources move on
-else
-    echo "building the backup example in release mode ..."
-    SCRATCH=${SCRATCH:-.build}
-    swift build -c release --scratch-path "$SCRATCH" --product backup >/dev/null
-    BACKUP=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/backup
-fi
+BACKUP=$(backup_binary)
 
 cat > "$DATA/restore-bench.yaml" <<YAML
 plan: restore-bench
@@ -62,8 +56,6 @@ ID=$("$BACKUP" list --plan "$DATA/restore-bench.yaml" --json | python3 -c 'impor
 ARTIFACT=$(find "$STORE" -name '*.tar.zst' -type f | head -1)
 [ -n "$ARTIFACT" ] || { echo "no .tar.zst artifact in $STORE" >&2; exit 1; }
 
-# shellcheck source=Benchmarks/lib.sh
-. Benchmarks/lib.sh
 fresh() { rm -rf "$OUT"; mkdir -p "$OUT"; sync; }
 
 cat "$ARTIFACT" >/dev/null # warm the page cache
