@@ -51,7 +51,9 @@ struct SignalS3Tests {
     @Test("SIGTERM mid-multipart-upload: exit 143, record failed 'interrupted by SIGTERM', no object and no multipart upload remain")
     func sigtermDuringS3Upload() async throws {
         try await S3Fixture.withStorage { storage in
-            let scratch = try Self.planFolder("signal-s3", bucket: storage.endpoint.bucket, fileSize: 40 << 20, bandwidth: "2MiB")
+            // 40 s of upload at 1 MiB/s: the window in which the poll below must see the upload, even when a loaded
+            // machine runs it late (a CI run once saw it only after a 2 MiB/s upload had finished).
+            let scratch = try Self.planFolder("signal-s3", bucket: storage.endpoint.bucket, fileSize: 40 << 20, bandwidth: "1MiB")
 
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Self.binary)
