@@ -1,0 +1,65 @@
+import BackupCatalog
+import BackupModels
+import Foundation
+import Testing
+
+@testable import BackupEngine
+@testable import BackupSources
+
+/// A chain begun by a version that kept the whole file index inline in a format-1 manifest, continued by this
+/// one (whose incrementals store an index artifact of their changes): incrementals, restores and verification
+/// work across the change of format.
+@Suite("File index: chains that start with a format-1 manifest")
+struct FileIndexUpgradeTests {
+    /// Turns `record` into what the previous version wrote: the manifest in format 1 with the whole tree
+    /// inline as `files`, and no index artifact in storage or in the catalog.
+    static func downgrade(_ record: BackupRecord, engine: Engine, scratch: Scratch) async throws {
+        let entries = try #require(try await FileTreeSource.index(of: try await engine.restoreChain(for: record.id)))
+        let index = try #require(record.artifacts.first { $0.role == FileIndex.role })
+        let data = try #require(record.artifacts.first { $0.role == "data" })
+        let manifestPath = scratch.sub("store/" + Engine.manifestKey(forArtifact: data.key))
+        var manifest = try Manifest.decode(Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+        manifest.formatVersion = 1
+        manifest.files = entries
+        manifest.artifacts = [data]
+        try FileManager.default.removeItem(atPath: manifestPath)
+        try manifest.jsonData().write(to: URL(fileURLWithPath: manifestPath))
+        try FileManager.default.removeItem(atPath: scratch.sub("store/" + index.key))
+        let edit = try Fixture.shell(
+            "sqlite3 '\(scratch.sub("store/catalog.sqlite"))' \"DELETE FROM artifacts WHERE role = 'index' AND backup_id = '\(record.id)'\""
+        )
+        #expect(edit.status == 0, "\(edit.output)")
+    }
+
+    @Test("an incremental on a format-1 full stores only what changed; the chain restores whole and verifies")
+    func incrementalOnFormatOne() async throws {
+        let scratch = Scratch("index-upgrade")
+        let clock = TestClock("2026-11-24T17:30:00Z")
+        let engine = try Fixture.engine(Fixture.plan(scratch), clock: clock)
+        try scratch.write("src/kept.txt", "kept")
+        try scratch.write("src/changed.txt", "v1")
+        try scratch.write("src/gone/old.txt", "old")
+        let full = try #require(try await engine.backup(BackupRequest(kind: .full)).outcomes.first?.record)
+        try await Self.downgrade(full, engine: engine, scratch: scratch)
+        #expect(try await engine.catalog.record(full.id)?.artifacts.map(\.role) == ["data"])
+
+        clock.advance(3600)
+        try scratch.write("src/changed.txt", "version two")
+        try FileManager.default.removeItem(atPath: scratch.sub("src/gone"))
+        let outcome = try #require(try await engine.backup(BackupRequest(kind: .incremental)).outcomes.first)
+        let incremental = try #require(outcome.record, "\(String(describing: outcome.error))")
+        #expect(incremental.kind == .incremental && incremental.parentID == full.id, "\(outcome.notes)")
+        let manifest = try await engine.readManifest(of: incremental)
+        #expect(manifest.formatVersion == Manifest.currentFormatVersion && manifest.files == nil)
+        #expect(manifest.stats.filesStored < manifest.stats.filesTotal, "only what changed is stored: \(manifest.stats)")
+        #expect(manifest.deletedPaths == ["src/gone", "src/gone/old.txt"])
+
+        // The tree as of the incremental: the format-1 full's inline index with the incremental's changes applied.
+        let tree = try #require(try await FileTreeSource.index(of: try await engine.restoreChain(for: incremental.id)))
+        #expect(tree.map(\.path) == ["src", "src/changed.txt", "src/kept.txt"])
+        _ = try await engine.restore(incremental.id, to: scratch.sub("restored"))
+        #expect(try Fixture.tree(scratch.sub("restored/src")) == Fixture.tree(scratch.sub("src")))
+        #expect(try await engine.verify(full.id).isSound)
+        #expect(try await engine.verify(incremental.id).isSound)
+    }
+}
