@@ -67,13 +67,35 @@ package enum FileSystem {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
+            let name = entryName(UnsafeMutableRawPointer(entry))
             if name != "." && name != ".." { names.append(name) }
         }
-        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        names.sort(by: bytesPrecede)
         return .success(names)
+    }
+
+    /// The name of a `readdir(3)` entry, read in place. Never `entry.pointee`: an entry takes only the bytes its
+    /// name needs, so loading a whole `dirent` can read past the end of the directory buffer (a segfault when that
+    /// buffer ends at an unmapped page, seen on a folder of 1,000 files).
+    package static func entryName(_ entry: UnsafeMutableRawPointer) -> String {
+        let start = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        return String(cString: start.assumingMemoryBound(to: CChar.self))
+    }
+
+    /// Whether `first`'s UTF-8 bytes sort before `second`'s (`memcmp` order; a prefix first).
+    package static func bytesPrecede(_ first: String, _ second: String) -> Bool {
+        var first = first
+        var second = second
+        return first.withUTF8 { left in
+            second.withUTF8 { right in
+                let common = min(left.count, right.count)
+                if common > 0, let a = left.baseAddress, let b = right.baseAddress {
+                    let order = memcmp(a, b, common)
+                    if order != 0 { return order < 0 }
+                }
+                return left.count < right.count
+            }
+        }
     }
 
     package static func readLink(_ path: String) -> Result<String, Errno> {

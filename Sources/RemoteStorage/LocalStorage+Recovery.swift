@@ -1,3 +1,5 @@
+import BackupSupport
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -17,9 +19,7 @@ extension LocalStorage: UploadRecovery {
         let prefix = "." + name + ".partial-"
         var doomed: [String] = []
         while let entry = readdir(directory) {
-            let entryName = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
+            let entryName = FileSystem.entryName(UnsafeMutableRawPointer(entry))
             if entryName.hasPrefix(prefix) { doomed.append(folder + "/" + entryName) }
         }
         var removed = 0
