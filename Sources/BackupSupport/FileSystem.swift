@@ -83,7 +83,7 @@ package enum FileSystem {
     }
 
     /// Whether `first`'s UTF-8 bytes sort before `second`'s (`memcmp` order; a prefix first).
-    package static func bytesPrecede(_ first: String, _ second: String) -> Bool {
+    private static func bytesPrecede(_ first: String, _ second: String) -> Bool {
         var first = first
         var second = second
         return first.withUTF8 { left in

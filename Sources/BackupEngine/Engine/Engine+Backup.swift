@@ -301,7 +301,7 @@ extension Engine {
     }
 
     package func readManifest(of record: BackupRecord) async throws -> Manifest {
-        guard let artifact = record.artifacts.first(where: { $0.role == "data" }) ?? record.artifacts.first else {
+        guard let artifact = Self.dataArtifact(of: record) else {
             throw EngineError(code: .notRestorable, message: "backup \(record.label) has no artifacts", backupID: record.id)
         }
         let bytes = try await storage.getBytes(Self.manifestKey(forArtifact: artifact.key))

@@ -55,10 +55,9 @@ extension Engine {
             do {
                 if record.state == .running { continue }
                 try await catalog.markExpired([record.id], at: now)
-                for artifact in record.artifacts {
-                    try await storage.delete(artifact.key)
-                    try await storage.delete(Self.manifestKey(forArtifact: artifact.key))
-                }
+                for artifact in record.artifacts { try await storage.delete(artifact.key) }
+                // One manifest per backup, beside its data artifact (not one per artifact: the file index has none).
+                if let data = Self.dataArtifact(of: record) { try await storage.delete(Self.manifestKey(forArtifact: data.key)) }
                 removed.append(record.id)
                 logger.info(
                     "retention removed backup",

@@ -217,11 +217,6 @@ extension Engine {
         return report
     }
 
-    /// The artifact a record's manifest is named after.
-    private static func dataArtifact(of record: BackupRecord) -> ArtifactDescriptor? {
-        record.artifacts.first(where: { $0.role == "data" }) ?? record.artifacts.first
-    }
-
     /// Reads manifests with at most ``rebuildReadConcurrency`` in flight and hands each, without its
     /// file index, to `handle` in completion order (one at a time).
     private func readManifests(

@@ -122,6 +122,11 @@ public struct Engine: Sendable {
     /// The key of the manifest written beside an artifact.
     public static func manifestKey(forArtifact key: String) -> String { key + ".manifest.json" }
 
+    /// The artifact a record's manifest is named after: its data artifact.
+    static func dataArtifact(of record: BackupRecord) -> ArtifactDescriptor? {
+        record.artifacts.first(where: { $0.role == "data" }) ?? record.artifacts.first
+    }
+
     /// Where the file index (``FileIndex``) of the backup whose data artifact is `key` is stored:
     /// `<key>.index.jsonl.zst`, with `.enc` appended when encrypted.
     public static func indexKey(forArtifact key: String, encrypted: Bool) -> String {
