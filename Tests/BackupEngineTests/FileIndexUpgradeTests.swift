@@ -1,6 +1,7 @@
 import BackupCatalog
 import BackupModels
 import Foundation
+import RemoteStorage
 import Testing
 
 @testable import BackupEngine
@@ -61,5 +62,31 @@ struct FileIndexUpgradeTests {
         #expect(try Fixture.tree(scratch.sub("restored/src")) == Fixture.tree(scratch.sub("src")))
         #expect(try await engine.verify(full.id).isSound)
         #expect(try await engine.verify(incremental.id).isSound)
+    }
+}
+
+@Suite("File index artifact")
+struct FileIndexArtifactTests {
+    @Test("a plan without compression still stores its file index zstd-compressed, readable with zstd; retention removes it")
+    func compressedWhateverThePlan() async throws {
+        let scratch = Scratch("index-plain")
+        let clock = TestClock("2026-11-24T17:30:00Z")
+        let plan = Fixture.plan(
+            scratch, compression: CompressionSettings(algorithm: .none), retention: RetentionPolicy(keepLast: 1))
+        let engine = try Fixture.engine(plan, clock: clock)
+        try scratch.write("src/a.txt", "alpha")
+        let first = try #require(try await engine.backup(BackupRequest(kind: .full)).outcomes.first?.record)
+        let data = try #require(first.artifacts.first { $0.role == "data" })
+        let index = try #require(first.artifacts.first { $0.role == FileIndex.role })
+        #expect(data.compression == .none && data.key.hasSuffix(".tar"))
+        #expect(index.compression == .zstd && index.key == Engine.indexKey(forArtifact: data.key, encrypted: false))
+        let listed = try Fixture.shell("zstd -dcq '\(scratch.sub("store/" + index.key))'")
+        #expect(listed.status == 0 && listed.output.contains("\"path\":\"src/a.txt\""), "\(listed.output)")
+
+        clock.advance(3600)
+        _ = try await engine.backup(BackupRequest(kind: .full))
+        for key in [data.key, index.key, Engine.manifestKey(forArtifact: data.key)] {
+            #expect(try await engine.storage.head(key) == nil, "retention left \(key)")
+        }
     }
 }
