@@ -18,8 +18,9 @@ command -v zstd >/dev/null || { apt-get install -y -qq zstd >/dev/null; }
 bash scripts/services/mariadb.sh >/dev/null
 # shellcheck disable=SC1091
 . "$SERVICES/mariadb.env"
-swift build -c release --scratch-path .build-release --product backup 2>&1 | { grep -E "error|Compiling|complete" || true; } | tail -1
-BIN=$PWD/.build-release/release/backup
+# shellcheck source=Benchmarks/lib.sh
+. Benchmarks/lib.sh
+BIN=$(backup_binary)
 
 WORK=$(mktemp -d /tmp/backupkit-mysql-bench-XXXXXX)
 TARGET_PORT=13317

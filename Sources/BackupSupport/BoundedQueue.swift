@@ -8,7 +8,9 @@ import Synchronization
 /// waiting or later call on either side throws that error (how one failing worker stops the rest).
 package final class BoundedQueue<Element: Sendable>: Sendable {
     private struct State {
-        var items: [Element] = []
+        /// Elements from `head` on are queued; those before it were taken and are released at once
+        /// (an element kept here until the array is compacted would hold its memory past its consumer).
+        var items: [Element?] = []
         var head = 0
         var waitingSenders: [(element: Element, continuation: CheckedContinuation<Void, any Error>)] = []
         var waitingReceivers: [CheckedContinuation<Element?, any Error>] = []
@@ -18,7 +20,7 @@ package final class BoundedQueue<Element: Sendable>: Sendable {
         var count: Int { items.count - head }
 
         mutating func takeFirst() -> Element {
-            let element = items[head]
+            guard let element = items[head].take() else { preconditionFailure("a queued element is missing") }
             head += 1
             if head > 64 && head * 2 > items.count {
                 items.removeFirst(head)
