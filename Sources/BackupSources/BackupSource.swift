@@ -221,6 +221,8 @@ public struct RestoreChain: Sendable {
         @Sendable (BackupRecord, _ role: String, (ByteStream) async throws -> Void) async throws -> Void
     /// Reads a backup's manifest.
     public typealias ManifestReader = @Sendable (BackupRecord) async throws -> Manifest
+    /// Reads a backup's stored artifact of a role to its end, undecoded, and checks its size and SHA-256.
+    public typealias StoredArtifactCheck = @Sendable (BackupRecord, _ role: String) async throws -> Void
 
     /// The backups, full first, ending with ``newest``'s record.
     public let records: [BackupRecord]
@@ -228,6 +230,7 @@ public struct RestoreChain: Sendable {
     public let newest: Link
     private let readArtifact: ArtifactReader
     private let readManifest: ManifestReader
+    private let checkStored: StoredArtifactCheck?
 
     /// Creates a chain.
     /// - Parameters:
@@ -235,14 +238,18 @@ public struct RestoreChain: Sendable {
     ///   - newest: the backup restored to, with its manifest.
     ///   - manifest: reads a backup's manifest.
     ///   - artifact: streams a backup's decoded artifact of a role and checks its checksum once the body returns.
+    ///   - check: checks a stored artifact without decoding it (``checkPayload(of:)``); without it, the check
+    ///     decodes the artifact through `artifact`.
     public init(
-        records: [BackupRecord], newest: Link, manifest: @escaping ManifestReader, artifact: @escaping ArtifactReader
+        records: [BackupRecord], newest: Link, manifest: @escaping ManifestReader, artifact: @escaping ArtifactReader,
+        check: StoredArtifactCheck? = nil
     ) {
         precondition(records.last?.id == newest.record.id, "a restore chain ends with the backup restored to")
         self.records = records
         self.newest = newest
         self.readManifest = manifest
         self.readArtifact = artifact
+        self.checkStored = check
     }
 
     /// The manifest of `record`, one of ``records`` (read from storage unless it is the newest).
@@ -250,9 +257,14 @@ public struct RestoreChain: Sendable {
         record.id == newest.record.id ? newest.manifest : try await readManifest(record)
     }
 
-    /// Reads `record`'s payload to its end without using it, checking the stored bytes' size and SHA-256:
-    /// a first pass before a restore sends anything to a target it cannot take back (a database server).
+    /// Reads `record`'s stored payload to its end, checking its size and SHA-256 — undecoded when the chain
+    /// has a stored check (the engine's chains do): a first pass before a restore sends anything to a target
+    /// it cannot take back (a database server).
     public func checkPayload(of record: BackupRecord) async throws {
+        if let checkStored {
+            try await checkStored(record, "data")
+            return
+        }
         try await readArtifact(record, "data") { stream in
             for try await _ in stream {}
         }

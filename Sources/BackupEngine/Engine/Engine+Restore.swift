@@ -65,6 +65,10 @@ extension Engine {
             artifact: { record, role, body in
                 reading.withLock { $0 = record }
                 try await chain.withArtifact(role, of: record, body)
+            },
+            check: { record, role in
+                reading.withLock { $0 = record }
+                try await checkStoredArtifact(of: record, role: role)
             })
         let restored: RestoredFiles
         do {
@@ -132,7 +136,8 @@ extension Engine {
     package func restoreChain(_ records: [BackupRecord], newest: RestoreChain.Link) -> RestoreChain {
         RestoreChain(
             records: records, newest: newest, manifest: { try await readManifest(of: $0) },
-            artifact: { try await withArtifactStream(of: $0, role: $1, $2) })
+            artifact: { try await withArtifactStream(of: $0, role: $1, $2) },
+            check: { try await checkStoredArtifact(of: $0, role: $1) })
     }
 
     /// The committed chain from the full backup up to `record`.
@@ -170,15 +175,31 @@ extension Engine {
     }
 
     /// Streams one record's decoded artifact of `role` (its payload by default) to `body`, then checks the
-    /// stored bytes' SHA-256.
+    /// stored bytes' size and SHA-256.
     package func withArtifactStream(
         of record: BackupRecord, role: String = "data", _ body: (ByteStream) async throws -> Void
+    ) async throws {
+        try await readArtifact(of: record, role: role, decoded: true, body)
+    }
+
+    /// Reads one record's stored artifact of `role` to its end without decoding it and checks its size and
+    /// SHA-256 (a check before a restore sends anything to a server; decoding it would only cost time).
+    package func checkStoredArtifact(of record: BackupRecord, role: String) async throws {
+        try await readArtifact(of: record, role: role, decoded: false) { stream in
+            for try await _ in stream {}
+        }
+    }
+
+    private func readArtifact(
+        of record: BackupRecord, role: String, decoded: Bool, _ body: (ByteStream) async throws -> Void
     ) async throws {
         guard let artifact = record.artifacts.first(where: { $0.role == role }) else {
             throw EngineError(code: .notRestorable, message: "backup \(record.label) has no \(role) artifact", backupID: record.id)
         }
+        // The key is looked up either way: a check fails early when the key to read the artifact is missing.
+        let key = try key(for: artifact, of: record)
         let decoding = try Pipeline.decode(
-            try await storage.get(artifact.key), compression: artifact.compression, key: try key(for: artifact, of: record))
+            try await storage.get(artifact.key), compression: decoded ? artifact.compression : .none, key: decoded ? key : nil)
         let named = "artifact '\(artifact.key)' of backup \(record.label) (id \(record.id), source '\(record.source)')"
         do {
             try await body(decoding.stream)

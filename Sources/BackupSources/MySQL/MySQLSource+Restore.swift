@@ -104,10 +104,10 @@ extension MySQLSource {
         }
 
         // 3. The full dump, streamed into the client (a parallel dump by several clients at once).
+        let sessions = max(1, target.parallel ?? full.position?.extra["parallel"].flatMap { Int($0) } ?? 1)
         if full.position?.extra["dump_format"] == "tables" {
-            let sessions = target.parallel ?? full.position?.extra["parallel"].flatMap { Int($0) } ?? 1
             try await loadTableDump(
-                of: records[0], in: chain, sessions: max(1, sessions), client: client, connection: connection,
+                of: records[0], in: chain, sessions: sessions, client: client, connection: connection,
                 optionFile: optionFile)
         } else {
             try await loadDump(of: records[0], in: chain, client: client, connection: connection, optionFile: optionFile)
@@ -151,8 +151,10 @@ extension MySQLSource {
             }
         }
 
-        // 5. What the target holds now.
-        let tables = try await Self.tableChecks(databases: databases, connection: connection, optionFile: optionFile)
+        logger.info("mysql restore: loaded, checking tables", metadata: ["binlogs": "\(replayed.count)"])
+        // 5. What the target holds now, read by as many clients as loaded it (at least two).
+        let tables = try await Self.tableChecks(
+            databases: databases, connection: connection, optionFile: optionFile, clients: max(2, sessions))
         logger.info("mysql restore finished", metadata: ["tables": "\(tables.count)", "binlogs": "\(replayed.count)"])
         return MySQLRestoreReport(
             target: target.address, chain: records, binlogsReplayed: replayed, until: until, tables: tables, notes: notes)
@@ -357,34 +359,75 @@ extension MySQLSource {
         _ = try await connection.query(statements.joined(separator: " "), optionFile: optionFile)
     }
 
-    /// Row count and `CHECKSUM TABLE` of every base table in `databases`.
-    package static func tableChecks(databases: [String], connection: MySQLConnection, optionFile: OptionFile) async throws
-        -> [MySQLTableCheck]
-    {
+    /// Row count and `CHECKSUM TABLE` of every base table of `databases` on the server, in the server's order
+    /// of database and table names.
+    ///
+    /// The tables are shared out, by data size, over up to `clients` clients that read at once (each reads
+    /// every row of its tables twice: a checksum, then a count): the server is otherwise idle once a
+    /// restore loaded it, and one client would use one of its cores.
+    package static func tableChecks(
+        databases: [String], connection: MySQLConnection, optionFile: OptionFile, clients: Int = 2
+    ) async throws -> [MySQLTableCheck] {
         guard !databases.isEmpty else { return [] }
         let list = databases.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: ", ")
         let rows = try await connection.query(
-            "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (\(list)) ORDER BY 1, 2;",
+            "SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(DATA_LENGTH, 0) FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (\(list)) ORDER BY 1, 2;",
             optionFile: optionFile)
-        let tables = rows.compactMap { row -> (String, String)? in
-            guard row.count >= 2, let database = row[0], let table = row[1] else { return nil }
-            return (database, table)
+        let tables = rows.compactMap { row -> TableToCheck? in
+            guard row.count >= 3, let database = row[0], let table = row[1] else { return nil }
+            return TableToCheck(database: database, table: table, bytes: Int64(row[2] ?? "") ?? 0)
+        }.enumerated().map { position, table in
+            var table = table
+            table.position = position
+            return table
         }
         guard !tables.isEmpty else { return [] }
-        func quoted(_ name: String) -> String { "`" + name.replacingOccurrences(of: "`", with: "``") + "`" }
-        let qualified = tables.map { "\(quoted($0.0)).\(quoted($0.1))" }
-        let checksums = try await connection.query("CHECKSUM TABLE \(qualified.joined(separator: ", "));", optionFile: optionFile)
+        // Largest first, each to the client with the fewest bytes so far.
+        var shares = [[TableToCheck]](repeating: [], count: max(1, min(clients, tables.count)))
+        var loads = [Int64](repeating: 0, count: shares.count)
+        for table in tables.sorted(by: { $0.bytes > $1.bytes }) {
+            let least = loads.indices.min { loads[$0] < loads[$1] } ?? 0
+            shares[least].append(table)
+            loads[least] += table.bytes
+        }
+        let checks = try await withThrowingTaskGroup(of: [(Int, MySQLTableCheck)].self) { group in
+            for share in shares {
+                group.addTask { try await check(share, connection: connection, optionFile: optionFile) }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        return checks.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    private struct TableToCheck: Sendable {
+        var database: String
+        var table: String
+        var bytes: Int64
+        /// Where the server listed it.
+        var position = 0
+
+        var name: String { "\(database).\(table)" }
+        var quoted: String { "\(Self.quoted(database)).\(Self.quoted(table))" }
+
+        static func quoted(_ name: String) -> String { "`" + name.replacingOccurrences(of: "`", with: "``") + "`" }
+    }
+
+    /// Checksums, then row counts, of `tables` through one client each.
+    private static func check(_ tables: [TableToCheck], connection: MySQLConnection, optionFile: OptionFile) async throws
+        -> [(Int, MySQLTableCheck)]
+    {
+        let checksums = try await connection.query(
+            "CHECKSUM TABLE \(tables.map(\.quoted).joined(separator: ", "));", optionFile: optionFile)
         let counts = try await connection.query(
-            tables.enumerated().map { index, _ in "SELECT \(index), COUNT(*) FROM \(qualified[index])" }.joined(separator: " UNION ALL ")
+            tables.enumerated().map { index, table in "SELECT \(index), COUNT(*) FROM \(table.quoted)" }.joined(separator: " UNION ALL ")
                 + ";", optionFile: optionFile)
         var rowsByIndex: [Int: Int64] = [:]
         for row in counts where row.count >= 2 {
             if let index = Int(row[0] ?? ""), let count = Int64(row[1] ?? "") { rowsByIndex[index] = count }
         }
         return tables.enumerated().map { index, table in
-            let name = "\(table.0).\(table.1)"
-            let checksum = checksums.first { ($0.first ?? nil) == name }.flatMap { $0.count > 1 ? $0[1] : nil }
-            return MySQLTableCheck(name: name, rows: rowsByIndex[index] ?? 0, checksum: checksum)
+            let checksum = checksums.first { ($0.first ?? nil) == table.name }.flatMap { $0.count > 1 ? $0[1] : nil }
+            return (table.position, MySQLTableCheck(name: table.name, rows: rowsByIndex[index] ?? 0, checksum: checksum))
         }
     }
 
