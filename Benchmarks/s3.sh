@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# S3 benchmark (issue 4): upload and download a 1 GiB file to SeaweedFS with S3Storage (bench-s3, release
-# build) and with `aws s3 cp --endpoint-url`, alternating in the same run. Reports median wall times, the
-# throughput ratio (awscli time / our time; above 1.0 means faster than awscli) and peak resident memory.
+# S3 benchmark (issues 4 and 16), alternating in the same run against `aws s3 cp --endpoint-url` on SeaweedFS:
+#   storage: upload and download a 1 GiB file with S3Storage alone (bench-s3, release build);
+#   backup:  `backup run --full` of a folder holding that file (plan: S3 storage, no compression) against
+#            `aws s3 cp` of the file up;
+#   restore: `backup restore --to DIR` of that backup (artifact size and SHA-256, the file's size and SHA-256
+#            checked, staging folder renamed into place) against `aws s3 cp` of the stored artifact down.
+# Reports median wall times, the throughput ratio (awscli time / our time; above 1.0 means faster than awscli)
+# and peak resident memory.
 #
 #   bash Benchmarks/s3.sh [DATA_DIR] [RUNS]
 #
@@ -37,19 +42,44 @@ BENCH=$(swift build -c release --package-path Benchmarks --scratch-path "$SCRATC
 
 # shellcheck source=Benchmarks/lib.sh
 . Benchmarks/lib.sh
+BIN=$(backup_binary)
 
-for name in aws-up ours-up aws-down ours-down; do : >"$DATA/$name.txt"; done
+# The backup's plan: the folder holding the 1 GiB file, to the same SeaweedFS, uncompressed (random bytes).
+mkdir -p "$DATA/tree"
+ln -f "$FILE" "$DATA/tree/source-1g.bin"
+rm -rf "$DATA/store"
+cat >"$DATA/plan.yaml" <<YAML
+plan: s3bench
+catalog: $PWD/$DATA/store/catalog.sqlite
+storage: {type: s3, endpoint: "$ENDPOINT", region: us-east-1, bucket: $BUCKET, prefix: plan/, path_style: true,
+          access_key_env: AWS_ACCESS_KEY_ID, secret_key_env: AWS_SECRET_ACCESS_KEY}
+sources:
+  - {name: data, type: files, paths: [$PWD/$DATA/tree]}
+compression: {algorithm: none}
+YAML
+
+for name in aws-up ours-up aws-down ours-down aws-backup ours-backup aws-restore ours-restore; do : >"$DATA/$name.txt"; done
 for run in $(seq "$RUNS"); do
     measure aws --endpoint-url "$ENDPOINT" s3 cp --quiet "$FILE" "s3://$BUCKET/aws.bin" >>"$DATA/aws-up.txt"
     measure "$BENCH" upload "$ENDPOINT" "$BUCKET" ours.bin "$FILE" >>"$DATA/ours-up.txt"
     rm -f "$DATA/aws-down.bin" "$DATA/ours-down.bin"
     measure aws --endpoint-url "$ENDPOINT" s3 cp --quiet "s3://$BUCKET/aws.bin" "$DATA/aws-down.bin" >>"$DATA/aws-down.txt"
     measure "$BENCH" download "$ENDPOINT" "$BUCKET" ours.bin "$DATA/ours-down.bin" >>"$DATA/ours-down.txt"
+    cmp "$FILE" "$DATA/ours-down.bin"
+    cmp "$FILE" "$DATA/aws-down.bin"
+    rm -f "$DATA/aws-down.bin" "$DATA/ours-down.bin"
+
+    measure aws --endpoint-url "$ENDPOINT" s3 cp --quiet "$FILE" "s3://$BUCKET/aws-backup.bin" >>"$DATA/aws-backup.txt"
+    measure "$BIN" run --plan "$DATA/plan.yaml" --full --no-prune >>"$DATA/ours-backup.txt"
+    latest=$("$BIN" list --plan "$DATA/plan.yaml" --json | python3 -c 'import json,sys; r=json.load(sys.stdin)[-1]; print(r["id"], [a["key"] for a in r["artifacts"] if a["role"] == "data"][0])')
+    read -r id key <<<"$latest"
+    rm -rf "$DATA/aws-restore.bin" "$DATA/restored"
+    measure aws --endpoint-url "$ENDPOINT" s3 cp --quiet "s3://$BUCKET/plan/$key" "$DATA/aws-restore.bin" >>"$DATA/aws-restore.txt"
+    measure "$BIN" restore --plan "$DATA/plan.yaml" "$id" --to "$DATA/restored" >>"$DATA/ours-restore.txt"
+    cmp "$FILE" "$DATA/restored/tree/source-1g.bin"
+    rm -rf "$DATA/aws-restore.bin" "$DATA/restored"
     echo "run $run done"
 done
-cmp "$FILE" "$DATA/ours-down.bin"
-cmp "$FILE" "$DATA/aws-down.bin"
-rm -f "$DATA/aws-down.bin" "$DATA/ours-down.bin"
 
 report() { # label, baseline file, ours file
     local base ours base_rss ours_rss
@@ -64,3 +94,5 @@ echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); $RUNS ru
 echo "awscli: $(aws --version 2>&1)"
 report upload "$DATA/aws-up.txt" "$DATA/ours-up.txt"
 report download "$DATA/aws-down.txt" "$DATA/ours-down.txt"
+report backup "$DATA/aws-backup.txt" "$DATA/ours-backup.txt"
+report restore "$DATA/aws-restore.txt" "$DATA/ours-restore.txt"

@@ -123,6 +123,13 @@ public struct FileIndexReader: Sendable {
         return entries
     }
 
+    /// Moves out the entries read so far (a reader of a long index hands them on as it goes).
+    public mutating func takeEntries() -> [FileEntry] {
+        var taken: [FileEntry] = []
+        swap(&taken, &entries)
+        return taken
+    }
+
     /// The entries of a whole index held in memory.
     public static func entries(of bytes: [UInt8]) throws -> [FileEntry] {
         var reader = FileIndexReader()

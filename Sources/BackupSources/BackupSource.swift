@@ -54,6 +54,9 @@ public struct SourceOutcome: Sendable {
     /// Entries the engine stores as the backup's file index artifact (``FileIndex``), sorted by path: a full
     /// backup's every entry, an incremental's entries new or changed since the parent.
     public var index: [FileEntry]?
+    /// The same as JSON lines (``FileIndex``), for a source that kept a long index on disk rather than in
+    /// memory; read once, after ``PreparedBackup/outcome`` and before ``PreparedBackup/cleanup``.
+    public var indexLines: ByteStream?
     public var deletedPaths: [String]?
     public var notes: [String]
     public var position: SourcePosition?
@@ -64,19 +67,31 @@ public struct SourceOutcome: Sendable {
     public var tableRows: [String: Int64]?
 
     public init(
-        files: [FileEntry]? = nil, index: [FileEntry]? = nil, deletedPaths: [String]? = nil, notes: [String] = [],
+        files: [FileEntry]? = nil, index: [FileEntry]? = nil, indexLines: ByteStream? = nil, deletedPaths: [String]? = nil,
+        notes: [String] = [],
         position: SourcePosition? = nil, filesTotal: Int = 0, filesStored: Int = 0, bytesRead: Int64 = 0,
         tableRows: [String: Int64]? = nil
     ) {
         self.tableRows = tableRows
         self.files = files
         self.index = index
+        self.indexLines = indexLines
         self.deletedPaths = deletedPaths
         self.notes = notes
         self.position = position
         self.filesTotal = filesTotal
         self.filesStored = filesStored
         self.bytesRead = bytesRead
+    }
+}
+
+extension SourceOutcome {
+    /// The index entries, listed or read from ``indexLines`` (which holds the whole index in memory).
+    public func indexEntries() async throws -> [FileEntry]? {
+        guard let indexLines else { return index }
+        var reader = FileIndexReader()
+        for try await chunk in indexLines { try reader.read(chunk) }
+        return try reader.finish()
     }
 }
 

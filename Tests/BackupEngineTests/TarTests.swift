@@ -97,7 +97,9 @@ struct FileTreeSourceTests {
         let reader = TarReader(ByteStream(bytes: tar))
         var entries: [String] = []
         while let header = try await reader.nextEntry() { entries.append(header.path) }
-        return (entries, try prepared.outcome(), tar)
+        var outcome = try prepared.outcome()
+        outcome.index = try await outcome.indexEntries()
+        return (entries, outcome, tar)
     }
 
     func manifest(_ outcome: SourceOutcome) -> Manifest {
@@ -220,7 +222,7 @@ struct FileTreeSourceTests {
         for try await chunk in prepared.stream { tar += chunk }
         let result = try prepared.outcome()
         #expect(result.notes.contains { $0.contains("changed while it was read") && $0.contains("growing.log") })
-        let entry = try #require(result.index?.first { $0.path == "src/growing.log" })
+        let entry = try #require(try await result.indexEntries()?.first { $0.path == "src/growing.log" })
         #expect(entry.mtimeNanoseconds == -1, "marked so the next incremental stores it again")
         // The archive stays well-formed.
         let reader = TarReader(ByteStream(bytes: tar))

@@ -23,9 +23,12 @@ struct BenchS3 {
             FileHandle.standardError.write(Data("bench-s3: set BACKUPKIT_S3_ACCESS_KEY and BACKUPKIT_S3_SECRET_KEY\n".utf8))
             exit(2)
         }
+        // PARTS_IN_FLIGHT tries another upload concurrency than the default.
+        var options = S3StorageOptions()
+        if let parts = environment["PARTS_IN_FLIGHT"].flatMap({ Int($0) }) { options.partsInFlight = parts }
         let storage = try S3Storage(
             endpoint: try S3Endpoint(endpoint: server, bucket: bucket, region: "us-east-1", pathStyle: true),
-            credentials: S3Credentials(accessKeyID: access, secretAccessKey: secret))
+            credentials: S3Credentials(accessKeyID: access, secretAccessKey: secret), options: options)
         let url = URL(fileURLWithPath: file)
         if mode == "upload" {
             let folder = try LocalStorage(root: url.deletingLastPathComponent().path)

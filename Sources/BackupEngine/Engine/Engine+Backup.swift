@@ -198,9 +198,15 @@ extension Engine {
                     compression: plan.compression.algorithm, encryptionKeyID: encryptionKey?.keyID,
                     uncompressedBytes: pipeline.uncompressedByteCount())
             ]
-            if let index = outcome.index {
-                artifacts.append(
-                    try await storeIndex(index, deleted: outcome.deletedPaths ?? [], forArtifact: key, backupID: record.id))
+            if let lines = outcome.indexLines {
+                artifacts.append(try await storeIndex(lines, forArtifact: key, backupID: record.id))
+            } else if let index = outcome.index {
+                let deleted = outcome.deletedPaths ?? []
+                let payload = ByteStream {
+                    let next = Shared(0)
+                    return { next.withLock { FileIndex.lines(deleted: deleted, entries: index, from: &$0) } }
+                }
+                artifacts.append(try await storeIndex(payload, forArtifact: key, backupID: record.id))
             }
             let finished = max(now(), record.startedAt)
             let bytesStored = artifacts.reduce(0) { $0 + $1.sizeBytes }
@@ -310,15 +316,11 @@ extension Engine {
 
     /// Stores a file index as the `index` artifact beside the data artifact `key`: zstd-compressed whatever
     /// the plan's compression, encrypted with the plan's key, its size checked like the data's.
-    private func storeIndex(_ entries: [FileEntry], deleted: [String], forArtifact key: String, backupID: BackupID) async throws
+    private func storeIndex(_ payload: ByteStream, forArtifact key: String, backupID: BackupID) async throws
         -> ArtifactDescriptor
     {
         let indexKey = Self.indexKey(forArtifact: key, encrypted: encryptionKey != nil)
         let pipeline = Pipeline(compression: Self.indexCompression, encryptionKey: encryptionKey)
-        let payload = ByteStream {
-            let next = Shared(0)
-            return { next.withLock { FileIndex.lines(deleted: deleted, entries: entries, from: &$0) } }
-        }
         let stored = try await storage.put(try pipeline.encode(payload), at: indexKey, options: .createOnly)
         let digest = pipeline.digest()
         guard stored.sizeBytes == digest.byteCount else {

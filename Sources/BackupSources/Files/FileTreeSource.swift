@@ -114,6 +114,8 @@ public struct FileTreeSource: BackupSource {
         var unlisted: Set<Int> = []
         var changes: [FileEntry] = []
         var deleted: [String]? = nil
+        var spool: (input: IndexSpool, output: IndexSpool)? = nil
+        var spooledBytes: Int64 = 0
         let total: Int
         if incremental {
             var finder = ChangeFinder(parent: parent, hashContents: config.hashContents, hash: hashFile)
@@ -129,6 +131,12 @@ public struct FileTreeSource: BackupSource {
             parent = []
             total = finder.count
             (toStore, unlisted, changes, deleted) = (finder.toStore, finder.unlisted, finder.changes, finder.deleted)
+        } else if let spooled = try spoolWalk(logger: request.logger) {
+            // A full backup keeps its entries on disk, not in memory: the walk's, then the stored ones.
+            scan = spooled.scan
+            total = spooled.spool.count
+            spool = (spooled.spool, try IndexSpool(source: name))
+            spooledBytes = spooled.bytes
         } else {
             scan = try scanTree(logger: request.logger)
             total = scan.entries.count
@@ -136,9 +144,9 @@ public struct FileTreeSource: BackupSource {
         }
 
         let deletedPaths = deleted
-        let expectedBytes = toStore.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) }
-        let storedCount = toStore.count
-        let state = Shared(StreamState(entries: toStore, unlisted: unlisted, changes: changes, notes: scan.notes))
+        let expectedBytes = spool == nil ? toStore.reduce(Int64(0)) { $0 + ($1.type == .file ? $1.size : 0) } : spooledBytes
+        let storedCount = spool?.input.count ?? toStore.count
+        let state = Shared(StreamState(entries: toStore, spool: spool, unlisted: unlisted, changes: changes, notes: scan.notes))
         toStore = []
         let chunkSize = chunkSize
         let sourceName = name
@@ -151,10 +159,22 @@ public struct FileTreeSource: BackupSource {
         return PreparedBackup(
             stream: stream, fileExtension: "tar", expectedBytes: expectedBytes, expectedFiles: storedCount,
             outcome: {
+                try state.withLock { state in
+                    var lines: ByteStream? = nil
+                    if let spool = state.spool {
+                        spool.input.close()
+                        try spool.output.flush()
+                        lines = spool.output.lines()
+                    }
+                    return SourceOutcome(
+                        index: lines == nil ? state.takeIndex() : nil, indexLines: lines, deletedPaths: deletedPaths,
+                        notes: state.notes, filesTotal: total, filesStored: state.stored, bytesRead: state.bytesRead)
+                }
+            },
+            cleanup: {
                 state.withLock { state in
-                    SourceOutcome(
-                        index: state.takeIndex(), deletedPaths: deletedPaths, notes: state.notes, filesTotal: total,
-                        filesStored: state.stored, bytesRead: state.bytesRead)
+                    state.spool?.input.close()
+                    state.spool?.output.close()
                 }
             })
     }
@@ -203,6 +223,27 @@ public struct FileTreeSource: BackupSource {
         package static func absolutePath(of path: String, roots: [String: String]) -> String {
             let top = path.prefix { $0 != "/" }
             return (roots[String(top)] ?? String(top)) + path.dropFirst(top.count)
+        }
+    }
+
+    /// A full backup's walk spooled to a temporary file in index order, with the bytes its files hold; `nil`
+    /// when the walk came out of order (possible only for names that are not valid UTF-8), which
+    /// ``scanTree(logger:)`` then sorts in memory.
+    private func spoolWalk(logger: Logger) throws -> (scan: Scan, spool: IndexSpool, bytes: Int64)? {
+        let spool = try IndexSpool(source: name)
+        var last: String? = nil
+        var bytes: Int64 = 0
+        do {
+            let scan = try walkTree(logger: logger) { entry, _ in
+                if let last, !FileIndex.pathPrecedes(last, entry.path) { throw ChangeFinder.OutOfOrder() }
+                last = entry.path
+                if entry.type == .file { bytes += entry.size }
+                try spool.append(entry)
+            }
+            try spool.flush()
+            return (scan, spool, bytes)
+        } catch is ChangeFinder.OutOfOrder {
+            return nil
         }
     }
 
@@ -354,7 +395,11 @@ public struct FileTreeSource: BackupSource {
 /// The entries a tar producer stores and what it learns while streaming.
 package struct StreamState: Sendable {
     /// The entries to store, in index order; the producer updates each as it stores it (size, times, SHA-256).
+    /// Empty when they are spooled.
     package var entries: [FileEntry]
+    /// A full backup's walk spooled to disk (`input`, in index order) and the index of what the producer
+    /// stored (`output`), instead of `entries`.
+    package var spool: (input: IndexSpool, output: IndexSpool)?
     /// Positions in `entries` of entries stored but not listed in the index (an incremental's unchanged folders,
     /// files that vanished before they were read).
     package var unlisted: Set<Int> = []
@@ -363,6 +408,22 @@ package struct StreamState: Sendable {
     package var notes: [String]
     package var stored = 0
     package var bytesRead: Int64 = 0
+
+    /// The entry the producer stores `position`-th (positions are taken in order).
+    package mutating func entry(at position: Int) throws -> FileEntry {
+        guard let spool else { return entries[position] }
+        guard let entry = try spool.input.next() else { preconditionFailure("the spooled walk ended before its count") }
+        return entry
+    }
+
+    /// Records `entry` as stored.
+    package mutating func record(_ entry: FileEntry, at position: Int) throws {
+        if let spool {
+            try spool.output.append(entry)
+        } else {
+            entries[position] = entry
+        }
+    }
 
     /// The backup's index, once the stream was read: the listed stored entries and the changes, in index
     /// order. Moves the entries out (no copy of a large tree); a second call returns the changes only.

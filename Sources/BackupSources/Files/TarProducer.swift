@@ -12,9 +12,10 @@ import Crypto
 /// Produces the tar stream of a file-tree backup lazily, one chunk per call, reading each file as
 /// the consumer pulls. Owned by one iteration of the stream (sequential access only).
 ///
-/// The entries live in the shared ``StreamState`` (one array for the whole tree): each is read from there
-/// when its turn comes and written back as stored (size, times and SHA-256 as read), so the stored tree is
-/// also the backup's index, without a second copy.
+/// The entries come from the shared ``StreamState``: each is read from there when its turn comes and
+/// recorded as stored (size, times and SHA-256 as read), either written back into the state's array — the
+/// stored tree is then also the backup's index, without a second copy — or, for a full backup spooled to
+/// disk, appended to the index spool.
 package final class TarProducer: @unchecked Sendable {
     private let count: Int
     private let roots: [String: String]
@@ -79,11 +80,11 @@ package final class TarProducer: @unchecked Sendable {
     }
 
     private func begin(_ position: Int, into output: inout [UInt8]) throws {
-        var entry = state.withLock { $0.entries[position] }
+        var entry = try state.withLock { try $0.entry(at: position) }
         switch entry.type {
         case .directory, .symlink:
             output += header(for: entry, size: 0).encoded()
-            record(entry, at: position, bytes: 0)
+            try record(entry, at: position, bytes: 0)
         case .file:
             let path = FileTreeSource.Scan.absolutePath(of: entry.path, roots: roots)
             let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
@@ -162,7 +163,7 @@ package final class TarProducer: @unchecked Sendable {
             // Every stored file's SHA-256 goes into the manifest, so a restore can check each file.
             file.entry.sha256 = HashingTransformer.hex(file.hasher.finalize())
         }
-        record(file.entry, at: file.position, bytes: file.entry.size)
+        try record(file.entry, at: file.position, bytes: file.entry.size)
     }
 
     private func header(for entry: FileEntry, size: Int64) -> TarHeader {
@@ -178,10 +179,10 @@ package final class TarProducer: @unchecked Sendable {
             linkTarget: entry.linkTarget ?? "")
     }
 
-    private func record(_ entry: FileEntry, at position: Int, bytes: Int64) {
+    private func record(_ entry: FileEntry, at position: Int, bytes: Int64) throws {
         progress(SourceProgress(files: 1))
-        state.withLock { state in
-            state.entries[position] = entry
+        try state.withLock { state in
+            try state.record(entry, at: position)
             state.stored += 1
             state.bytesRead += bytes
         }
