@@ -94,9 +94,11 @@ public struct FileTreeSource: BackupSource {
 
     /// Scans the tree and prepares its tar stream.
     ///
-    /// The outcome's ``SourceOutcome/index`` is the backup's file index: for a full backup every entry; for an
-    /// incremental only the entries new or different from the parent's index (a folder whose metadata did
-    /// not change is stored in the tar again but not listed), with the paths gone since in `deletedPaths`.
+    /// The outcome carries the backup's file index: for a full backup every entry, as lines spooled to a temporary
+    /// file (``SourceOutcome/indexLines``: the walk and the stored entries are kept on disk, not in memory, whatever
+    /// the number of files); for an incremental, in ``SourceOutcome/index``, only the entries new or different from
+    /// the parent's index (a folder whose metadata did not change is stored in the tar again but not listed), with
+    /// the paths gone since in `deletedPaths`.
     public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
         let incremental = request.kind == .incremental
         var parent: [FileEntry] = []
