@@ -90,3 +90,51 @@ struct FileIndexArtifactTests {
         }
     }
 }
+
+@Suite("File index: the parent's index merged on disk")
+struct SpooledParentIndexTests {
+    @Test("a chain of three incrementals merges into the same index on disk as in memory; each incremental stores only what changed")
+    func spooledEqualsListed() async throws {
+        let scratch = Scratch("index-spooled")
+        let clock = TestClock("2026-11-24T17:30:00Z")
+        let engine = try Fixture.engine(Fixture.plan(scratch), clock: clock)
+        for name in ["a", "b/x", "b/y", "c", "d/z"] { try scratch.write("src/\(name).txt", name) }
+        var records = [try #require(try await engine.backup(BackupRequest(kind: .full)).outcomes.first?.record)]
+        let steps: [() throws -> Void] = [
+            {
+                try scratch.write("src/a.txt", "a, second"); try scratch.write("src/b0.txt", "new, sorts after the folder b")
+            },
+            {
+                try FileManager.default.removeItem(atPath: scratch.sub("src/b")); try scratch.write("src/e.txt", "e")
+            },
+            {
+                try scratch.write("src/b/x.txt", "x again, in a folder deleted before");
+                try FileManager.default.removeItem(atPath: scratch.sub("src/c.txt"))
+            },
+        ]
+        for step in steps {
+            clock.advance(3600)
+            try step()
+            let outcome = try #require(try await engine.backup(BackupRequest(kind: .incremental)).outcomes.first)
+            let record = try #require(outcome.record, "\(String(describing: outcome.error))")
+            #expect(record.kind == .incremental)
+            let manifest = try await engine.readManifest(of: record)
+            #expect(manifest.stats.filesStored < manifest.stats.filesTotal, "only what changed: \(manifest.stats)")
+            records.append(record)
+
+            let chain = try await engine.restoreChain(for: record.id)
+            let listed = try #require(try await FileTreeSource.index(of: chain))
+            let spool = try #require(try await FileTreeSource.spooledIndex(of: chain, source: "config"))
+            var spooled: [FileEntry] = []
+            while let entry = try spool.next() { spooled.append(entry) }
+            #expect(spooled == listed)
+        }
+        let tree = try #require(try await FileTreeSource.index(of: try await engine.restoreChain(for: records[3].id)))
+        #expect(
+            tree.map(\.path) == [
+                "src", "src/a.txt", "src/b", "src/b/x.txt", "src/b0.txt", "src/d", "src/d/z.txt", "src/e.txt",
+            ])
+        _ = try await engine.restore(records[3].id, to: scratch.sub("restored"))
+        #expect(try Fixture.tree(scratch.sub("restored/src")) == Fixture.tree(scratch.sub("src")))
+    }
+}

@@ -101,12 +101,18 @@ public struct FileTreeSource: BackupSource {
     /// the paths gone since in `deletedPaths`.
     public func prepare(_ request: SourceRequest, progress: @escaping @Sendable (SourceProgress) -> Void) async throws -> PreparedBackup {
         let incremental = request.kind == .incremental
-        var parent: [FileEntry] = []
+        var parent = ParentIndex.listed([])
         if incremental {
             if let chain = request.parentChain {
-                parent = try await Self.index(of: chain) ?? []
+                // The parent's index on disk when the chain allows it (a full and incrementals with index
+                // artifacts, in order), else merged in memory.
+                if let spool = try await Self.spooledIndex(of: chain, source: name) {
+                    parent = .spooled(spool)
+                } else {
+                    parent = .listed(try await Self.index(of: chain) ?? [])
+                }
             } else if let files = request.parent?.files {
-                parent = FileIndex.inOrder(files)
+                parent = .listed(FileIndex.inOrder(files))
             }
         }
         // A full backup stores everything. An incremental compares the walk with its parent's index as it
@@ -125,12 +131,13 @@ public struct FileTreeSource: BackupSource {
                 scan = try walkTree(logger: request.logger) { try finder.add($0, at: $1) }
             } catch is ChangeFinder.OutOfOrder {
                 // Names whose text compares otherwise than their bytes: the whole walk, sorted, then compared.
+                try parent.rewind()
                 finder = ChangeFinder(parent: parent, hashContents: config.hashContents, hash: hashFile)
                 scan = try scanTree(logger: request.logger)
                 for entry in scan.entries { try finder.add(entry, at: scan.absolutePath(of: entry.path)) }
             }
-            finder.finish()
-            parent = []
+            try finder.finish()
+            parent = .listed([])
             total = finder.count
             (toStore, unlisted, changes, deleted) = (finder.toStore, finder.unlisted, finder.changes, finder.deleted)
         } else if let spooled = try spoolWalk(logger: request.logger) {
@@ -206,6 +213,58 @@ public struct FileTreeSource: BackupSource {
             }
         }
         return index
+    }
+
+    /// The file index of the newest backup of `chain`, like ``index(of:)``, merged as it streams into a temporary
+    /// file instead of memory: the full backup's index artifact is read line by line and each incremental's
+    /// deletions and changes (short lists, held) are applied to it in order. `nil` when the chain does not allow
+    /// it — a backup without an index artifact (a format-1 manifest), or an index out of order — and
+    /// ``index(of:)`` then merges it in memory. Every index artifact's size and SHA-256 is checked as it is read.
+    static func spooledIndex(of chain: RestoreChain, source: String) async throws -> IndexSpool? {
+        guard let full = chain.records.first, full.kind == .full,
+            chain.records.allSatisfy({ record in record.artifacts.contains { $0.role == FileIndex.role } })
+        else { return nil }
+        var incrementals: [IndexLayer] = []
+        for record in chain.records.dropFirst() {
+            var reader = FileIndexReader()
+            try await chain.withArtifact(FileIndex.role, of: record) { stream in
+                for try await chunk in stream { try reader.read(chunk) }
+            }
+            incrementals.append(IndexLayer(changes: FileIndex.inOrder(try reader.finish()), deleted: Set(reader.deleted)))
+        }
+        let layers = incrementals
+        let spool = try IndexSpool(source: source)
+        var last: String? = nil
+        var outOfOrder = false
+        func emit(_ entry: FileEntry, from level: Int) throws {
+            if level == layers.count {
+                try spool.append(entry)
+            } else {
+                try layers[level].push(entry) { try emit($0, from: level + 1) }
+            }
+        }
+        try await chain.withArtifact(FileIndex.role, of: full) { stream in
+            var reader = FileIndexReader()
+            func take() throws {
+                for entry in reader.takeEntries() where !outOfOrder {
+                    if let last, !FileIndex.pathPrecedes(last, entry.path) { outOfOrder = true }
+                    last = entry.path
+                    try emit(entry, from: 0)
+                }
+            }
+            for try await chunk in stream {
+                try reader.read(chunk)
+                try take()
+            }
+            _ = try reader.finish()
+            try take()
+        }
+        if outOfOrder { return nil }
+        for level in layers.indices {
+            try layers[level].finish { try emit($0, from: level + 1) }
+        }
+        try spool.flush()
+        return spool
     }
 
     // MARK: Scanning
@@ -451,10 +510,9 @@ private struct ChangeFinder {
     /// An entry came before the one handed in before it.
     struct OutOfOrder: Error {}
 
-    let parent: [FileEntry]
+    var parent: ParentIndex
     let hashContents: Bool
     let hash: (String) throws -> String
-    private var next = 0
     private var last: String?
     private(set) var count = 0
     private(set) var toStore: [FileEntry] = []
@@ -462,7 +520,7 @@ private struct ChangeFinder {
     private(set) var changes: [FileEntry] = []
     private(set) var deleted: [String] = []
 
-    init(parent: [FileEntry], hashContents: Bool, hash: @escaping (String) throws -> String) {
+    init(parent: ParentIndex, hashContents: Bool, hash: @escaping (String) throws -> String) {
         self.parent = parent
         self.hashContents = hashContents
         self.hash = hash
@@ -473,14 +531,14 @@ private struct ChangeFinder {
         last = scanned.path
         count += 1
         var entry = scanned
-        while next < parent.count, FileIndex.pathPrecedes(parent[next].path, entry.path) {
-            deleted.append(parent[next].path)
-            next += 1
+        while let gone = try parent.peek(), FileIndex.pathPrecedes(gone.path, entry.path) {
+            deleted.append(gone.path)
+            try parent.advance()
         }
         var previous: FileEntry? = nil
-        if next < parent.count, parent[next].path == entry.path {
-            previous = parent[next]
-            next += 1
+        if let same = try parent.peek(), same.path == entry.path {
+            previous = same
+            try parent.advance()
         }
         guard let previous, !FileTreeSource.changed(entry, since: previous), entry.type != .directory else {
             if entry == previous { unlisted.insert(toStore.count) }
@@ -500,8 +558,86 @@ private struct ChangeFinder {
     }
 
     /// Every parent entry not seen is gone.
-    mutating func finish() {
-        deleted += parent[next...].lazy.map(\.path)
-        next = parent.count
+    mutating func finish() throws {
+        while let gone = try parent.peek() {
+            deleted.append(gone.path)
+            try parent.advance()
+        }
+    }
+}
+
+/// An incremental's parent index, read in index order: listed in memory or spooled to disk.
+private enum ParentIndex {
+    case listed([FileEntry], next: Int = 0)
+    case spooledAt(IndexSpool, current: FileEntry?, started: Bool)
+
+    static func spooled(_ spool: IndexSpool) -> ParentIndex { .spooledAt(spool, current: nil, started: false) }
+
+    /// The next entry not yet passed, `nil` after the last.
+    mutating func peek() throws -> FileEntry? {
+        switch self {
+        case .listed(let entries, let next):
+            return next < entries.count ? entries[next] : nil
+        case .spooledAt(let spool, let current, let started):
+            if started { return current }
+            let first = try spool.next()
+            self = .spooledAt(spool, current: first, started: true)
+            return first
+        }
+    }
+
+    /// Moves past the entry ``peek()`` returned.
+    mutating func advance() throws {
+        switch self {
+        case .listed(let entries, let next):
+            self = .listed(entries, next: next + 1)
+        case .spooledAt(let spool, _, _):
+            self = .spooledAt(spool, current: try spool.next(), started: true)
+        }
+    }
+
+    /// Back to the first entry.
+    mutating func rewind() throws {
+        switch self {
+        case .listed(let entries, _): self = .listed(entries)
+        case .spooledAt(let spool, _, _):
+            spool.rewind()
+            self = .spooled(spool)
+        }
+    }
+}
+
+/// One incremental's index applied to a stream of entries in index order (``FileIndex/applying(_:deleted:to:)``
+/// one entry at a time): deleted paths dropped, changed entries put in place, new ones added where they sort. A
+/// class: each layer hands what it emits to the next while it is in the middle of a push.
+private final class IndexLayer {
+    let changes: [FileEntry]
+    let deleted: Set<String>
+    private var next = 0
+
+    init(changes: [FileEntry], deleted: Set<String>) {
+        self.changes = changes
+        self.deleted = deleted
+    }
+
+    func push(_ entry: FileEntry, emit: (FileEntry) throws -> Void) throws {
+        guard !deleted.contains(entry.path) else { return }
+        while next < changes.count, FileIndex.pathPrecedes(changes[next].path, entry.path) {
+            try emit(changes[next])
+            next += 1
+        }
+        if next < changes.count, changes[next].path == entry.path {
+            try emit(changes[next])
+            next += 1
+        } else {
+            try emit(entry)
+        }
+    }
+
+    func finish(emit: (FileEntry) throws -> Void) throws {
+        while next < changes.count {
+            try emit(changes[next])
+            next += 1
+        }
     }
 }

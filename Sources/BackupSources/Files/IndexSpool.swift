@@ -91,6 +91,15 @@ package final class IndexSpool: @unchecked Sendable {
         return readBuffer[readPosition]
     }
 
+    /// Reads from the first entry again (``next()``).
+    package func rewind() {
+        readOffset = 0
+        reader = FileIndexReader()
+        readBuffer = []
+        readPosition = 0
+        readToEnd = false
+    }
+
     /// The spooled lines from the start, in chunks of about 1 MiB (one reading at a time).
     package func lines() -> ByteStream {
         ByteStream { [self] in
