@@ -7,6 +7,12 @@ struct JSONWriter {
     /// A JSON string literal, escaped as RFC 8259 requires.
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most names need no escape: copied whole, not byte by byte.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
