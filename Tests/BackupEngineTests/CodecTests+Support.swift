@@ -78,33 +78,26 @@ enum CodecFixture {
     ///   - output: a file to receive standard output, or `nil` to discard it.
     static func runTool(_ executable: String, _ arguments: [String], input: String? = nil, output: String? = nil) async throws -> ToolResult
     {
-        let process = Process()
-        if executable.hasPrefix("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        process.standardInput = try input.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
+        // Started with posix_spawn (`ChildSpawn`), not Foundation's `Process`, whose `run()` crashed once in
+        // a full test run (a bad pointer in its memcpy) while other tests started processes.
+        let spawn = ChildSpawn()
+        spawn.open(input ?? "/dev/null", as: 0, writing: false)
         if let output {
             _ = FileManager.default.createFile(atPath: output, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            spawn.open(output, as: 1, writing: true)
         } else {
-            process.standardOutput = FileHandle.nullDevice
+            spawn.open("/dev/null", as: 1, writing: true)
         }
         let errorFile = NSTemporaryDirectory() + "backupkit-codec-stderr-\(UUID().uuidString)"
         _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorFile) }
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
+        spawn.open(errorFile, as: 2, writing: true)
+        let absolute = executable.hasPrefix("/")
+        let pid = try spawn.start(
+            absolute ? executable : "/usr/bin/env", arguments: absolute ? arguments : [executable] + arguments,
+            environment: ProcessInfo.processInfo.environment)
+        let status = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: ChildSpawn.waitForExit(pid)) }
         }
         let errorOutput = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
         return ToolResult(status: status, errorOutput: errorOutput)
