@@ -93,10 +93,15 @@ struct FleetScheduleCLITests {
             }
             if done { break }
         }
-        for process in schedulers where process.processIdentifier != killed {
+        for (index, process) in schedulers.enumerated() where process.processIdentifier != killed {
             kill(process.processIdentifier, SIGTERM)
             await waitForExit(of: process)
-            #expect(process.terminationStatus == 0, "a survivor exits 0 on SIGTERM")
+            // The log's last lines say why when it does not (the sandbox is gone after the test).
+            let log = (try? String(contentsOfFile: sandbox.path("scheduler-\(index).log"), encoding: .utf8)) ?? ""
+            #expect(
+                process.terminationStatus == 0,
+                "a survivor exits 0 on SIGTERM; scheduler-\(index).log ends: \(log.split(separator: "\n").suffix(15).joined(separator: "\n"))"
+            )
         }
         records = try await listAll(sandbox, environment: environment)
 
